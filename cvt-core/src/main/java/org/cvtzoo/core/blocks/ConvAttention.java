@@ -1,0 +1,56 @@
+package org.cvtzoo.core.blocks;
+
+import org.cvtzoo.core.graph.Ops;
+import org.cvtzoo.core.graph.Scope;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/**
+ * CvT's multi-head attention with convolutional projections ({@code attn}): the class token
+ * is split off, the grid is projected separately for q, k and v (q by {@code linear} when the
+ * method is {@code avg}), the class token is put back in front, then separate q/k/v Linear
+ * layers, softmax attention scaled by {@code dim_out ** -0.5} (the whole width, as the
+ * official code does), and the output Linear {@code proj}.
+ */
+public final class ConvAttention {
+    private ConvAttention() {
+    }
+
+    public record Config(long dimOut, long heads, boolean qkvBias, ConvProjection.Method method, long kernel,
+                         long strideQ, long strideKv, long padQ, long padKv) {
+    }
+
+    /** The block's output and its attention probabilities {@code [B, heads, nq, nkv]}. */
+    public record Result(SDVariable out, SDVariable probs, Tokens keyGrid) {
+    }
+
+    public static Result apply(Scope s, Tokens in, Config cfg) {
+        SameDiff sd = s.sd();
+        long c = in.dim();
+        SDVariable cls = in.hasCls() ? Ops.tokenRange(in.x(), 0, 1) : null;
+        SDVariable patches = in.hasCls() ? Ops.tokenRange(in.x(), 1, in.n()) : in.x();
+        SDVariable grid = Ops.tokensToGrid(patches, c, in.h(), in.w());
+        ConvProjection.Method qMethod = cfg.method() == ConvProjection.Method.AVG ? ConvProjection.Method.LINEAR : cfg.method();
+        Tokens q = ConvProjection.apply(s.child("conv_proj_q"), qMethod, grid, c, in.h(), in.w(), cfg.kernel(), cfg.strideQ(), cfg.padQ());
+        Tokens k = ConvProjection.apply(s.child("conv_proj_k"), cfg.method(), grid, c, in.h(), in.w(), cfg.kernel(), cfg.strideKv(), cfg.padKv());
+        Tokens v = ConvProjection.apply(s.child("conv_proj_v"), cfg.method(), grid, c, in.h(), in.w(), cfg.kernel(), cfg.strideKv(), cfg.padKv());
+        long extra = in.hasCls() ? 1 : 0;
+        long nq = q.h() * q.w() + extra, nkv = k.h() * k.w() + extra;
+        SDVariable qx = in.hasCls() ? sd.concat(1, cls, q.x()) : q.x();
+        SDVariable kx = in.hasCls() ? sd.concat(1, cls, k.x()) : k.x();
+        SDVariable vx = in.hasCls() ? sd.concat(1, cls, v.x()) : v.x();
+
+        long heads = cfg.heads(), d = cfg.dimOut(), hd = d / heads;
+        SDVariable qh = splitHeads(sd, Ops.linear(s, "proj_q", qx, nq, c, d, cfg.qkvBias()), nq, heads, hd);
+        SDVariable kh = splitHeads(sd, Ops.linear(s, "proj_k", kx, nkv, c, d, cfg.qkvBias()), nkv, heads, hd);
+        SDVariable vh = splitHeads(sd, Ops.linear(s, "proj_v", vx, nkv, c, d, cfg.qkvBias()), nkv, heads, hd);
+        SDVariable probs = sd.nn().softmax(sd.mmul(qh, kh, false, true, false).mul(Math.pow(d, -0.5)), 3);
+        SDVariable merged = sd.reshape(sd.permute(sd.mmul(probs, vh), 0, 2, 1, 3), -1, nq, d);
+        return new Result(Ops.linear(s, "proj", merged, nq, d, d, true), probs, k);
+    }
+
+    /** {@code [B, n, heads*hd]} to {@code [B, heads, n, hd]}. */
+    static SDVariable splitHeads(SameDiff sd, SDVariable x, long n, long heads, long hd) {
+        return sd.permute(sd.reshape(x, -1, n, heads, hd), 0, 2, 1, 3);
+    }
+}

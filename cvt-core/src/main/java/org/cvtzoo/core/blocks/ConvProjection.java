@@ -1,0 +1,72 @@
+package org.cvtzoo.core.blocks;
+
+import org.cvtzoo.core.graph.Ops;
+import org.cvtzoo.core.graph.ParamStore;
+import org.cvtzoo.core.graph.Scope;
+import org.nd4j.autodiff.samediff.SDVariable;
+
+import java.util.Locale;
+
+/**
+ * CvT's convolutional projection of the token grid before the q/k/v linear layers
+ * ({@code conv_proj_q}, {@code conv_proj_k}, {@code conv_proj_v}).
+ */
+public final class ConvProjection {
+    private ConvProjection() {
+    }
+
+    public enum Method {
+        /** Depthwise Conv2d without bias, then BatchNorm2d ({@code conv}, {@code bn}). */
+        DW_BN,
+        /** AvgPool2d with ceil_mode=True, padding counted; no parameters. */
+        AVG,
+        /** Identity. */
+        LINEAR;
+
+        public static Method parse(String s) {
+            try {
+                return valueOf(s.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown QKV_PROJ_METHOD '" + s + "' (expected dw_bn, avg or linear)");
+            }
+        }
+
+        public String officialName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public static final double BN_EPS = 1e-5;
+
+    /** Projects the grid {@code [B, C, h, w]} (no class token) to tokens {@code [B, n', C]}. */
+    public static Tokens apply(Scope s, Method method, SDVariable grid, long c, long h, long w,
+                               long kernel, long stride, long pad) {
+        return switch (method) {
+            case LINEAR -> new Tokens(Ops.gridToTokens(grid, c, h, w), c, h, w, false);
+            case AVG -> {
+                long oh = Ops.ceilPoolOut(h, kernel, stride, pad), ow = Ops.ceilPoolOut(w, kernel, stride, pad);
+                yield new Tokens(Ops.gridToTokens(Ops.avgPoolCeil(grid, h, w, kernel, stride, pad), c, oh, ow),
+                        c, oh, ow, false);
+            }
+            case DW_BN -> {
+                SDVariable weight = s.param("conv.weight", ParamStore.Layout.DEPTHWISE,
+                        Scope.truncNormal(Math.sqrt(1.0 / (kernel * kernel))), c, 1, kernel, kernel);
+                SDVariable y = s.sd().cnn().depthWiseConv2d(grid, weight, Ops.convConfig(kernel, stride, pad));
+                long oh = Ops.convOut(h, kernel, stride, pad), ow = Ops.convOut(w, kernel, stride, pad);
+                yield new Tokens(Ops.gridToTokens(batchNormInference(s.child("bn"), y, c), c, oh, ow), c, oh, ow, false);
+            }
+        };
+    }
+
+    /** BatchNorm2d with its running statistics: {@code (x - mean) / sqrt(var + eps) * weight + bias}. */
+    static SDVariable batchNormInference(Scope s, SDVariable x, long c) {
+        SDVariable gamma = s.param("weight", ParamStore.Layout.AS_IS, Scope.ones(), c);
+        SDVariable beta = s.param("bias", ParamStore.Layout.AS_IS, Scope.zeros(), c);
+        SDVariable mean = s.buffer("running_mean", Scope.zeros(), c);
+        SDVariable var = s.buffer("running_var", Scope.ones(), c);
+        var sd = s.sd();
+        SDVariable scale = sd.math().rsqrt(var.add(BN_EPS)).mul(gamma);
+        SDVariable shift = beta.sub(mean.mul(scale));
+        return x.mul(sd.reshape(scale, 1, c, 1, 1)).add(sd.reshape(shift, 1, c, 1, 1));
+    }
+}

@@ -1,0 +1,135 @@
+package org.cvtzoo.core.graph;
+
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The few operations SameDiff 1.0.0-M2.1 lacks or gets wrong, composed from primitives that are
+ * right forwards and backwards (see shared/docs/samediff-notes.md), and the token/grid
+ * reshapes every family needs. Token tensors are {@code [B, N, C]}; grids are NCHW.
+ */
+public final class Ops {
+    private Ops() {
+    }
+
+    /** LayerNorm over the last axis with an epsilon (SameDiff's own has none). */
+    public static SDVariable layerNorm(SDVariable x, SDVariable gain, SDVariable bias, double eps) {
+        SameDiff sd = x.getSameDiff();
+        int axis = x.getShape() != null ? x.getShape().length - 1 : -1;
+        SDVariable centred = x.sub(x.mean(true, axis));
+        SDVariable variance = sd.math().square(centred).mean(true, axis);
+        return centred.mul(sd.math().rsqrt(variance.add(eps))).mul(gain).add(bias);
+    }
+
+    /** LayerNorm module {@code norm} of the scope: parameters {@code norm.weight}, {@code norm.bias}. */
+    public static SDVariable layerNorm(Scope s, String module, SDVariable x, long dim, double eps) {
+        SDVariable gain = s.param(module + ".weight", ParamStore.Layout.AS_IS, Scope.ones(), dim);
+        SDVariable bias = s.param(module + ".bias", ParamStore.Layout.AS_IS, Scope.zeros(), dim);
+        return layerNorm(x, gain, bias, eps);
+    }
+
+    /** {@code x * sigmoid(1.702 x)}: CvT's activation. SameDiff's {@code nn.gelu} is exactly this. */
+    public static SDVariable quickGelu(SDVariable x) {
+        return x.getSameDiff().nn().gelu(x);
+    }
+
+    /** Exact GELU {@code 0.5 x (1 + erf(x / sqrt 2))} (SameDiff's preciseGelu is wrong). */
+    public static SDVariable exactGelu(SDVariable x) {
+        SameDiff sd = x.getSameDiff();
+        return x.mul(sd.math().erf(x.mul(1.0 / Math.sqrt(2.0))).add(1.0)).mul(0.5);
+    }
+
+    /**
+     * nn.Linear module on tokens {@code [B, N, in]} (or rows {@code [B, in]} with n = 0):
+     * SameDiff's mmul cannot do rank-3 by rank-2, so the tokens are folded into rows.
+     */
+    public static SDVariable linear(Scope s, String module, SDVariable x, long n, long in, long out, boolean bias) {
+        SameDiff sd = s.sd();
+        SDVariable w = s.param(module + ".weight", ParamStore.Layout.LINEAR, Scope.truncNormal(0.02), out, in);
+        SDVariable rows = n > 0 ? sd.reshape(x, -1, in) : x;
+        SDVariable y = sd.mmul(rows, w);
+        if (bias) y = y.add(s.param(module + ".bias", ParamStore.Layout.AS_IS, Scope.zeros(), out));
+        return n > 0 ? sd.reshape(y, -1, n, out) : y;
+    }
+
+    /** NCHW grid {@code [B, C, h, w]} to tokens {@code [B, h*w, C]}. */
+    public static SDVariable gridToTokens(SDVariable grid, long c, long h, long w) {
+        SameDiff sd = grid.getSameDiff();
+        return sd.permute(sd.reshape(grid, -1, c, h * w), 0, 2, 1);
+    }
+
+    /** Tokens {@code [B, h*w, C]} to an NCHW grid {@code [B, C, h, w]}. */
+    public static SDVariable tokensToGrid(SDVariable tokens, long c, long h, long w) {
+        SameDiff sd = tokens.getSameDiff();
+        return sd.reshape(sd.permute(tokens, 0, 2, 1), -1, c, h, w);
+    }
+
+    /** Tokens {@code [from, to)} along axis 1 of {@code [B, N, C]}. */
+    public static SDVariable tokenRange(SDVariable tokens, long from, long to) {
+        return tokens.get(SDIndex.all(), SDIndex.interval(from, to), SDIndex.all());
+    }
+
+    /** A {@code [1, 1, C]} parameter repeated over the batch of {@code like} ({@code [B, *, C]}). */
+    public static SDVariable expandToBatch(SDVariable token, SDVariable like) {
+        SameDiff sd = token.getSameDiff();
+        return sd.zerosLike(tokenRange(like, 0, 1)).add(token);
+    }
+
+    /** Output length of a convolution or pooling window along one axis (floor mode). */
+    public static long convOut(long in, long kernel, long stride, long pad) {
+        return (in + 2 * pad - kernel) / stride + 1;
+    }
+
+    public static Conv2DConfig convConfig(long kernel, long stride, long pad) {
+        return Conv2DConfig.builder().kH(kernel).kW(kernel).sH(stride).sW(stride).pH(pad).pW(pad)
+                .dH(1).dW(1).paddingMode(PaddingMode.VALID).dataFormat("NCHW").build();
+    }
+
+    /** Output length of PyTorch's pooling with {@code ceil_mode=True}. */
+    public static long ceilPoolOut(long in, long kernel, long stride, long pad) {
+        long out = Math.floorDiv(in + 2 * pad - kernel + stride - 1, stride) + 1;
+        if ((out - 1) * stride >= in + pad) out--; // the last window must start inside the input or left pad
+        return out;
+    }
+
+    /**
+     * PyTorch {@code AvgPool2d(k, s, p, ceil_mode=True, count_include_pad=True)} on an NCHW grid.
+     * SameDiff has no ceil mode and ignores the divisor setting, so the grid is zero-padded
+     * explicitly (left/top by p, right/bottom as far as the last window reaches), pooled as
+     * plain k*k windows, and each output rescaled by k*k / PyTorch's divisor, which counts the
+     * padding but not the part of a ceil-mode window hanging past it.
+     */
+    public static SDVariable avgPoolCeil(SDVariable grid, long h, long w, long k, long s, long p) {
+        SameDiff sd = grid.getSameDiff();
+        long oh = ceilPoolOut(h, k, s, p), ow = ceilPoolOut(w, k, s, p);
+        long extraH = Math.max(0, (oh - 1) * s + k - h - p), extraW = Math.max(0, (ow - 1) * s + k - w - p);
+        SDVariable padding = sd.constant(Nd4j.createFromArray(new int[][]{{0, 0}, {0, 0}, {(int) p, (int) extraH},
+                {(int) p, (int) extraW}}));
+        SDVariable padded = sd.nn().pad(grid, padding, 0.0);
+        Pooling2DConfig cfg = Pooling2DConfig.builder().kH(k).kW(k).sH(s).sW(s).pH(0).pW(0).dH(1).dW(1)
+                .paddingMode(PaddingMode.VALID).extra(0).type(Pooling2D.Pooling2DType.AVG).isNHWC(false).build();
+        SDVariable pooled = sd.cnn().avgPooling2d(padded, cfg);
+        INDArray scale = Nd4j.create(DataType.FLOAT, 1, 1, oh, ow);
+        for (long i = 0; i < oh; i++) {
+            for (long j = 0; j < ow; j++) {
+                scale.putScalar(new long[]{0, 0, i, j}, (double) (k * k) / (windowLength(i, k, s, p, h) * windowLength(j, k, s, p, w)));
+            }
+        }
+        return pooled.mul(sd.constant(scale));
+    }
+
+    /** PyTorch's count_include_pad window length: clipped at the padded border, not the input. */
+    private static long windowLength(long index, long k, long s, long p, long in) {
+        long start = index * s - p;
+        long end = Math.min(start + k, in + p);
+        return end - start;
+    }
+}

@@ -1,0 +1,109 @@
+package org.cvtzoo.cli;
+
+import org.cvtzoo.zoo.Architecture;
+import org.cvtzoo.zoo.VisionModel;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure inference speed: latency per batch, images/s and peak memory.")
+final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    ModelChoice model;
+
+    @Mixin
+    Main.Common common;
+
+    @Option(names = "--weights", paramLabel = "FILE", description = "Checkpoint to load (default: random weights; speed is the same).")
+    Path weights;
+
+    @Option(names = "--batch", split = ",", defaultValue = "1,16", paramLabel = "B[,B...]",
+            description = "Batch sizes (default: ${DEFAULT-VALUE}).")
+    List<Integer> batches;
+
+    @Option(names = "--size", paramLabel = "H[xW]", description = "Input size (default: the model's native size).")
+    String size;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "Untimed runs per batch size (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--iters", defaultValue = "5", description = "Timed runs per batch size (default: ${DEFAULT-VALUE}).")
+    int iters;
+
+    @Option(names = "--threads", description = "ND4J threads (default: ND4J's, OMP_NUM_THREADS).")
+    Integer threads;
+
+    @Override
+    public Integer call() {
+        if (threads != null) {
+            if (threads < 1) throw new Errors.UserError("--threads must be at least 1");
+            Nd4j.getEnvironment().setMaxThreads(threads);
+            Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        }
+        if (iters < 1 || warmup < 0) throw new Errors.UserError("--iters must be at least 1 and --warmup at least 0");
+        Architecture arch = model.architecture();
+        int[] hw = size == null ? arch.nativeSize() : parseSize(size);
+        long t0 = System.nanoTime();
+        VisionModel m = new VisionModel(arch);
+        if (weights != null) m.loadWeights(weights);
+        double loadS = (System.nanoTime() - t0) / 1e9;
+        BackendInfo b = BackendInfo.current();
+        System.out.printf("%s, %d parameters, %dx%d, backend %s, %d threads, load %.2f s%n", arch.name(),
+                m.parameters().parameterCount(), hw[0], hw[1], b.cpu() ? "CPU" : "CUDA", b.threads(), loadS);
+        for (int batch : batches) {
+            if (batch < 1) throw new Errors.UserError("batch sizes must be at least 1, got " + batch);
+            INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, hw[0], hw[1]).subi(0.5).muli(4);
+            for (int i = 0; i < warmup; i++) m.forward(x);
+            double[] ms = new double[iters];
+            for (int i = 0; i < iters; i++) {
+                long s = System.nanoTime();
+                m.forward(x);
+                ms[i] = (System.nanoTime() - s) / 1e6;
+            }
+            Arrays.sort(ms);
+            double median = ms[iters / 2];
+            double mean = Arrays.stream(ms).average().orElse(0);
+            System.out.printf("batch %3d: latency median %8.1f ms (mean %.1f, min %.1f, max %.1f), %7.2f images/s, peak RSS %s%n",
+                    batch, median, mean, ms[0], ms[iters - 1], batch * 1000.0 / median, peakRss());
+        }
+        return 0;
+    }
+
+    static int[] parseSize(String s) {
+        String[] parts = s.toLowerCase().split("x");
+        try {
+            int h = Integer.parseInt(parts[0].trim());
+            int w = parts.length > 1 ? Integer.parseInt(parts[1].trim()) : h;
+            if (parts.length > 2 || h < 1 || w < 1) throw new NumberFormatException();
+            return new int[]{h, w};
+        } catch (NumberFormatException e) {
+            throw new Errors.UserError("--size must be N or HxW with positive integers, got '" + s + "'");
+        }
+    }
+
+    /** Peak resident memory of this process (Linux /proc), or "unknown". */
+    static String peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    return String.format("%.2f GB", kb / 1024.0 / 1024.0);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux: say so below
+        }
+        return "unknown";
+    }
+}

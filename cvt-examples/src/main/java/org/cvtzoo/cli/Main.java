@@ -1,0 +1,59 @@
+package org.cvtzoo.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+
+/**
+ * {@code bin/cvt}: predict, bench, info. Every failure the user can cause (bad file, bad spec,
+ * wrong shape) ends as one line {@code error: ...} on stderr and exit status 2; {@code --verbose}
+ * adds the stack trace.
+ */
+@Command(name = "cvt", mixinStandardHelpOptions = true, version = "cvt 0.1.0",
+        description = "Vision transformers (CvT) on Deeplearning4j / SameDiff.",
+        subcommands = {PredictCommand.class, BenchCommand.class, InfoCommand.class, ModelsCommand.class})
+public final class Main implements Runnable {
+    public static final int EXIT_USER_ERROR = 2;
+
+    /** Shared by every subcommand: {@code cvt predict --verbose ...} or {@code cvt --verbose predict ...}. */
+    public static final class Common {
+        @Option(names = "--verbose", description = "Print stack traces of errors.")
+        boolean verbose;
+    }
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        java.util.OptionalInt relaunched = BackendSelection.ensureUsableBackend(args);
+        System.exit(relaunched.isPresent() ? relaunched.getAsInt() : run(args));
+    }
+
+    /** Runs the tool in-process and returns its exit status (used by tests too). */
+    public static int run(String... args) {
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            err.println("error: " + Errors.describe(ex));
+            if (verbose) ex.printStackTrace(err);
+            err.flush();
+            return Errors.isUserError(ex) ? EXIT_USER_ERROR : 1;
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("error: " + ex.getMessage());
+            err.println("(see: cvt " + ex.getCommandLine().getCommandName() + " --help)");
+            err.flush();
+            return EXIT_USER_ERROR;
+        });
+        return cl.execute(args);
+    }
+}

@@ -1,0 +1,95 @@
+package org.cvtzoo.zoo;
+
+import org.cvtzoo.core.graph.ParamStore;
+import org.cvtzoo.core.graph.Scope;
+import org.cvtzoo.core.weights.Checkpoints;
+import org.cvtzoo.core.weights.StateDict;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A loaded model: its parameters under the official names, and an inference graph per input
+ * size built on demand from the family's block code (all sharing the same parameter arrays).
+ */
+public final class VisionModel {
+    private static final String INPUT = "input";
+    private static final int GRAPH_CACHE = 2;
+
+    private final Architecture arch;
+    private final ParamStore params = new ParamStore();
+    private final Map<String, Graph> graphs = new LinkedHashMap<>(4, 0.75f, true);
+
+    /** Logits {@code [B, classes]}, features {@code [B, dim]}, attention (null where the graph has none). */
+    public record Output(INDArray logits, INDArray features, INDArray attention) {
+    }
+
+    private record Graph(SameDiff sd, String logits, String features, String attention) {
+    }
+
+    /** A model with freshly initialised parameters. */
+    public VisionModel(Architecture arch) {
+        this.arch = arch;
+        int[] size = arch.nativeSize();
+        graph(size[0], size[1]); // declares every parameter
+    }
+
+    public Architecture architecture() {
+        return arch;
+    }
+
+    public ParamStore parameters() {
+        return params;
+    }
+
+    /** Loads a checkpoint (.pth or .safetensors, official or Hugging Face names), strictly. */
+    public VisionModel loadWeights(Path file) {
+        try (StateDict dict = Checkpoints.open(file)) {
+            params.load(arch.toOfficialNames(dict), file.getFileName().toString());
+        }
+        return this;
+    }
+
+    /** Runs a preprocessed float NCHW batch through the inference graph. */
+    public Output forward(INDArray input) {
+        long[] s = input.shape();
+        if (input.rank() != 4) {
+            throw new IllegalArgumentException("input must be a batch of images [B, 3, H, W], got shape " + Arrays.toString(s));
+        }
+        if (s[1] != 3) {
+            throw new IllegalArgumentException("input must have 3 channels (RGB) in NCHW order, got shape " + Arrays.toString(s));
+        }
+        if (!input.dataType().isFPType()) {
+            throw new IllegalArgumentException("input must be floating point, got " + input.dataType());
+        }
+        if (s[0] < 1) throw new IllegalArgumentException("input batch is empty");
+        Graph g = graph(s[2], s[3]);
+        INDArray x = input.dataType() == DataType.FLOAT ? input : input.castTo(DataType.FLOAT);
+        Map<String, INDArray> out = g.attention == null
+                ? g.sd.output(Map.of(INPUT, x), g.logits, g.features)
+                : g.sd.output(Map.of(INPUT, x), g.logits, g.features, g.attention);
+        return new Output(out.get(g.logits), out.get(g.features), g.attention == null ? null : out.get(g.attention));
+    }
+
+    private synchronized Graph graph(long h, long w) {
+        String key = h + "x" + w;
+        Graph g = graphs.get(key);
+        if (g != null) return g;
+        arch.checkInputSize(h, w);
+        SameDiff sd = SameDiff.create();
+        SDVariable input = sd.placeHolder(INPUT, DataType.FLOAT, -1, 3, h, w);
+        Architecture.Outputs o = arch.build(new Scope(sd, params), input, h, w);
+        g = new Graph(sd, o.logits().name(), o.features().name(), o.attention() == null ? null : o.attention().name());
+        graphs.put(key, g);
+        if (graphs.size() > GRAPH_CACHE) {
+            graphs.remove(graphs.keySet().iterator().next());
+        }
+        return g;
+    }
+}

@@ -1,0 +1,80 @@
+package org.cvtzoo.zoo;
+
+import org.cvtzoo.zoo.cvt.CvT;
+import org.cvtzoo.zoo.spec.CvtSpec;
+import org.cvtzoo.zoo.spec.SpecException;
+import org.cvtzoo.zoo.spec.SpecFiles;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.IntFunction;
+
+/** The registered variants by name, and custom models from spec files. */
+public final class Zoo {
+    private Zoo() {
+    }
+
+    /** One registered variant: its name, aliases, and how to make its architecture for n classes. */
+    public record Variant(String name, String family, List<String> aliases, int[] nativeSize,
+                          int defaultClasses, IntFunction<Architecture> factory) {
+    }
+
+    private static final Map<String, Variant> VARIANTS = new LinkedHashMap<>();
+    private static final Map<String, String> ALIASES = new LinkedHashMap<>();
+
+    static {
+        cvt("cvt-13", 224, List.of("cvt13", "microsoft/cvt-13"));
+        cvt("cvt-21", 224, List.of("cvt21", "microsoft/cvt-21"));
+        cvt("cvt-w24", 384, List.of("cvtw24", "microsoft/cvt-w24-384-22k"));
+    }
+
+    private static void cvt(String name, int size, List<String> aliases) {
+        CvtSpec spec = CvtSpec.fromTree(SpecFiles.readResource(CvT.class, name + ".yaml"), name + ".yaml");
+        register(new Variant(name, "cvt", aliases, new int[]{size, size}, spec.numClasses(),
+                n -> new CvT(name, spec.withNumClasses(n), new int[]{size, size})));
+    }
+
+    public static synchronized void register(Variant v) {
+        VARIANTS.put(v.name(), v);
+        for (String a : v.aliases()) ALIASES.put(a.toLowerCase(Locale.ROOT), v.name());
+    }
+
+    public static synchronized List<Variant> variants() {
+        return List.copyOf(VARIANTS.values());
+    }
+
+    public static synchronized Variant variant(String name) {
+        String key = name.toLowerCase(Locale.ROOT);
+        Variant v = VARIANTS.get(ALIASES.getOrDefault(key, key));
+        if (v == null) {
+            throw new SpecException("unknown model '" + name + "' (known: " + String.join(", ", VARIANTS.keySet()) + ")");
+        }
+        return v;
+    }
+
+    /** The architecture of a registered variant, with its own number of classes or {@code numClasses}. */
+    public static Architecture architecture(String name, Integer numClasses) {
+        Variant v = variant(name);
+        return v.factory().apply(numClasses == null ? v.defaultClasses() : numClasses);
+    }
+
+    /** The architecture a spec file describes (official CvT YAML or JSON). */
+    public static Architecture architecture(Path specFile, Integer numClasses) {
+        CvtSpec spec = CvtSpec.read(specFile);
+        if (numClasses != null) spec = spec.withNumClasses(numClasses);
+        return new CvT("custom CvT (" + specFile.getFileName() + ")", spec, new int[]{224, 224});
+    }
+
+    /** A registered variant with freshly initialised parameters. */
+    public static VisionModel load(String name) {
+        return new VisionModel(architecture(name, null));
+    }
+
+    /** A registered variant with the weights of a checkpoint file. */
+    public static VisionModel load(String name, Path weights) {
+        return new VisionModel(architecture(name, null)).loadWeights(weights);
+    }
+}

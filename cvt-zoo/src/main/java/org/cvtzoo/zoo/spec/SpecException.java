@@ -1,0 +1,12 @@
+package org.cvtzoo.zoo.spec;
+
+/** A model spec that cannot describe a model: unknown value, missing field, inconsistent lists. */
+public class SpecException extends IllegalArgumentException {
+    public SpecException(String message) {
+        super(message);
+    }
+
+    public SpecException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
