@@ -12,14 +12,19 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class BackendProbe {
     static final String VERDICT = "cvt-probe: ";
+    /** Exit status when ND4J itself skipped the CUDA backend (no GPU, or no CUDA libraries). */
+    static final int CUDA_UNAVAILABLE = 4;
 
     private BackendProbe() {
     }
 
     public static void main(String[] args) {
         try {
-            String device = Nd4j.getEnvironment().isCPU() ? "CPU" :
-                    Nd4j.getExecutioner().getEnvironmentInformation().getProperty("cuda.devicesInformation", "GPU");
+            if (Nd4j.getEnvironment().isCPU()) {
+                System.out.println(VERDICT + "ND4J skipped the CUDA backend (no usable GPU or CUDA 11.6 libraries)");
+                System.exit(CUDA_UNAVAILABLE);
+            }
+            String device = String.valueOf(Nd4j.getExecutioner().getEnvironmentInformation().getOrDefault("cuda.devicesInformation", "GPU"));
             float[] a = new float[64 * 64];
             for (int i = 0; i < a.length; i++) a[i] = (float) Math.sin(i * 0.37);
             INDArray m = Nd4j.create(a, new long[]{64, 64}, DataType.FLOAT);

@@ -43,12 +43,18 @@ final class BackendSelection {
             System.setProperty(REASON_PROPERTY, "CUDA probe passed: " + probe.message);
             return OptionalInt.empty();
         }
+        if (probe.cudaUnavailable) { // no warning: nothing is wrong on a machine without a GPU
+            return OptionalInt.of(relaunchOnCpu(args, probe.message)); // and no trace from ND4J's own attempt
+        }
         System.err.println("warning: the CUDA backend cannot compute on this machine (" + probe.message
                 + "); falling back to the CPU backend");
         return OptionalInt.of(relaunchOnCpu(args, "fell back from CUDA: " + probe.message));
     }
 
-    private record ProbeResult(boolean ok, String message) {
+    private record ProbeResult(boolean ok, String message, boolean cudaUnavailable) {
+        ProbeResult(boolean ok, String message) {
+            this(ok, message, false);
+        }
     }
 
     private static ProbeResult probe() {
@@ -67,6 +73,7 @@ final class BackendSelection {
             String verdict = text.lines().filter(l -> l.startsWith(BackendProbe.VERDICT)).reduce((a, b) -> b)
                     .map(l -> l.substring(BackendProbe.VERDICT.length())).orElse(null);
             if (p.exitValue() == 0 && verdict != null) return new ProbeResult(true, verdict);
+            if (p.exitValue() == BackendProbe.CUDA_UNAVAILABLE) return new ProbeResult(false, verdict, true);
             if (verdict != null) return new ProbeResult(false, verdict);
             return new ProbeResult(false, "the probe JVM exited with status " + p.exitValue() + lastLine(text));
         } catch (IOException e) {

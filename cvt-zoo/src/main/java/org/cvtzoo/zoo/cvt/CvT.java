@@ -1,6 +1,7 @@
 package org.cvtzoo.zoo.cvt;
 
 import org.cvtzoo.core.blocks.ConvAttention;
+import org.cvtzoo.core.blocks.ConvProjection;
 import org.cvtzoo.core.blocks.ConvTokenEmbedding;
 import org.cvtzoo.core.blocks.ConvTransformerBlock;
 import org.cvtzoo.core.blocks.Tokens;
@@ -66,6 +67,13 @@ public final class CvT implements Architecture {
             if (gh < 1 || gw < 1) {
                 throw new IllegalArgumentException("input " + h + "x" + w + " is too small for " + name
                         + ": stage " + i + "'s token embedding leaves no tokens");
+            }
+            if (spec.qkvProjMethod()[i] == ConvProjection.Method.DW_BN
+                    && (Ops.convOut(gh, spec.kernelQkv()[i], spec.strideQ()[i], spec.paddingQ()[i]) != gh
+                    || Ops.convOut(gw, spec.kernelQkv()[i], spec.strideQ()[i], spec.paddingQ()[i]) != gw)) {
+                throw new IllegalArgumentException(name + ": stage " + i + "'s query projection (KERNEL_QKV "
+                        + spec.kernelQkv()[i] + ", STRIDE_Q " + spec.strideQ()[i] + ", PADDING_Q " + spec.paddingQ()[i]
+                        + ") changes the " + gh + "x" + gw + " token grid; the residual connection needs one query per token");
             }
             long kh = Ops.convOut(gh, spec.kernelQkv()[i], spec.strideKv()[i], spec.paddingKv()[i]);
             long kw = Ops.convOut(gw, spec.kernelQkv()[i], spec.strideKv()[i], spec.paddingKv()[i]);

@@ -1,0 +1,219 @@
+package org.cvtzoo.cli;
+
+import org.cvtzoo.core.weights.Npy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** bin/cvt as a user runs it: the predict command end to end, and every kind of bad input. */
+class CliTest {
+    static final Path FIXTURES = Path.of("..", "cvt-zoo", "src", "test", "resources", "fixtures");
+    static final Path TINY = FIXTURES.resolve("cvt_tiny");
+
+    @TempDir
+    Path tmp;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream oldOut, oldErr;
+
+    @BeforeEach
+    void capture() {
+        oldOut = System.out;
+        oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
+    }
+
+    private int cvt(Object... args) {
+        out.reset();
+        err.reset();
+        return Main.run(Arrays.stream(args).map(Object::toString).toArray(String[]::new));
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Exit status 2, one {@code error:} line naming the problem, no stack trace, no output file. */
+    private void assertUserError(int status, Path output, String... fragments) {
+        String e = stderr();
+        assertEquals(2, status, "exit status; stderr: " + e);
+        assertTrue(e.startsWith("error: "), e);
+        for (String f : fragments) assertTrue(e.contains(f), "stderr should mention '" + f + "': " + e);
+        assertFalse(e.contains("\tat "), "no stack trace without --verbose: " + e);
+        if (output != null) assertFalse(Files.exists(output), "no output file may be left: " + output);
+    }
+
+    private List<Object> predict(Path weights, Path input, Path logitsOut) {
+        return new ArrayList<>(List.of("predict", "--spec", TINY.resolve("spec.json"), "--weights", weights,
+                "--input", input, "--logits-out", logitsOut));
+    }
+
+    @Test
+    void predictWritesReferenceLogitsAndFeatures() {
+        Path logits = tmp.resolve("logits.npy"), features = tmp.resolve("features.npy");
+        List<Object> args = predict(TINY.resolve("model.pth"), TINY.resolve("input.npy"), logits);
+        args.addAll(List.of("--features-out", features, "--batch-size", "1"));
+        assertEquals(0, cvt(args.toArray()), stderr());
+        assertTrue(relativeError(Npy.read(logits), Npy.read(TINY.resolve("logits.npy"))) <= 1e-4);
+        assertTrue(relativeError(Npy.read(features), Npy.read(TINY.resolve("features.npy"))) <= 1e-4);
+        assertEquals(DataType.FLOAT, Npy.read(logits).dataType());
+    }
+
+    @Test
+    void truncatedPthIsAnError() throws IOException {
+        Path bad = tmp.resolve("model.pth");
+        byte[] all = Files.readAllBytes(TINY.resolve("model.pth"));
+        Files.write(bad, Arrays.copyOf(all, all.length / 2));
+        Path o = tmp.resolve("o.npy");
+        assertUserError(cvt(predict(bad, TINY.resolve("input.npy"), o).toArray()), o, "model.pth");
+    }
+
+    @Test
+    void corruptSafetensorsIsAnError() throws IOException {
+        Path bad = tmp.resolve("model.safetensors");
+        byte[] header = "{\"w\":{\"dtype\":\"F32\",\"shape\":[1000],\"data_offsets\":[0,4000]}}".getBytes(StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + header.length + 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(header.length).put(header);
+        Files.write(bad, b.array());
+        Path o = tmp.resolve("o.npy");
+        assertUserError(cvt(predict(bad, TINY.resolve("input.npy"), o).toArray()), o, "model.safetensors");
+    }
+
+    @Test
+    void randomBytesAreNotACheckpoint() throws IOException {
+        Path bad = tmp.resolve("weights.bin");
+        byte[] junk = new byte[4096];
+        new java.util.Random(1).nextBytes(junk);
+        Files.write(bad, junk);
+        Path o = tmp.resolve("o.npy");
+        assertUserError(cvt(predict(bad, TINY.resolve("input.npy"), o).toArray()), o, "weights.bin");
+    }
+
+    @Test
+    void checkpointOfAnotherModelNamesTheMismatch() {
+        Path o = tmp.resolve("o.npy");
+        Path other = FIXTURES.resolve("cvt_avg_nonsquare").resolve("model.pth");
+        // cvt_avg_nonsquare has avg projections (no conv_proj weights) and 7 classes
+        assertUserError(cvt(predict(other, TINY.resolve("input.npy"), o).toArray()), o,
+                "does not fit", "missing", "conv_proj_q.conv.weight", "wrong shape", "head.weight");
+    }
+
+    @Test
+    void inputOfWrongRankChannelsOrDtypeIsAnError() {
+        Path o = tmp.resolve("o.npy");
+        Path rank3 = tmp.resolve("rank3.npy");
+        Npy.write(rank3, Nd4j.rand(DataType.FLOAT, 3, 64, 64));
+        assertUserError(cvt(predict(TINY.resolve("model.pth"), rank3, o).toArray()), o, "rank3.npy", "rank 3");
+        Path channels = tmp.resolve("gray.npy");
+        Npy.write(channels, Nd4j.rand(DataType.FLOAT, 2, 1, 64, 64));
+        assertUserError(cvt(predict(TINY.resolve("model.pth"), channels, o).toArray()), o, "gray.npy", "1 channels");
+        // float64 input: the reference fixtures' logits.npy is float64 [2, 10]
+        assertUserError(cvt(predict(TINY.resolve("model.pth"), TINY.resolve("logits.npy"), o).toArray()), o,
+                "logits.npy", "float64");
+    }
+
+    @Test
+    void inputTooSmallForTheModelIsAnError() {
+        Path o = tmp.resolve("o.npy");
+        Path small = tmp.resolve("small.npy");
+        Npy.write(small, Nd4j.rand(DataType.FLOAT, 1, 3, 8, 8));
+        assertUserError(cvt(predict(TINY.resolve("model.pth"), small, o).toArray()), o, "8x8", "too small");
+    }
+
+    @Test
+    void missingFilesAreNamed() {
+        Path o = tmp.resolve("o.npy");
+        Path nowhere = tmp.resolve("nowhere.pth");
+        assertUserError(cvt(predict(nowhere, TINY.resolve("input.npy"), o).toArray()), o, "nowhere.pth");
+        Path noInput = tmp.resolve("noinput.npy");
+        assertUserError(cvt(predict(TINY.resolve("model.pth"), noInput, o).toArray()), o, "noinput.npy");
+        assertUserError(cvt("predict", "--spec", tmp.resolve("nospec.yaml"), "--weights", TINY.resolve("model.pth"),
+                "--input", TINY.resolve("input.npy"), "--logits-out", o), o, "nospec.yaml");
+    }
+
+    @Test
+    void badSpecsAreNamed() throws IOException {
+        String spec = Files.readString(TINY.resolve("spec.json"));
+        Path o = tmp.resolve("o.npy");
+        Path unknownMethod = tmp.resolve("method.json");
+        Files.writeString(unknownMethod, spec.replaceFirst("\"dw_bn\"", "\"conv_bn\""));
+        assertUserError(cvt("predict", "--spec", unknownMethod, "--weights", TINY.resolve("model.pth"),
+                "--input", TINY.resolve("input.npy"), "--logits-out", o), o, "method.json", "conv_bn", "QKV_PROJ_METHOD");
+        Path shortList = tmp.resolve("lists.json");
+        Files.writeString(shortList, spec.replaceFirst("\"DEPTH\": \\[\\s*1,", "\"DEPTH\": ["));
+        assertUserError(cvt("predict", "--spec", shortList, "--weights", TINY.resolve("model.pth"),
+                "--input", TINY.resolve("input.npy"), "--logits-out", o), o, "lists.json", "DEPTH", "2 entries", "NUM_STAGES is 3");
+        Path notYaml = tmp.resolve("broken.yaml");
+        Files.writeString(notYaml, "MODEL: [unclosed\n  SPEC: {");
+        assertUserError(cvt("predict", "--spec", notYaml, "--weights", TINY.resolve("model.pth"),
+                "--input", TINY.resolve("input.npy"), "--logits-out", o), o, "broken.yaml");
+    }
+
+    @Test
+    void usageErrorsExitWithTwo() {
+        assertUserError(cvt("predict", "--weights", TINY.resolve("model.pth")), null, "--model", "--spec");
+        assertUserError(cvt("predict", "--model", "cvt-99", "--weights", TINY.resolve("model.pth"),
+                "--input", TINY.resolve("input.npy")), null, "unknown model 'cvt-99'");
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() throws IOException {
+        Path bad = tmp.resolve("model.pth");
+        Files.write(bad, new byte[]{'P', 'K', 3, 4, 0, 0});
+        int status = cvt("predict", "--verbose", "--spec", TINY.resolve("spec.json"), "--weights", bad,
+                "--input", TINY.resolve("input.npy"));
+        assertEquals(2, status);
+        assertTrue(stderr().startsWith("error: "));
+        assertTrue(stderr().contains("\tat "), "--verbose shows the stack trace");
+    }
+
+    @Test
+    void existingOutputSurvivesAFailedRun() throws IOException {
+        Path o = tmp.resolve("keep.npy");
+        Files.writeString(o, "previous result");
+        Path bad = tmp.resolve("model.pth");
+        Files.write(bad, new byte[10]);
+        assertEquals(2, cvt(predict(bad, TINY.resolve("input.npy"), o).toArray()));
+        assertEquals("previous result", Files.readString(o));
+    }
+
+    @Test
+    void infoNamesTheBackend() {
+        assertEquals(0, cvt("info"));
+        String s = out.toString(StandardCharsets.UTF_8);
+        assertTrue(s.contains("backend:") && s.contains("CPU"), s);
+        assertTrue(s.contains("oneDNN:"), s);
+    }
+
+    static double relativeError(INDArray got, INDArray ref) {
+        INDArray g = got.castTo(DataType.DOUBLE).reshape(ref.shape()), r = ref.castTo(DataType.DOUBLE);
+        return Transforms.abs(g.sub(r)).maxNumber().doubleValue() / Math.max(1, Transforms.abs(r).maxNumber().doubleValue());
+    }
+}

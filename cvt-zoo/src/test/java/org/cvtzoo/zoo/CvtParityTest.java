@@ -1,0 +1,47 @@
+package org.cvtzoo.zoo;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** CvT logits and features against the reference PyTorch model, within compare.py's 1e-4. */
+class CvtParityTest {
+    static final double TOLERANCE = 1e-4;
+
+    static VisionModel load(String fixture) {
+        return new VisionModel(Zoo.architecture(Fixtures.dir(fixture).resolve("spec.json"), null))
+                .loadWeights(Fixtures.dir(fixture).resolve("model.pth"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cvt_tiny", "cvt_avg_nonsquare", "cvt_linear_odd", "cvt_dwbn_meanpool", "cvt_avg_odd"})
+    void logitsAndFeaturesMatchReference(String fixture) {
+        VisionModel.Output out = load(fixture).forward(Fixtures.npy(fixture, "input.npy"));
+        INDArray logits = Fixtures.npy(fixture, "logits.npy");
+        INDArray features = Fixtures.npy(fixture, "features.npy");
+        assertArrayEquals(logits.shape(), out.logits().shape());
+        assertArrayEquals(features.shape(), out.features().shape());
+        double le = Fixtures.relativeError(out.logits(), logits);
+        double fe = Fixtures.relativeError(out.features(), features);
+        assertTrue(le <= TOLERANCE, fixture + " logits rel err " + le);
+        assertTrue(fe <= TOLERANCE, fixture + " features rel err " + fe);
+    }
+
+    /** Batch 1: the first image alone gives the reference's first row (eval mode is per image). */
+    @Test
+    void batchOfOneMatchesReference() {
+        VisionModel m = load("cvt_tiny");
+        INDArray first = Fixtures.npy("cvt_tiny", "input.npy").get(NDArrayIndex.interval(0, 1)).dup();
+        VisionModel.Output out = m.forward(first);
+        INDArray refLogits = Fixtures.npy("cvt_tiny", "logits.npy").get(NDArrayIndex.interval(0, 1));
+        INDArray refFeatures = Fixtures.npy("cvt_tiny", "features.npy").get(NDArrayIndex.interval(0, 1));
+        assertArrayEquals(new long[]{1, 10}, out.logits().shape());
+        assertTrue(Fixtures.relativeError(out.logits(), refLogits) <= TOLERANCE);
+        assertTrue(Fixtures.relativeError(out.features(), refFeatures) <= TOLERANCE);
+    }
+}
