@@ -12,9 +12,10 @@ final class InputArrays {
     }
 
     static INDArray readImageBatch(Path file) {
-        String dtype = Npy.dtype(file);
-        if (!dtype.equals("float32")) {
-            throw new Errors.UserError(file + ": dtype " + dtype + ", expected float32 (a preprocessed NCHW batch)");
+        Npy.Header header = Npy.readHeader(file);
+        if (!header.dtype().equals("F32")) {
+            throw new Errors.UserError(file + ": dtype " + numpyName(header.dtype()) + " ('" + header.descr()
+                    + "'), expected float32 (a preprocessed NCHW batch)");
         }
         INDArray x = Npy.read(file);
         long[] s = x.shape();
@@ -28,5 +29,10 @@ final class InputArrays {
         }
         if (s[0] == 0) throw new Errors.UserError(file + ": the batch is empty");
         return x;
+    }
+
+    /** F64 -> float64, I32 -> int32, U8 -> uint8: the names numpy users know. */
+    private static String numpyName(String dtype) {
+        return dtype.replaceFirst("^F", "float").replaceFirst("^I", "int").replaceFirst("^U", "uint").toLowerCase();
     }
 }

@@ -1,4 +1,0 @@
-package org.cvtzoo.core.weights;
-
-/** TEMPORARY stub until the weights branch is merged. */
-public record TensorInfo(String name, String dtype, long[] shape) {}
