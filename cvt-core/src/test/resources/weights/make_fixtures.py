@@ -162,9 +162,13 @@ with open("bare.pth", "rb") as f:
 with open("truncated.pth", "wb") as f:
     f.write(bare_bytes[: len(bare_bytes) // 2])
 
+def zinfo(name):
+    return zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # reproducible bytes
+
+
 with zipfile.ZipFile("zip_without_pkl.pth", "w") as z:
-    z.writestr("archive/version", "3\n")
-    z.writestr("archive/readme.txt", "no pickle here\n")
+    z.writestr(zinfo("archive/version"), "3\n")
+    z.writestr(zinfo("archive/readme.txt"), "no pickle here\n")
 
 # data.pkl references storages; drop one storage entry
 with zipfile.ZipFile("bare.pth") as src, zipfile.ZipFile("missing_storage.pth", "w") as dst:
@@ -173,7 +177,7 @@ with zipfile.ZipFile("bare.pth") as src, zipfile.ZipFile("missing_storage.pth", 
     dropped = storage_entries[0]
     for n in names:
         if n != dropped:
-            dst.writestr(n, src.read(n))
+            dst.writestr(zinfo(n), src.read(n))
 
 rng = random.Random(42)
 with open("random.bin", "wb") as f:
@@ -317,6 +321,16 @@ raw = buf.getvalue()
 hdr_len = 10 + struct.unpack("<H", raw[8:10])[0]
 with open("truncated.npy", "wb") as f:
     f.write(raw[: hdr_len + 1000])
+
+# pickle protocol 4 (FRAME, SHORT_BINUNICODE, MEMOIZE, STACK_GLOBAL) with a shared storage
+g = torch.Generator().manual_seed(99)
+p4base = torch.randn(3, 4, generator=g)
+p4 = OrderedDict()
+p4["layer.weight"] = p4base
+p4["layer.weight_t"] = p4base.t()
+p4["layer.bias"] = torch.randn(4, generator=g).to(torch.float16)
+torch.save(p4, "proto4.pth", pickle_protocol=4)
+expect("proto4.pth", p4)
 
 with open("expected.json", "w") as f:
     json.dump(EXPECTED, f, indent=1)
