@@ -143,8 +143,8 @@ class CliTest {
     void inputTooSmallForTheModelIsAnError() {
         Path o = tmp.resolve("o.npy");
         Path small = tmp.resolve("small.npy");
-        Npy.write(small, Nd4j.rand(DataType.FLOAT, 1, 3, 8, 8));
-        assertUserError(cvt(predict(TINY.resolve("model.pth"), small, o).toArray()), o, "8x8", "too small");
+        Npy.write(small, Nd4j.rand(DataType.FLOAT, 1, 3, 2, 2));
+        assertUserError(cvt(predict(TINY.resolve("model.pth"), small, o).toArray()), o, "2x2", "too small");
     }
 
     @Test

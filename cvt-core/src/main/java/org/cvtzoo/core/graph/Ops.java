@@ -20,20 +20,23 @@ public final class Ops {
     private Ops() {
     }
 
-    /** LayerNorm over the last axis with an epsilon (SameDiff's own has none). */
-    public static SDVariable layerNorm(SDVariable x, SDVariable gain, SDVariable bias, double eps) {
+    /**
+     * LayerNorm over {@code axis} with an epsilon (SameDiff's own has none). The axis must be
+     * given as a non-negative number: M2.1's reductions with axis -1 over a permuted view
+     * return wrong values once the batch is larger than one.
+     */
+    public static SDVariable layerNorm(SDVariable x, SDVariable gain, SDVariable bias, double eps, int axis) {
         SameDiff sd = x.getSameDiff();
-        int axis = x.getShape() != null ? x.getShape().length - 1 : -1;
         SDVariable centred = x.sub(x.mean(true, axis));
         SDVariable variance = sd.math().square(centred).mean(true, axis);
         return centred.mul(sd.math().rsqrt(variance.add(eps))).mul(gain).add(bias);
     }
 
-    /** LayerNorm module {@code norm} of the scope: parameters {@code norm.weight}, {@code norm.bias}. */
-    public static SDVariable layerNorm(Scope s, String module, SDVariable x, long dim, double eps) {
+    /** LayerNorm module {@code module} of the scope over the channels of tokens {@code [B, N, dim]}. */
+    public static SDVariable layerNorm(Scope s, String module, SDVariable tokens, long dim, double eps) {
         SDVariable gain = s.param(module + ".weight", ParamStore.Layout.AS_IS, Scope.ones(), dim);
         SDVariable bias = s.param(module + ".bias", ParamStore.Layout.AS_IS, Scope.zeros(), dim);
-        return layerNorm(x, gain, bias, eps);
+        return layerNorm(tokens, gain, bias, eps, 2);
     }
 
     /** {@code x * sigmoid(1.702 x)}: CvT's activation. SameDiff's {@code nn.gelu} is exactly this. */
