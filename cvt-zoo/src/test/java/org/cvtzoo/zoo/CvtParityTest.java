@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** CvT logits and features against the reference PyTorch model, within compare.py's 1e-4. */
@@ -43,5 +44,26 @@ class CvtParityTest {
         assertArrayEquals(new long[]{1, 10}, out.logits().shape());
         assertTrue(Fixtures.relativeError(out.logits(), refLogits) <= TOLERANCE);
         assertTrue(Fixtures.relativeError(out.features(), refFeatures) <= TOLERANCE);
+    }
+
+    /** The same weights as Hugging Face names in .safetensors, and as a wrapped DataParallel checkpoint. */
+    @ParameterizedTest
+    @ValueSource(strings = {"model_hf.safetensors", "model_wrapped.pth"})
+    void otherCheckpointFormsGiveTheSameLogits(String file) {
+        VisionModel m = new VisionModel(Zoo.architecture(Fixtures.dir("cvt_tiny").resolve("spec.json"), null))
+                .loadWeights(Fixtures.dir("cvt_tiny").resolve(file));
+        VisionModel.Output out = m.forward(Fixtures.npy("cvt_tiny", "input.npy"));
+        assertTrue(Fixtures.relativeError(out.logits(), Fixtures.npy("cvt_tiny", "logits.npy")) <= TOLERANCE);
+    }
+
+    @Test
+    void hfNamesMapToOfficialNames() {
+        assertEquals("stage2.blocks.0.attn.conv_proj_k.bn.running_var", org.cvtzoo.zoo.cvt.CvtNames.fromHuggingFace(
+                "cvt.encoder.stages.2.layers.0.attention.attention.convolution_projection_key.convolution_projection.normalization.running_var"));
+        assertEquals("stage1.blocks.3.mlp.fc2.bias", org.cvtzoo.zoo.cvt.CvtNames.fromHuggingFace("cvt.encoder.stages.1.layers.3.output.dense.bias"));
+        assertEquals("stage1.blocks.3.attn.proj.weight", org.cvtzoo.zoo.cvt.CvtNames.fromHuggingFace(
+                "cvt.encoder.stages.1.layers.3.attention.output.dense.weight"));
+        assertEquals("head.weight", org.cvtzoo.zoo.cvt.CvtNames.fromHuggingFace("classifier.weight"));
+        assertEquals("something.else", org.cvtzoo.zoo.cvt.CvtNames.fromHuggingFace("something.else"));
     }
 }
