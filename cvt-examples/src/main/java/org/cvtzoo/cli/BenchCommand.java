@@ -55,8 +55,7 @@ final class BenchCommand implements Callable<Integer> {
         Architecture arch = model.architecture();
         int[] hw = size == null ? arch.nativeSize() : parseSize(size);
         long t0 = System.nanoTime();
-        VisionModel m = new VisionModel(arch);
-        if (weights != null) m.loadWeights(weights);
+        VisionModel m = weights == null ? new VisionModel(arch) : VisionModel.fromCheckpoint(arch, weights);
         double loadS = (System.nanoTime() - t0) / 1e9;
         BackendInfo b = BackendInfo.current();
         System.out.printf("%s, %d parameters, %dx%d, backend %s, %d threads, load %.2f s%n", arch.name(),

@@ -64,7 +64,7 @@ final class PredictCommand implements Callable<Integer> {
 
         long t0 = System.nanoTime();
         Architecture arch = model.architecture();
-        VisionModel m = new VisionModel(arch).loadWeights(weights);
+        VisionModel m = VisionModel.fromCheckpoint(arch, weights);
         long t1 = System.nanoTime();
         List<INDArray> logits = new ArrayList<>(), features = new ArrayList<>();
         long n = x.size(0);

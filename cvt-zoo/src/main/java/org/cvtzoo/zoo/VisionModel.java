@@ -23,7 +23,7 @@ public final class VisionModel {
     private static final int GRAPH_CACHE = 2;
 
     private final Architecture arch;
-    private final ParamStore params = new ParamStore();
+    private final ParamStore params;
     private final Map<String, Graph> graphs = new LinkedHashMap<>(4, 0.75f, true);
 
     /** Logits {@code [B, classes]}, features {@code [B, dim]}, attention (null where the graph has none). */
@@ -35,9 +35,19 @@ public final class VisionModel {
 
     /** A model with freshly initialised parameters. */
     public VisionModel(Architecture arch) {
+        this(arch, true);
+    }
+
+    private VisionModel(Architecture arch, boolean initialise) {
         this.arch = arch;
+        this.params = new ParamStore(initialise);
         int[] size = arch.nativeSize();
         graph(size[0], size[1]); // declares every parameter
+    }
+
+    /** A model with the weights of a checkpoint (.pth or .safetensors, official or Hugging Face names). */
+    public static VisionModel fromCheckpoint(Architecture arch, Path file) {
+        return new VisionModel(arch, false).loadWeights(file);
     }
 
     public Architecture architecture() {
@@ -48,7 +58,7 @@ public final class VisionModel {
         return params;
     }
 
-    /** Loads a checkpoint (.pth or .safetensors, official or Hugging Face names), strictly. */
+    /** Replaces the parameters by a checkpoint's (.pth or .safetensors, official or Hugging Face names), strictly. */
     public VisionModel loadWeights(Path file) {
         try (StateDict dict = Checkpoints.open(file)) {
             params.load(arch.toOfficialNames(dict), file.getFileName().toString());

@@ -75,6 +75,6 @@ public final class Zoo {
 
     /** A registered variant with the weights of a checkpoint file. */
     public static VisionModel load(String name, Path weights) {
-        return new VisionModel(architecture(name, null)).loadWeights(weights);
+        return VisionModel.fromCheckpoint(architecture(name, null), weights);
     }
 }

@@ -73,6 +73,21 @@ public final class ParamStore {
     }
 
     private final Map<String, Entry> entries = new LinkedHashMap<>();
+    private final boolean initialise;
+
+    /** A store whose parameters get their initialisers' values. */
+    public ParamStore() {
+        this(true);
+    }
+
+    /**
+     * @param initialise false when a checkpoint will overwrite every value anyway: the
+     *                   parameters start as zeros, which saves seconds of random numbers on
+     *                   large models
+     */
+    public ParamStore(boolean initialise) {
+        this.initialise = initialise;
+    }
 
     /**
      * The array for {@code name}, created by {@code init} (given the array in PyTorch layout)
@@ -89,7 +104,7 @@ public final class ParamStore {
             return e.value;
         }
         INDArray value = Nd4j.create(DataType.FLOAT, layout.graphShape(torchShape), 'c');
-        init.accept(layout.toTorch(value));
+        if (initialise) init.accept(layout.toTorch(value));
         entries.put(name, new Entry(name, torchShape.clone(), layout, trainable, value));
         return value;
     }
