@@ -38,6 +38,7 @@ public final class Main implements Runnable {
 
     /** Runs the tool in-process and returns its exit status (used by tests too). */
     public static int run(String... args) {
+        org.cvtzoo.zoo.Nd4jTuning.forInference();
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

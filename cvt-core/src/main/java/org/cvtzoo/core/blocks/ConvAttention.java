@@ -41,10 +41,11 @@ public final class ConvAttention {
         SDVariable vx = in.hasCls() ? sd.concat(1, cls, v.x()) : v.x();
 
         long heads = cfg.heads(), d = cfg.dimOut(), hd = d / heads;
-        SDVariable qh = splitHeads(sd, Ops.linear(s, "proj_q", qx, nq, c, d, cfg.qkvBias()), nq, heads, hd);
+        // the scale is applied to q (nq x d values) rather than to the scores (nq x nkv per head)
+        SDVariable qh = splitHeads(sd, Ops.linear(s, "proj_q", qx, nq, c, d, cfg.qkvBias()).mul(Math.pow(d, -0.5)), nq, heads, hd);
         SDVariable kh = splitHeads(sd, Ops.linear(s, "proj_k", kx, nkv, c, d, cfg.qkvBias()), nkv, heads, hd);
         SDVariable vh = splitHeads(sd, Ops.linear(s, "proj_v", vx, nkv, c, d, cfg.qkvBias()), nkv, heads, hd);
-        SDVariable probs = sd.nn().softmax(sd.mmul(qh, kh, false, true, false).mul(Math.pow(d, -0.5)), 3);
+        SDVariable probs = sd.nn().softmax(sd.mmul(qh, kh, false, true, false), 3);
         SDVariable merged = sd.reshape(sd.permute(sd.mmul(probs, vh), 0, 2, 1, 3), -1, nq, d);
         return new Result(Ops.linear(s, "proj", merged, nq, d, d, true), probs, k);
     }

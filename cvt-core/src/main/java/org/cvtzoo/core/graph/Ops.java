@@ -52,14 +52,16 @@ public final class Ops {
 
     /**
      * nn.Linear module on tokens {@code [B, N, in]} (or rows {@code [B, in]} with n = 0):
-     * SameDiff's mmul cannot do rank-3 by rank-2, so the tokens are folded into rows.
+     * SameDiff's mmul cannot do rank-3 by rank-2, so the tokens are folded into rows. (M2.1's
+     * {@code nn.linear} / xw_plus_b gave wrong values here: not used.)
      */
     public static SDVariable linear(Scope s, String module, SDVariable x, long n, long in, long out, boolean bias) {
         SameDiff sd = s.sd();
         SDVariable w = s.param(module + ".weight", ParamStore.Layout.LINEAR, Scope.truncNormal(0.02), out, in);
         SDVariable rows = n > 0 ? sd.reshape(x, -1, in) : x;
-        SDVariable y = sd.mmul(rows, w);
-        if (bias) y = y.add(s.param(module + ".bias", ParamStore.Layout.AS_IS, Scope.zeros(), out));
+        SDVariable y = bias
+                ? sd.mmul(rows, w).add(s.param(module + ".bias", ParamStore.Layout.AS_IS, Scope.zeros(), out))
+                : sd.mmul(rows, w);
         return n > 0 ? sd.reshape(y, -1, n, out) : y;
     }
 
@@ -88,7 +90,7 @@ public final class Ops {
 
     /** Output length of a convolution or pooling window along one axis (floor mode). */
     public static long convOut(long in, long kernel, long stride, long pad) {
-        return (in + 2 * pad - kernel) / stride + 1;
+        return Math.floorDiv(in + 2 * pad - kernel, stride) + 1; // 0 or less: the window does not fit
     }
 
     public static Conv2DConfig convConfig(long kernel, long stride, long pad) {

@@ -75,8 +75,11 @@ public final class CvT implements Architecture {
                         + spec.kernelQkv()[i] + ", STRIDE_Q " + spec.strideQ()[i] + ", PADDING_Q " + spec.paddingQ()[i]
                         + ") changes the " + gh + "x" + gw + " token grid; the residual connection needs one query per token");
             }
-            long kh = Ops.convOut(gh, spec.kernelQkv()[i], spec.strideKv()[i], spec.paddingKv()[i]);
-            long kw = Ops.convOut(gw, spec.kernelQkv()[i], spec.strideKv()[i], spec.paddingKv()[i]);
+            boolean avg = spec.qkvProjMethod()[i] == ConvProjection.Method.AVG;
+            long kh = avg ? Ops.ceilPoolOut(gh, spec.kernelQkv()[i], spec.strideKv()[i], spec.paddingKv()[i])
+                    : Ops.convOut(gh, spec.kernelQkv()[i], spec.strideKv()[i], spec.paddingKv()[i]);
+            long kw = avg ? Ops.ceilPoolOut(gw, spec.kernelQkv()[i], spec.strideKv()[i], spec.paddingKv()[i])
+                    : Ops.convOut(gw, spec.kernelQkv()[i], spec.strideKv()[i], spec.paddingKv()[i]);
             if (kh < 1 || kw < 1) {
                 throw new IllegalArgumentException("input " + h + "x" + w + " is too small for " + name
                         + ": stage " + i + "'s key/value projection leaves no tokens");
