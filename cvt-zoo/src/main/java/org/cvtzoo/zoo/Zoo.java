@@ -1,6 +1,9 @@
 package org.cvtzoo.zoo;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.cvtzoo.zoo.cvt.CvT;
+import org.cvtzoo.zoo.pcn.PatchConvNetFamily;
+import org.cvtzoo.zoo.vit.VitFamily;
 import org.cvtzoo.zoo.spec.CvtSpec;
 import org.cvtzoo.zoo.spec.SpecException;
 import org.cvtzoo.zoo.spec.SpecFiles;
@@ -29,6 +32,8 @@ public final class Zoo {
         cvt("cvt-13", 224, List.of("cvt13", "microsoft/cvt-13"));
         cvt("cvt-21", 224, List.of("cvt21", "microsoft/cvt-21"));
         cvt("cvt-w24", 384, List.of("cvtw24", "microsoft/cvt-w24-384-22k"));
+        VitFamily.variants().forEach(Zoo::register);
+        PatchConvNetFamily.variants().forEach(Zoo::register);
     }
 
     private static void cvt(String name, int size, List<String> aliases) {
@@ -61,11 +66,26 @@ public final class Zoo {
         return v.factory().apply(numClasses == null ? v.defaultClasses() : numClasses);
     }
 
-    /** The architecture a spec file describes (official CvT YAML or JSON). */
+    /**
+     * The architecture a spec file describes: an official CvT experiment YAML (or JSON of its
+     * structure), or a flat JSON with {@code family} {@code vit} / {@code patchconvnet} and the
+     * timm / deit constructor names.
+     */
     public static Architecture architecture(Path specFile, Integer numClasses) {
-        CvtSpec spec = CvtSpec.read(specFile);
-        if (numClasses != null) spec = spec.withNumClasses(numClasses);
-        return new CvT("custom CvT (" + specFile.getFileName() + ")", spec, new int[]{224, 224});
+        JsonNode tree = SpecFiles.read(specFile);
+        String source = specFile.getFileName().toString();
+        if (!tree.has("family")) {
+            CvtSpec spec = CvtSpec.fromTree(tree, source);
+            if (numClasses != null) spec = spec.withNumClasses(numClasses);
+            return new CvT("custom CvT (" + source + ")", spec, new int[]{224, 224});
+        }
+        String family = tree.get("family").asText();
+        return switch (family.toLowerCase(Locale.ROOT)) {
+            case "vit" -> VitFamily.fromSpec(tree, source, numClasses);
+            case "patchconvnet" -> PatchConvNetFamily.fromSpec(tree, source, numClasses);
+            case "cvt" -> throw new SpecException(source + ": a CvT spec has the structure of microsoft/CvT's experiment YAML (MODEL.SPEC), not a 'family' field");
+            default -> throw new SpecException(source + ": unknown family '" + family + "' (expected vit or patchconvnet, or a CvT YAML)");
+        };
     }
 
     /** A registered variant with freshly initialised parameters. */
