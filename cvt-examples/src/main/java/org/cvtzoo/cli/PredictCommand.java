@@ -46,6 +46,10 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--features-out", paramLabel = "F.npy", description = "Write float32 pre-logits features [B, dim].")
     Path featuresOut;
 
+    @Option(names = "--attention-out", paramLabel = "A.npy",
+            description = "Write float32 attention maps: CvT [B, heads, kh, kw] (last stage's class token over the key grid).")
+    Path attentionOut;
+
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "16",
             description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
@@ -57,7 +61,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         if (input == null) throw new Errors.UserError("give the input batch with --input X.npy");
         if (batchSize < 1) throw new Errors.UserError("--batch-size must be at least 1");
-        for (Path out : new Path[]{logitsOut, featuresOut}) {
+        for (Path out : new Path[]{logitsOut, featuresOut, attentionOut}) {
             if (out != null && Files.isDirectory(out)) throw new Errors.UserError("output " + out + " is a directory");
         }
         INDArray x = InputArrays.readImageBatch(input);
@@ -66,7 +70,10 @@ final class PredictCommand implements Callable<Integer> {
         Architecture arch = model.architecture();
         VisionModel m = VisionModel.fromCheckpoint(arch, weights);
         long t1 = System.nanoTime();
-        List<INDArray> logits = new ArrayList<>(), features = new ArrayList<>();
+        if (attentionOut != null && !m.hasAttentionMap()) {
+            throw new Errors.UserError(arch.name() + " has no attention map (its last stage has no class token)");
+        }
+        List<INDArray> logits = new ArrayList<>(), features = new ArrayList<>(), attention = new ArrayList<>();
         long n = x.size(0);
         for (long i = 0; i < n; i += batchSize) {
             INDArray chunk = x.get(NDArrayIndex.interval(i, Math.min(n, i + batchSize)), NDArrayIndex.all(),
@@ -74,6 +81,7 @@ final class PredictCommand implements Callable<Integer> {
             VisionModel.Output o = m.forward(chunk.dup());
             logits.add(o.logits());
             features.add(o.features());
+            if (attentionOut != null) attention.add(o.attention());
         }
         long t2 = System.nanoTime();
         INDArray allLogits = Nd4j.concat(0, logits.toArray(INDArray[]::new));
@@ -82,6 +90,7 @@ final class PredictCommand implements Callable<Integer> {
         Map<Path, INDArray> outputs = new LinkedHashMap<>();
         if (logitsOut != null) outputs.put(logitsOut, allLogits);
         if (featuresOut != null) outputs.put(featuresOut, allFeatures);
+        if (attentionOut != null) outputs.put(attentionOut, Nd4j.concat(0, attention.toArray(INDArray[]::new)));
         OutputFiles.writeAll(outputs);
 
         System.err.printf("%s: %d image(s) %dx%d, load %.2f s, forward %.2f s%n", arch.name(), n, x.size(2), x.size(3),

@@ -79,8 +79,10 @@ class CliTest {
     void predictWritesReferenceLogitsAndFeatures() {
         Path logits = tmp.resolve("logits.npy"), features = tmp.resolve("features.npy");
         List<Object> args = predict(TINY.resolve("model.pth"), TINY.resolve("input.npy"), logits);
-        args.addAll(List.of("--features-out", features, "--batch-size", "1"));
+        Path attention = tmp.resolve("attention.npy");
+        args.addAll(List.of("--features-out", features, "--attention-out", attention, "--batch-size", "1"));
         assertEquals(0, cvt(args.toArray()), stderr());
+        assertTrue(relativeError(Npy.read(attention), Npy.read(TINY.resolve("attention.npy"))) <= 1e-4);
         assertTrue(relativeError(Npy.read(logits), Npy.read(TINY.resolve("logits.npy"))) <= 1e-4);
         assertTrue(relativeError(Npy.read(features), Npy.read(TINY.resolve("features.npy"))) <= 1e-4);
         assertEquals(DataType.FLOAT, Npy.read(logits).dataType());
@@ -202,6 +204,15 @@ class CliTest {
         Files.write(bad, new byte[10]);
         assertEquals(2, cvt(predict(bad, TINY.resolve("input.npy"), o).toArray()));
         assertEquals("previous result", Files.readString(o));
+    }
+
+    @Test
+    void attentionOfAModelWithoutClassTokenIsAnError() {
+        Path mean = FIXTURES.resolve("cvt_dwbn_meanpool");
+        Path o = tmp.resolve("l.npy"), a = tmp.resolve("a.npy");
+        assertUserError(cvt("predict", "--spec", mean.resolve("spec.json"), "--weights", mean.resolve("model.pth"),
+                "--input", mean.resolve("input.npy"), "--logits-out", o, "--attention-out", a), o, "no attention map");
+        assertFalse(Files.exists(a));
     }
 
     @Test

@@ -66,6 +66,12 @@ public final class VisionModel {
         return this;
     }
 
+    /** Whether the model exposes an attention map (at its native size). */
+    public boolean hasAttentionMap() {
+        int[] size = arch.nativeSize();
+        return graph(size[0], size[1]).attention != null;
+    }
+
     /** Runs a preprocessed float NCHW batch through the inference graph. */
     public Output forward(INDArray input) {
         long[] s = input.shape();

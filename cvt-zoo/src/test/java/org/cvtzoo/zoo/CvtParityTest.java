@@ -8,6 +8,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** CvT logits and features against the reference PyTorch model, within compare.py's 1e-4. */
@@ -65,5 +66,21 @@ class CvtParityTest {
                 "cvt.encoder.stages.1.layers.3.attention.output.dense.weight"));
         assertEquals("head.weight", org.cvtzoo.zoo.cvt.CvtNames.fromHuggingFace("classifier.weight"));
         assertEquals("something.else", org.cvtzoo.zoo.cvt.CvtNames.fromHuggingFace("something.else"));
+    }
+
+    /** The last stage's class-token attention per head over the key grid, against the reference's own. */
+    @Test
+    void attentionMapMatchesReference() {
+        VisionModel.Output out = load("cvt_tiny").forward(Fixtures.npy("cvt_tiny", "input.npy"));
+        INDArray ref = Fixtures.npy("cvt_tiny", "attention.npy");
+        assertArrayEquals(ref.shape(), out.attention().shape());
+        assertTrue(Fixtures.relativeError(out.attention(), ref) <= TOLERANCE);
+        INDArray sums = out.attention().sum(2, 3);
+        assertTrue(sums.sub(1.0).amaxNumber().doubleValue() < 1e-5, "each head's map sums to 1: " + sums);
+    }
+
+    @Test
+    void noClassTokenMeansNoAttentionMap() {
+        assertNull(load("cvt_dwbn_meanpool").forward(Fixtures.npy("cvt_dwbn_meanpool", "input.npy")).attention());
     }
 }

@@ -20,8 +20,12 @@ public final class ConvAttention {
                          long strideQ, long strideKv, long padQ, long padKv) {
     }
 
-    /** The block's output and its attention probabilities {@code [B, heads, nq, nkv]}. */
-    public record Result(SDVariable out, SDVariable probs, Tokens keyGrid) {
+    /**
+     * The block's output, its attention probabilities {@code [B, heads, nq, nkv]}, the layout
+     * of its queries (the input tokens) and of its keys (the projected grid, plus the class
+     * token in front where the input has one).
+     */
+    public record Result(SDVariable out, SDVariable probs, long heads, Tokens queries, Tokens keyGrid) {
     }
 
     public static Result apply(Scope s, Tokens in, Config cfg) {
@@ -47,7 +51,7 @@ public final class ConvAttention {
         SDVariable vh = splitHeads(sd, Ops.linear(s, "proj_v", vx, nkv, c, d, cfg.qkvBias()), nkv, heads, hd);
         SDVariable probs = sd.nn().softmax(sd.mmul(qh, kh, false, true, false), 3);
         SDVariable merged = sd.reshape(sd.permute(sd.mmul(probs, vh), 0, 2, 1, 3), -1, nq, d);
-        return new Result(Ops.linear(s, "proj", merged, nq, d, d, true), probs, k);
+        return new Result(Ops.linear(s, "proj", merged, nq, d, d, true), probs, heads, in, k);
     }
 
     /** {@code [B, n, heads*hd]} to {@code [B, heads, n, hd]}. */

@@ -18,6 +18,6 @@ public final class ConvTransformerBlock {
         SDVariable x = in.x().add(a.out());
         SDVariable mlp = Mlp.apply(s.child("mlp"), Ops.layerNorm(s, "norm2", x, dim, eps), n, dim,
                 (long) (dim * mlpRatio), Ops::quickGelu);
-        return new ConvAttention.Result(x.add(mlp), a.probs(), a.keyGrid());
+        return new ConvAttention.Result(x.add(mlp), a.probs(), a.heads(), a.queries(), a.keyGrid());
     }
 }

@@ -11,6 +11,7 @@ import org.cvtzoo.core.graph.Scope;
 import org.cvtzoo.core.weights.StateDict;
 import org.cvtzoo.zoo.Architecture;
 import org.cvtzoo.zoo.spec.CvtSpec;
+import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -93,7 +94,7 @@ public final class CvT implements Architecture {
         SDVariable grid = input;
         long channels = 3, gh = h, gw = w;
         SDVariable clsOut = null;
-        SDVariable attention = null;
+        ConvAttention.Result lastBlock = null;
         Tokens t = null;
         for (int i = 0; i < spec.numStages(); i++) {
             Scope stage = root.child("stage" + i);
@@ -110,7 +111,7 @@ public final class CvT implements Architecture {
                 ConvAttention.Result r = ConvTransformerBlock.apply(stage.child("blocks." + b), t, attn,
                         spec.mlpRatio()[i], EPS);
                 t = t.with(r.out());
-                attention = r.probs();
+                lastBlock = r;
             }
             clsOut = t.hasCls() ? Ops.tokenRange(t.x(), 0, 1) : null;
             SDVariable patches = t.hasCls() ? Ops.tokenRange(t.x(), 1, t.n()) : t.x();
@@ -128,12 +129,22 @@ public final class CvT implements Architecture {
             features = Ops.layerNorm(root, "norm", tokens, dim, EPS).mean(1);
         }
         SDVariable logits = Ops.linear(root, "head", features, 0, dim, spec.numClasses(), true);
-        return new Outputs(logits, features, lastStageClassAttention(sd, attention, t));
+        return new Outputs(logits, features, lastStageClassAttention(sd, lastBlock));
     }
 
-    /** The last block's class-token attention per head over the key/value grid, or null. */
-    private SDVariable lastStageClassAttention(SameDiff sd, SDVariable probs, Tokens last) {
-        return null; // attention maps come with the attention issue
+    /**
+     * The last block's class-token attention per head over the key/value grid,
+     * {@code [B, heads, kh, kw]}, or null where the last stage has no class token. The class
+     * token also attends to itself; that share is dropped and the rest renormalised, so that
+     * each head's map is a distribution over the grid.
+     */
+    private static SDVariable lastStageClassAttention(SameDiff sd, ConvAttention.Result last) {
+        if (last == null || !last.queries().hasCls()) return null;
+        Tokens keys = last.keyGrid();
+        long nkv = keys.h() * keys.w() + 1;
+        SDVariable row = last.probs().get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0L, 1L), SDIndex.interval(1L, nkv));
+        SDVariable normalised = row.div(row.sum(true, 3));
+        return sd.reshape(normalised, -1, last.heads(), keys.h(), keys.w());
     }
 
     @Override
