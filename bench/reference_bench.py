@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Times the reference PyTorch model (shared/reference/ref) the way bin/cvt bench times ours:
 same variant, input size, batch sizes, warm-up and timed runs; prints the same kind of line.
+MODEL is a zoo name: cvt-13, cvt-21, cvt-w24, vit-s16 (or another vit-*), patchconvnet-s60, ...
 
 usage: OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/reference_bench.py REFERENCE_DIR MODEL SIZE BATCHES [ITERS] [THREADS]
    e.g. ... ../shared/reference cvt-13 224 1,16 5 2"""
@@ -18,7 +19,17 @@ import torch  # noqa: E402
 import gen  # noqa: E402
 
 torch.set_num_threads(threads)
-model = gen.build_cvt(gen.cvt_spec(model_name), 1000).eval()
+VIT = {'ti16': 'vit_tiny_patch16_224', 's16': 'vit_small_patch16_224', 's32': 'vit_small_patch32_224',
+       'b16': 'vit_base_patch16_224', 'b32': 'vit_base_patch32_224', 'l16': 'vit_large_patch16_224'}
+if model_name.startswith('cvt-'):
+    model = gen.build_cvt(gen.cvt_spec(model_name), 1000)
+elif model_name.startswith('vit-'):
+    model = gen.vit.create(VIT[model_name[4:]], 1000)
+elif model_name.startswith('patchconvnet-'):
+    model = gen.build_pcn(model_name, 1000)
+else:
+    sys.exit(f'unknown model {model_name}')
+model.eval()
 print(f'pytorch {torch.__version__} {model_name}, {sum(p.numel() for p in model.parameters())} parameters, '
       f'{size}x{size}, {torch.get_num_threads()} threads')
 with torch.no_grad():
