@@ -44,6 +44,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "ND4J threads (default: ND4J's, OMP_NUM_THREADS).")
     Integer threads;
 
+    @Option(names = "--profile", description = "Also time each op type (adds a little overhead).")
+    boolean profile;
+
     @Override
     public Integer call() {
         if (threads != null) {
@@ -64,6 +67,8 @@ final class BenchCommand implements Callable<Integer> {
             if (batch < 1) throw new Errors.UserError("batch sizes must be at least 1, got " + batch);
             INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, hw[0], hw[1]).subi(0.5).muli(4);
             for (int i = 0; i < warmup; i++) m.forward(x);
+            OpTimes opTimes = new OpTimes();
+            m.setListeners(profile ? new OpTimes[]{opTimes} : new OpTimes[0]);
             double[] ms = new double[iters];
             for (int i = 0; i < iters; i++) {
                 long s = System.nanoTime();
@@ -75,6 +80,7 @@ final class BenchCommand implements Callable<Integer> {
             double mean = Arrays.stream(ms).average().orElse(0);
             System.out.printf("batch %3d: latency median %8.1f ms (mean %.1f, min %.1f, max %.1f), %7.2f images/s, peak RSS %s%n",
                     batch, median, mean, ms[0], ms[iters - 1], batch * 1000.0 / median, peakRss());
+            if (profile) opTimes.print(System.out, iters, mean);
         }
         return 0;
     }

@@ -4,6 +4,7 @@ import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Scope;
 import org.cvtzoo.core.weights.Checkpoints;
 import org.cvtzoo.core.weights.StateDict;
+import org.nd4j.autodiff.listeners.Listener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -25,6 +26,7 @@ public final class VisionModel {
     private final Architecture arch;
     private final ParamStore params;
     private final Map<String, Graph> graphs = new LinkedHashMap<>(4, 0.75f, true);
+    private Listener[] listeners = new Listener[0];
 
     /** Logits {@code [B, classes]}, features {@code [B, dim]}, attention (null where the graph has none). */
     public record Output(INDArray logits, INDArray features, INDArray attention) {
@@ -66,6 +68,12 @@ public final class VisionModel {
         return this;
     }
 
+    /** SameDiff listeners for every inference graph (e.g. to time each op: {@code bin/cvt bench --profile}). */
+    public synchronized void setListeners(Listener... listeners) {
+        this.listeners = listeners.clone();
+        graphs.values().forEach(g -> g.sd.setListeners(this.listeners));
+    }
+
     /** Whether the model exposes an attention map (at its native size). */
     public boolean hasAttentionMap() {
         int[] size = arch.nativeSize();
@@ -101,6 +109,7 @@ public final class VisionModel {
         SameDiff sd = SameDiff.create();
         SDVariable input = sd.placeHolder(INPUT, DataType.FLOAT, -1, 3, h, w);
         Architecture.Outputs o = arch.build(new Scope(sd, params), input, h, w);
+        sd.setListeners(listeners);
         g = new Graph(sd, o.logits().name(), o.features().name(), o.attention() == null ? null : o.attention().name());
         graphs.put(key, g);
         if (graphs.size() > GRAPH_CACHE) {
