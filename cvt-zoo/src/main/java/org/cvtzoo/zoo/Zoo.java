@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.function.IntFunction;
 
 /** The registered variants by name, and custom models from spec files. */
@@ -34,6 +35,7 @@ public final class Zoo {
         cvt("cvt-w24", 384, List.of("cvtw24", "microsoft/cvt-w24-384-22k"));
         VitFamily.variants().forEach(Zoo::register);
         PatchConvNetFamily.variants().forEach(Zoo::register);
+        for (VariantProvider p : ServiceLoader.load(VariantProvider.class)) p.variants().forEach(Zoo::register);
     }
 
     private static void cvt(String name, int size, List<String> aliases) {
@@ -42,6 +44,7 @@ public final class Zoo {
                 n -> new CvT(name, spec.withNumClasses(n), new int[]{size, size})));
     }
 
+    /** Adds a variant (or replaces one of the same name); its aliases find it too. */
     public static synchronized void register(Variant v) {
         VARIANTS.put(v.name(), v);
         for (String a : v.aliases()) ALIASES.put(a.toLowerCase(Locale.ROOT), v.name());
