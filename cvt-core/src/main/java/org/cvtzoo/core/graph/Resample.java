@@ -75,11 +75,11 @@ public final class Resample {
         long curW = oldW;
         // rows: [oldH, oldW*C]; Mh . rows = [h, oldW*C]
         SDVariable rows = sd.reshape(grid, oldH, oldW * c);
-        if (h != oldH) rows = sd.mmul(matrix(sd, h, oldH), rows);
+        if (h != oldH) rows = sd.mmul(matrix(sd, h, oldH, posEmbed.dataType()), rows);
         if (w != oldW) {
             // columns first: [h, oldW, C] -> [oldW, h, C] -> [oldW, h*C]; Mw . cols = [w, h*C]
             SDVariable cols = sd.reshape(sd.permute(sd.reshape(rows, h, oldW, c), 1, 0, 2), oldW, h * c);
-            cols = sd.mmul(matrix(sd, w, oldW), cols);
+            cols = sd.mmul(matrix(sd, w, oldW, posEmbed.dataType()), cols);
             rows = sd.reshape(sd.permute(sd.reshape(cols, w, h, c), 1, 0, 2), h, w * c);
             curW = w;
         }
@@ -111,9 +111,9 @@ public final class Resample {
         return out.castTo(DataType.FLOAT);
     }
 
-    private static SDVariable matrix(SameDiff sd, long out, long in) {
+    private static SDVariable matrix(SameDiff sd, long out, long in, DataType type) {
         double[][] m = bicubicAntialiasMatrix(Math.toIntExact(out), Math.toIntExact(in));
-        INDArray a = Nd4j.createFromArray(m).castTo(DataType.FLOAT);
+        INDArray a = Nd4j.createFromArray(m).castTo(type == null || !type.isFPType() ? DataType.FLOAT : type);
         return sd.constant(a);
     }
 }
