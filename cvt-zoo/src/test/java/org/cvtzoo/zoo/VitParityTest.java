@@ -31,6 +31,7 @@ class VitParityTest {
     static void assertClose(INDArray got, INDArray ref, String what) {
         assertArrayEquals(ref.shape(), got.shape(), what + " shape");
         double e = Fixtures.relativeError(got, ref);
+        // -Dvit.print=true prints every figure (for reports)
         if (Boolean.getBoolean("vit.print")) System.out.printf("%s %.3e%n", what, e);
         assertTrue(e <= TOLERANCE, what + " rel err " + e);
     }

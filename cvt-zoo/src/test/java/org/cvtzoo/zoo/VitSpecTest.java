@@ -37,11 +37,10 @@ class VitSpecTest {
         assertEquals(7, ((ViT) Zoo.architecture(name.toUpperCase(), 7)).numClasses());
     }
 
-    /** timm's parameter count of vit_tiny_patch16_224 (5,717,416) and vit_small_patch32_224 (22,878,952). */
-    @ParameterizedTest
-    @CsvSource({"vit-ti16,5717416", "vit_small_patch32_224,22878952"})
-    void parameterCountsMatchTimm(String name, long count) {
-        assertEquals(count, Zoo.load(name).parameters().parameterCount());
+    /** timm's parameter count of vit_tiny_patch16_224: 5,717,416. */
+    @Test
+    void parameterCountMatchesTimm() {
+        assertEquals(5_717_416L, Zoo.load("vit_tiny_patch16_224").parameters().parameterCount());
     }
 
     @Test
