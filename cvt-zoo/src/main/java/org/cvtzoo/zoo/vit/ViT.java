@@ -1,0 +1,125 @@
+package org.cvtzoo.zoo.vit;
+
+import org.cvtzoo.core.blocks.FusedQkvAttention;
+import org.cvtzoo.core.blocks.Tokens;
+import org.cvtzoo.core.blocks.VitBlock;
+import org.cvtzoo.core.blocks.VitPatchEmbed;
+import org.cvtzoo.core.graph.Ops;
+import org.cvtzoo.core.graph.ParamStore;
+import org.cvtzoo.core.graph.Resample;
+import org.cvtzoo.core.graph.Scope;
+import org.cvtzoo.core.weights.StateDict;
+import org.cvtzoo.zoo.Architecture;
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/**
+ * ViT (Dosovitskiy et al. 2021) as timm's {@code VisionTransformer} computes it by default:
+ * patch embedding, a class token, a learned absolute position embedding (resampled in the
+ * graph with anti-aliased bicubic when the input's patch grid differs from the one it was
+ * trained on), pre-norm blocks with fused qkv and exact GELU, LayerNorm eps 1e-6, and the
+ * head on the normalised class token. Features are that normalised class token {@code [B, dim]}.
+ *
+ * <p>A checkpoint whose position embedding was trained on another square grid is resampled to
+ * the spec's grid when it is loaded (see {@link #toOfficialNames}).
+ *
+ * <p>Attention map: the last block's class-token attention per head over the patch keys,
+ * {@code [B, heads, h, w]} on the patch grid. The class token's attention to itself is dropped
+ * and the rest renormalised, so each head's map sums to 1 over the grid.
+ */
+public final class ViT implements Architecture {
+    public static final double EPS = 1e-6;
+
+    private final String name;
+    private final VitSpec spec;
+
+    public ViT(String name, VitSpec spec) {
+        this.name = name;
+        this.spec = spec;
+    }
+
+    public VitSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String family() {
+        return "vit";
+    }
+
+    @Override
+    public int numClasses() {
+        return spec.numClasses();
+    }
+
+    @Override
+    public int[] nativeSize() {
+        return new int[]{spec.imgHeight(), spec.imgWidth()};
+    }
+
+    @Override
+    public void checkInputSize(long h, long w) {
+        int p = spec.patchSize();
+        if (h < p || w < p) {
+            throw new IllegalArgumentException("input " + h + "x" + w + " is too small for " + name + ": it needs at least one "
+                    + p + "x" + p + " patch along each side");
+        }
+        if (h % p != 0 || w % p != 0) {
+            throw new IllegalArgumentException("input " + h + "x" + w + " does not fit " + name + ": height and width must be "
+                    + "multiples of the patch size " + p + " (e.g. " + (h / p) * p + "x" + (w / p) * p + " or "
+                    + ceil(h, p) + "x" + ceil(w, p) + ")");
+        }
+    }
+
+    private static long ceil(long x, long p) {
+        return (x + p - 1) / p * p;
+    }
+
+    @Override
+    public Outputs build(Scope root, SDVariable input, long h, long w) {
+        checkInputSize(h, w);
+        SameDiff sd = root.sd();
+        long dim = spec.embedDim();
+        SDVariable cls = root.param("cls_token", ParamStore.Layout.AS_IS, Scope.truncNormal(1e-6), 1, 1, dim);
+        long oldH = spec.gridHeight(), oldW = spec.gridWidth();
+        SDVariable pos = root.param("pos_embed", ParamStore.Layout.AS_IS, Scope.truncNormal(0.02), 1, 1 + oldH * oldW, dim);
+        Tokens patches = VitPatchEmbed.apply(root.child("patch_embed"), input, 3, h, w, dim, spec.patchSize());
+        long gh = patches.h(), gw = patches.w(), n = patches.n() + 1;
+        SDVariable x = sd.concat(1, Ops.expandToBatch(cls, patches.x()), patches.x())
+                .add(Resample.absPosEmbed(pos, 1, oldH, oldW, gh, gw, dim));
+        SDVariable probs = null;
+        for (int i = 0; i < spec.depth(); i++) {
+            FusedQkvAttention.Result r = VitBlock.apply(root.child("blocks." + i), x, n, dim, spec.numHeads(),
+                    spec.mlpRatio(), spec.qkvBias(), EPS);
+            x = r.out();
+            probs = r.probs();
+        }
+        // LayerNorm is per token: normalising only the class token gives timm's norm(x)[:, 0]
+        SDVariable features = sd.reshape(Ops.layerNorm(root, "norm", Ops.tokenRange(x, 0, 1), dim, EPS), -1, dim);
+        SDVariable logits = Ops.linear(root, "head", features, 0, dim, spec.numClasses(), true);
+        return new Outputs(logits, features, probs == null ? null : classAttention(sd, probs, n, gh, gw));
+    }
+
+    /**
+     * The checkpoint as it is, except that a {@code pos_embed} trained on another square grid is
+     * resampled to this model's {@code img_size / patch_size} grid on load (timm's
+     * {@code checkpoint_filter_fn} does the same).
+     */
+    @Override
+    public StateDict toOfficialNames(StateDict dict) {
+        return PosEmbedAdaptingStateDict.adapt(dict, spec.gridHeight(), spec.gridWidth());
+    }
+
+    /** The class token's row of {@code probs [B, heads, n, n]} over the patch keys, renormalised: {@code [B, heads, h, w]}. */
+    private SDVariable classAttention(SameDiff sd, SDVariable probs, long n, long gh, long gw) {
+        SDVariable row = probs.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0L, 1L), SDIndex.interval(1L, n));
+        SDVariable normalised = row.div(row.sum(true, 3));
+        return sd.reshape(normalised, -1, spec.numHeads(), gh, gw);
+    }
+}
