@@ -64,10 +64,10 @@ final class PredictCommand implements Callable<Integer> {
         for (Path out : new Path[]{logitsOut, featuresOut, attentionOut}) {
             if (out != null && Files.isDirectory(out)) throw new Errors.UserError("output " + out + " is a directory");
         }
+        Architecture arch = model.architecture();
         INDArray x = InputArrays.readImageBatch(input);
 
         long t0 = System.nanoTime();
-        Architecture arch = model.architecture();
         VisionModel m = VisionModel.fromCheckpoint(arch, weights);
         long t1 = System.nanoTime();
         if (attentionOut != null && !m.hasAttentionMap()) {

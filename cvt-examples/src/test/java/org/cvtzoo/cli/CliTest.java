@@ -180,7 +180,7 @@ class CliTest {
 
     @Test
     void usageErrorsExitWithTwo() {
-        assertUserError(cvt("predict", "--weights", TINY.resolve("model.pth")), null, "--model", "--spec");
+        assertUserError(cvt("predict", "--weights", TINY.resolve("model.pth"), "--input", TINY.resolve("input.npy")), null, "--model", "--spec");
         assertUserError(cvt("predict", "--model", "cvt-99", "--weights", TINY.resolve("model.pth"),
                 "--input", TINY.resolve("input.npy")), null, "unknown model 'cvt-99'");
     }
