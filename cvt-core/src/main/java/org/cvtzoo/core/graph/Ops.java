@@ -88,6 +88,17 @@ public final class Ops {
         return sd.zerosLike(tokenRange(like, 0, 1)).add(token);
     }
 
+    /**
+     * The class token's attention map from attention probabilities {@code [B, heads, nq, nkv]}
+     * whose first query and first key are the class token: its row over the other keys, an
+     * {@code h x w} grid, renormalised (its share on itself dropped) so that each head's map is
+     * a distribution over the grid: {@code [B, heads, h, w]}.
+     */
+    public static SDVariable classTokenAttentionMap(SDVariable probs, long heads, long h, long w) {
+        SDVariable row = probs.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0L, 1L), SDIndex.interval(1L, 1 + h * w));
+        return probs.getSameDiff().reshape(row.div(row.sum(true, 3)), -1, heads, h, w);
+    }
+
     /** Output length of a convolution or pooling window along one axis (floor mode). */
     public static long convOut(long in, long kernel, long stride, long pad) {
         return Math.floorDiv(in + 2 * pad - kernel, stride) + 1; // 0 or less: the window does not fit

@@ -11,7 +11,6 @@ import org.cvtzoo.core.graph.Scope;
 import org.cvtzoo.core.weights.StateDict;
 import org.cvtzoo.zoo.Architecture;
 import org.cvtzoo.zoo.spec.CvtSpec;
-import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -129,22 +128,16 @@ public final class CvT implements Architecture {
             features = Ops.layerNorm(root, "norm", tokens, dim, EPS).mean(1);
         }
         SDVariable logits = Ops.linear(root, "head", features, 0, dim, spec.numClasses(), true);
-        return new Outputs(logits, features, lastStageClassAttention(sd, lastBlock));
+        return new Outputs(logits, features, lastStageClassAttention(lastBlock));
     }
 
     /**
      * The last block's class-token attention per head over the key/value grid,
-     * {@code [B, heads, kh, kw]}, or null where the last stage has no class token. The class
-     * token also attends to itself; that share is dropped and the rest renormalised, so that
-     * each head's map is a distribution over the grid.
+     * {@code [B, heads, kh, kw]}, or null where the last stage has no class token.
      */
-    private static SDVariable lastStageClassAttention(SameDiff sd, ConvAttention.Result last) {
+    private static SDVariable lastStageClassAttention(ConvAttention.Result last) {
         if (last == null || !last.queries().hasCls()) return null;
-        Tokens keys = last.keyGrid();
-        long nkv = keys.h() * keys.w() + 1;
-        SDVariable row = last.probs().get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0L, 1L), SDIndex.interval(1L, nkv));
-        SDVariable normalised = row.div(row.sum(true, 3));
-        return sd.reshape(normalised, -1, last.heads(), keys.h(), keys.w());
+        return Ops.classTokenAttentionMap(last.probs(), last.heads(), last.keyGrid().h(), last.keyGrid().w());
     }
 
     @Override

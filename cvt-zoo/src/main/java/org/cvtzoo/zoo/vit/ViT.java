@@ -10,7 +10,6 @@ import org.cvtzoo.core.graph.Resample;
 import org.cvtzoo.core.graph.Scope;
 import org.cvtzoo.core.weights.StateDict;
 import org.cvtzoo.zoo.Architecture;
-import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -103,7 +102,7 @@ public final class ViT implements Architecture {
         // LayerNorm is per token: normalising only the class token gives timm's norm(x)[:, 0]
         SDVariable features = sd.reshape(Ops.layerNorm(root, "norm", Ops.tokenRange(x, 0, 1), dim, EPS), -1, dim);
         SDVariable logits = Ops.linear(root, "head", features, 0, dim, spec.numClasses(), true);
-        return new Outputs(logits, features, probs == null ? null : classAttention(sd, probs, n, gh, gw));
+        return new Outputs(logits, features, probs == null ? null : Ops.classTokenAttentionMap(probs, spec.numHeads(), gh, gw));
     }
 
     /**
@@ -114,12 +113,5 @@ public final class ViT implements Architecture {
     @Override
     public StateDict toOfficialNames(StateDict dict) {
         return PosEmbedAdaptingStateDict.adapt(dict, spec.gridHeight(), spec.gridWidth());
-    }
-
-    /** The class token's row of {@code probs [B, heads, n, n]} over the patch keys, renormalised: {@code [B, heads, h, w]}. */
-    private SDVariable classAttention(SameDiff sd, SDVariable probs, long n, long gh, long gw) {
-        SDVariable row = probs.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0L, 1L), SDIndex.interval(1L, n));
-        SDVariable normalised = row.div(row.sum(true, 3));
-        return sd.reshape(normalised, -1, spec.numHeads(), gh, gw);
     }
 }
