@@ -69,6 +69,9 @@ public final class Images {
         if (bytes.length == 0) {
             throw new ImageException(name + ": empty file, not an image");
         }
+        if (isJpeg(bytes)) {
+            bytes = withoutIccProfile(bytes);
+        }
         ImageReader reader = null;
         String format = "image";
         try (ImageInputStream in = ImageIO.createImageInputStream(
@@ -114,6 +117,56 @@ public final class Images {
                 reader.dispose();
             }
         }
+    }
+
+    private static boolean isJpeg(byte[] b) {
+        return b.length >= 3 && (b[0] & 0xff) == 0xff && (b[1] & 0xff) == 0xd8
+                && (b[2] & 0xff) == 0xff;
+    }
+
+    /**
+     * The JPEG stream without its embedded ICC profile (APP2 {@code ICC_PROFILE} segments), so
+     * that the JDK's reader returns the decoder's own RGB instead of converting it from the
+     * profile's colour space (PIL applies no profile). Returned unchanged if the header cannot
+     * be walked.
+     */
+    static byte[] withoutIccProfile(byte[] b) {
+        byte[] tag = "ICC_PROFILE\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(b.length);
+        out.write(b, 0, 2);
+        int i = 2;
+        boolean stripped = false;
+        while (i + 4 <= b.length) {
+            if ((b[i] & 0xff) != 0xff) {
+                return b;
+            }
+            int marker = b[i + 1] & 0xff;
+            if (marker == 0xff) { // fill byte
+                out.write(0xff);
+                i++;
+                continue;
+            }
+            if (marker == 0xd8 || marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+                return b; // unexpected standalone marker before SOS
+            }
+            int length = ((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff);
+            if (length < 2 || i + 2 + length > b.length || marker == 0xd9) {
+                return b;
+            }
+            boolean icc = marker == 0xe2 && length >= 2 + tag.length
+                    && java.util.Arrays.equals(b, i + 4, i + 4 + tag.length, tag, 0, tag.length);
+            if (icc) {
+                stripped = true;
+            } else {
+                out.write(b, i, 2 + length);
+            }
+            i += 2 + length;
+            if (marker == 0xda) { // start of scan: the rest is entropy-coded data
+                out.write(b, i, b.length - i);
+                return stripped ? out.toByteArray() : b;
+            }
+        }
+        return b;
     }
 
     /** Whether the JPEG stream's last marker (trailing zero padding allowed) is EOI (FFD9). */
