@@ -9,6 +9,8 @@ scikit-image's bundled sample photographs (python3-skimage). Writes:
   * decode.json: for each readable image, PIL's Image.open(p).convert('RGB') as width, height,
     SHA-256 of the HWC uint8 bytes and per-channel sums; for each broken one, PIL's error;
   * <stem>__<transform>.npy.gz: gen.py --preprocess output (float32 CHW) for the pairs in NPY;
+  * ops.json: Pillow's Image.resize with each filter and torchvision's CenterCrop (with its
+    zero padding) on small images, as size + SHA-256 of the HWC uint8 bytes;
   * preprocess.json: shape and SHA-256 of the little-endian float32 C-order bytes of gen.py's
     output for every image x transform.
 """
@@ -34,8 +36,8 @@ GEN = '/work/shared/reference/gen.py'
 PREPROCESS = ['rocket.jpg', 'chelsea.png', 'camera_320.png', 'horse.png', 'green_palette.png',
               'no_time_for_that_tiny.gif', 'chelsea_150x100.bmp']
 # (stem, transform) pairs whose full tensors are kept (gzipped .npy).
-NPY = [('rocket', 'cvt_224'), ('rocket', 'cvt_384'), ('chelsea', 'cvt_224'),
-       ('chelsea', 'vit_224'), ('camera_320', 'patchconvnet_224'), ('horse', 'cvt_224')]
+NPY = [('rocket', 'cvt_224'), ('chelsea', 'cvt_224'), ('chelsea', 'vit_224'),
+       ('camera_320', 'patchconvnet_224'), ('horse', 'cvt_224'), ('horse', 'cvt_384')]
 
 
 def png_chunk(kind, data):
@@ -134,7 +136,39 @@ def preprocess():
         shutil.rmtree(tmp)
 
 
+def rgb_entry(im):
+    a = np.ascontiguousarray(np.asarray(im.convert('RGB'), dtype=np.uint8))
+    return dict(width=im.size[0], height=im.size[1],
+                sha256=hashlib.sha256(a.tobytes()).hexdigest())
+
+
+def ops_json():
+    from torchvision import transforms as T
+    rng = np.random.default_rng(11)
+    Image.fromarray(rng.integers(0, 256, (23, 37, 3), dtype=np.uint8), 'RGB').save(
+        os.path.join(HERE, 'noise_37x23.png'))
+    filters = dict(box=Image.BOX, bilinear=Image.BILINEAR, hamming=Image.HAMMING,
+                   bicubic=Image.BICUBIC, lanczos=Image.LANCZOS)
+    out = {'resize': {}, 'center_crop': {}}
+    sources = {'noise_37x23.png': [(37, 23), (80, 50), (16, 9), (5, 40), (1, 1), (100, 23),
+                                   (37, 61)],
+               'chelsea.png': [(97, 61), (451, 150), (1000, 700), (256, 170)]}
+    for name, sizes in sources.items():
+        im = Image.open(os.path.join(HERE, name)).convert('RGB')
+        for fname, f in filters.items():
+            for w, h in sizes:
+                out['resize']['%s/%s/%dx%d' % (name, fname, w, h)] = rgb_entry(
+                    im.resize((w, h), f))
+    gif = Image.open(os.path.join(HERE, 'no_time_for_that_tiny.gif')).convert('RGB')
+    for h, w in [(10, 10), (25, 14), (24, 13), (30, 20), (31, 17), (8, 40), (5, 3)]:
+        out['center_crop']['no_time_for_that_tiny.gif/%dx%d' % (h, w)] = rgb_entry(
+            T.CenterCrop((h, w))(gif))
+    with open(os.path.join(HERE, 'ops.json'), 'w') as f:
+        json.dump(out, f, indent=1)
+
+
 if __name__ == '__main__':
     make_images()
     decode_json()
+    ops_json()
     preprocess()

@@ -95,10 +95,6 @@ public final class Images {
                             + " image file is truncated (" + w + ")");
                 }
             }
-            if ("JPEG".equals(format) && !endsWithEoi(bytes)) {
-                throw new ImageException(name + ": " + format
-                        + " image file is truncated (no end-of-image marker)");
-            }
             return toRgb(image, name + " (" + format + ")");
         } catch (ImageException e) {
             throw e;
@@ -167,22 +163,6 @@ public final class Images {
             }
         }
         return b;
-    }
-
-    /** Whether the JPEG stream's last marker (trailing zero padding allowed) is EOI (FFD9). */
-    private static boolean endsWithEoi(byte[] b) {
-        int end = b.length;
-        while (end > 0 && b[end - 1] == 0) {
-            end--;
-        }
-        // some writers append other trailing data after EOI; accept an EOI near the end
-        int from = Math.max(0, end - 4096);
-        for (int i = end - 2; i >= from; i--) {
-            if ((b[i] & 0xff) == 0xff && (b[i + 1] & 0xff) == 0xd9) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

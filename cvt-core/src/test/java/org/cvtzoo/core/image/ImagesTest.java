@@ -84,6 +84,25 @@ class ImagesTest {
     }
 
     @Test
+    void truncatedJpegSaysSo() {
+        Path p = ImageFixtures.path("rocket_truncated.jpg");
+        ImageException e = assertThrows(ImageException.class, () -> Images.read(p));
+        assertTrue(e.getMessage().startsWith(p + ": JPEG image file is truncated ("),
+                e.getMessage());
+    }
+
+    @Test
+    void trailingDataAfterJpegEndIsIgnored(@TempDir Path dir) throws Exception {
+        // as PIL ignores it (e.g. a video appended to a "motion photo")
+        byte[] jpeg = java.nio.file.Files.readAllBytes(ImageFixtures.path("rocket.jpg"));
+        byte[] longer = java.util.Arrays.copyOf(jpeg, jpeg.length + 10000);
+        java.util.Arrays.fill(longer, jpeg.length, longer.length, (byte) 0x55);
+        Path p = dir.resolve("trailing.jpg");
+        java.nio.file.Files.write(p, longer);
+        assertEquals(Images.read(ImageFixtures.path("rocket.jpg")), Images.read(p));
+    }
+
+    @Test
     void directoryIsNotAnImage(@TempDir Path dir) {
         ImageException e = assertThrows(ImageException.class, () -> Images.read(dir));
         assertTrue(e.getMessage().startsWith(dir + ": "), e.getMessage());

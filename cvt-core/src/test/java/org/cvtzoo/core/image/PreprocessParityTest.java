@@ -26,7 +26,7 @@ class PreprocessParityTest {
     private static final double MAX_BAR = 0.1;
 
     @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"rocket.jpg, cvt_224", "rocket.jpg, cvt_384", "chelsea.png, cvt_224",
+    @CsvSource({"rocket.jpg, cvt_224", "horse.png, cvt_384", "chelsea.png, cvt_224",
             "chelsea.png, vit_224", "camera_320.png, patchconvnet_224", "horse.png, cvt_224"})
     void withinTheParityBarOfTorchvision(String image, String transform) {
         String stem = image.substring(0, image.lastIndexOf('.'));
@@ -37,7 +37,7 @@ class PreprocessParityTest {
         INDArray diff = Transforms.abs(got.sub(want));
         double mean = diff.meanNumber().doubleValue();
         double max = diff.maxNumber().doubleValue();
-        System.out.printf("parity %-16s %-17s mean |diff| %.3g  max |diff| %.3g%n", image,
+        System.out.printf("parity %-16s %-17s mean |diff| %.2e  max |diff| %.2e%n", image,
                 transform, mean, max);
         assertTrue(mean <= MEAN_BAR, image + " " + transform + ": mean |diff| " + mean);
         assertTrue(max <= MAX_BAR, image + " " + transform + ": max |diff| " + max);
