@@ -4,7 +4,7 @@
 Needs Pillow, numpy, torch + torchvision (for /work/shared/reference/gen.py --preprocess) and
 scikit-image's bundled sample photographs (python3-skimage). Writes:
   * copies / lossless derivatives of skimage sample images, plus a few synthetic ones
-    (16-bit PNGs, an RGBA PNG with fully transparent colourful pixels, a grey+alpha PNG, a BMP);
+    (16-bit PNGs, a CMYK JPEG, an RGBA PNG with fully transparent colourful pixels, a grey+alpha PNG, a BMP);
   * broken files (truncated JPEG and PNG, a text file, an empty file);
   * decode.json: for each readable image, PIL's Image.open(p).convert('RGB') as width, height,
     SHA-256 of the HWC uint8 bytes and per-channel sums; for each broken one, PIL's error;
@@ -76,6 +76,8 @@ def make_images():
     write_png16(os.path.join(HERE, 'grey16.png'), g16, 0)
     rgb16 = rng.integers(0, 65536, (30, 20, 3), dtype=np.uint16)
     write_png16(os.path.join(HERE, 'rgb16.png'), rgb16, 2)
+    cmyk = rng.integers(0, 256, (16, 24, 4), dtype=np.uint8)
+    Image.fromarray(cmyk, 'CMYK').save(os.path.join(HERE, 'random_cmyk.jpg'), quality=95)
     # broken files
     data = open(os.path.join(SK, 'rocket.jpg'), 'rb').read()
     open(os.path.join(HERE, 'rocket_truncated.jpg'), 'wb').write(data[:len(data) * 6 // 10])
@@ -88,7 +90,7 @@ def make_images():
 DECODE = ['rocket.jpg', 'chelsea.png', 'camera_320.png', 'horse.png', 'green_palette.png',
           'foo3x5x4indexed.png', 'palette_gray.png', 'no_time_for_that_tiny.gif',
           'checker_bilevel.png', 'chelsea_150x100.bmp', 'rgba_random.png', 'grey_alpha.png',
-          'grey16.png', 'rgb16.png']
+          'grey16.png', 'rgb16.png', 'random_cmyk.jpg']
 BROKEN = ['truncated.jpg', 'rocket_truncated.jpg', 'horse_truncated.png', 'not_an_image.png',
           'empty.jpg']
 

@@ -17,7 +17,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public record EvalTransform(Resize resize, int crop, float[] mean, float[] std,
                             String interpolation) {
 
-    /** A resize step: {@code Resize(shorter)} when {@code shorter > 0}, else {@code Resize((height, width))}. */
+    /**
+     * A resize step: {@code Resize(shorter)} when {@code shorter > 0}, else
+     * {@code Resize((height, width))}.
+     */
     public record Resize(int shorter, int height, int width) {
         public Resize {
             if (shorter > 0 ? height != 0 || width != 0 : height <= 0 || width <= 0) {
@@ -43,7 +46,8 @@ public record EvalTransform(Resize resize, int crop, float[] mean, float[] std,
 
         @Override
         public String toString() {
-            return shorter > 0 ? "Resize(" + shorter + ")" : "Resize((" + height + ", " + width + "))";
+            return shorter > 0 ? "Resize(" + shorter + ")"
+                    : "Resize((" + height + ", " + width + "))";
         }
     }
 

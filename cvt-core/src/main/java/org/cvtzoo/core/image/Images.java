@@ -32,9 +32,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * channel is dropped, not composited; 16-bit colour samples keep their high byte, 16-bit grey
  * without alpha is clipped to 255 (PIL opens it as 32-bit mode {@code I}, whose conversion
  * clips), 16-bit grey with alpha keeps its high byte; samples of fewer than 8 bits are scaled
- * to 0..255. Decoded samples are read from the raster, so no colour management (ICC profile,
- * gamma) is applied, as PIL applies none. EXIF orientation is ignored, as PIL's
- * {@code Image.open} does.
+ * to 0..255; 8-bit CMYK JPEGs are converted with PIL's formula. Decoded samples are read
+ * from the raster, and a JPEG's embedded ICC profile is removed before decoding, so no colour
+ * management (ICC profile, gamma) is applied, as PIL applies none. EXIF orientation is
+ * ignored, as PIL's {@code Image.open} does.
  */
 public final class Images {
     private Images() {
@@ -211,6 +212,10 @@ public final class Images {
         int colours = cm.getNumColorComponents();
         boolean grey = csType == ColorSpace.TYPE_GRAY && colours == 1;
         boolean rgb = csType == ColorSpace.TYPE_RGB && colours == 3;
+        if (csType == ColorSpace.TYPE_CMYK && colours == 4 && raster.getNumBands() == 4
+                && raster.getSampleModel().getSampleSize(0) == 8) {
+            return cmykToRgb(raster, w, h);
+        }
         if (!grey && !rgb) {
             throw new ImageException(name + ": unsupported colour space ("
                     + colourSpaceName(csType) + " with " + colours
@@ -235,6 +240,28 @@ public final class Images {
                 raster.getSamples(0, y, w, 1, band, row);
                 for (int x = 0; x < w; x++) {
                     out[(y * w + x) * 3 + c] = (byte) to8(row[x], bits, grey && !alpha);
+                }
+            }
+        }
+        return RgbImage.wrap(w, h, out);
+    }
+
+    /**
+     * 8-bit CMYK (as the JDK's JPEG reader returns it, Adobe inversion undone) to RGB as PIL
+     * converts it: {@code R = clip(255 - K - round(C * (255 - K) / 255))} with PIL's integer
+     * rounding of the product, likewise G from M and B from Y.
+     */
+    private static RgbImage cmykToRgb(Raster raster, int w, int h) {
+        byte[] out = new byte[w * h * 3];
+        int[] px = new int[w * 4];
+        for (int y = 0; y < h; y++) {
+            raster.getPixels(0, y, w, 1, px);
+            for (int x = 0; x < w; x++) {
+                int nk = 255 - (px[4 * x + 3] & 0xff);
+                for (int c = 0; c < 3; c++) {
+                    int t = (px[4 * x + c] & 0xff) * nk + 128;
+                    int v = nk - (((t >> 8) + t) >> 8);
+                    out[(y * w + x) * 3 + c] = (byte) Math.max(0, Math.min(255, v));
                 }
             }
         }
