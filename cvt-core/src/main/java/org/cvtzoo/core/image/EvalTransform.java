@@ -1,0 +1,165 @@
+package org.cvtzoo.core.image;
+
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * An evaluation transform as torchvision composes it on PIL images:
+ * {@code Resize} (shorter side to an int, or to an exact (height, width)), an optional
+ * {@code CenterCrop}, {@code ToTensor}, {@code Normalize(mean, std)}.
+ *
+ * @param resize        the resize step
+ * @param crop          the square center-crop size, or 0 for none
+ * @param mean          per-channel mean (R, G, B), as float32
+ * @param std           per-channel standard deviation (R, G, B), as float32
+ * @param interpolation the resampling filter's name ({@link Interpolation#named})
+ */
+public record EvalTransform(Resize resize, int crop, float[] mean, float[] std,
+                            String interpolation) {
+
+    /**
+     * A resize step: {@code Resize(shorter)} when {@code shorter > 0}, else
+     * {@code Resize((height, width))}.
+     */
+    public record Resize(int shorter, int height, int width) {
+        public Resize {
+            if (shorter > 0 ? height != 0 || width != 0 : height <= 0 || width <= 0) {
+                throw new IllegalArgumentException("a resize is either a shorter-side size or "
+                        + "a (height, width), got shorter=" + shorter + " height=" + height
+                        + " width=" + width);
+            }
+        }
+
+        /** {@code Resize(size)}: the shorter side to {@code size}. */
+        public static Resize shorterSide(int size) {
+            return new Resize(size, 0, 0);
+        }
+
+        /** {@code Resize((height, width))}. */
+        public static Resize exact(int height, int width) {
+            return new Resize(0, height, width);
+        }
+
+        public boolean isShorterSide() {
+            return shorter > 0;
+        }
+
+        @Override
+        public String toString() {
+            return shorter > 0 ? "Resize(" + shorter + ")"
+                    : "Resize((" + height + ", " + width + "))";
+        }
+    }
+
+    private static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
+    private static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+    private static final float[] HALF = {0.5f, 0.5f, 0.5f};
+
+    /** microsoft/CvT at 224: Resize(256) bicubic, CenterCrop(224), ImageNet mean/std. */
+    public static final EvalTransform CVT_224 = new EvalTransform(Resize.shorterSide(256), 224,
+            IMAGENET_MEAN, IMAGENET_STD, "bicubic");
+    /** microsoft/CvT at 384: Resize((384, 384)) bicubic, no crop, ImageNet mean/std. */
+    public static final EvalTransform CVT_384 = new EvalTransform(Resize.exact(384, 384), 0,
+            IMAGENET_MEAN, IMAGENET_STD, "bicubic");
+    /** timm ViT at 224 (crop_pct 0.9): Resize(248) bicubic, CenterCrop(224), mean/std 0.5. */
+    public static final EvalTransform VIT_224 = new EvalTransform(Resize.shorterSide(248), 224,
+            HALF, HALF, "bicubic");
+    /** PatchConvNet at 224 (crop_pct 0.875): Resize(256) bicubic, CenterCrop(224), ImageNet. */
+    public static final EvalTransform PATCHCONVNET_224 = new EvalTransform(
+            Resize.shorterSide(256), 224, IMAGENET_MEAN, IMAGENET_STD, "bicubic");
+
+    public EvalTransform {
+        if (resize == null) {
+            throw new IllegalArgumentException("resize is required");
+        }
+        if (crop < 0) {
+            throw new IllegalArgumentException("crop must be positive or 0 (none), got " + crop);
+        }
+        if (mean == null || std == null || mean.length != 3 || std.length != 3) {
+            throw new IllegalArgumentException("mean and std need 3 values (R, G, B)");
+        }
+        for (float s : std) {
+            if (!(s != 0f) || !Float.isFinite(s)) {
+                throw new IllegalArgumentException("std values must be finite and non-zero");
+            }
+        }
+        mean = mean.clone();
+        std = std.clone();
+        Interpolation.named(interpolation);
+    }
+
+    @Override
+    public float[] mean() {
+        return mean.clone();
+    }
+
+    @Override
+    public float[] std() {
+        return std.clone();
+    }
+
+    public boolean hasCrop() {
+        return crop > 0;
+    }
+
+    /** The resampling filter that {@link #interpolation()} names. */
+    public Interpolation filter() {
+        return Interpolation.named(interpolation);
+    }
+
+    /** The preset of that family name: cvt_224, cvt_384, vit_224, patchconvnet_224. */
+    public static EvalTransform named(String name) {
+        switch (name) {
+            case "cvt_224":
+                return CVT_224;
+            case "cvt_384":
+                return CVT_384;
+            case "vit_224":
+                return VIT_224;
+            case "patchconvnet_224":
+                return PATCHCONVNET_224;
+            default:
+                throw new IllegalArgumentException("unknown transform '" + name
+                        + "' (cvt_224, cvt_384, vit_224, patchconvnet_224)");
+        }
+    }
+
+    /** The resized (and center-cropped) image, before {@code ToTensor} and {@code Normalize}. */
+    public RgbImage resizeAndCrop(RgbImage image) {
+        Interpolation f = filter();
+        RgbImage r = resize.isShorterSide()
+                ? Transforms.resizeShorterSide(image, resize.shorter(), f)
+                : Transforms.resize(image, resize.height(), resize.width(), f);
+        return crop > 0 ? Transforms.centerCrop(r, crop, crop) : r;
+    }
+
+    /** The whole transform: a float32 CHW tensor {@code [3, H, W]}. */
+    public INDArray apply(RgbImage image) {
+        return Images.normalize(resizeAndCrop(image), mean, std);
+    }
+
+    /** {@link #apply} on each image, stacked into an NCHW batch (the sizes must agree). */
+    public INDArray applyBatch(List<RgbImage> images) {
+        return Images.stack(images.stream().map(this::apply).toList());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof EvalTransform t && t.resize.equals(resize) && t.crop == crop
+                && java.util.Arrays.equals(t.mean, mean) && java.util.Arrays.equals(t.std, std)
+                && Interpolation.named(t.interpolation) == Interpolation.named(interpolation);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(resize, crop, java.util.Arrays.hashCode(mean),
+                java.util.Arrays.hashCode(std), Interpolation.named(interpolation));
+    }
+
+    @Override
+    public String toString() {
+        return "EvalTransform[" + resize + (crop > 0 ? ", CenterCrop(" + crop + ")" : "")
+                + ", mean=" + java.util.Arrays.toString(mean) + ", std="
+                + java.util.Arrays.toString(std) + ", " + interpolation + "]";
+    }
+}

@@ -1,0 +1,153 @@
+package org.cvtzoo.core.image;
+
+/**
+ * Resizes 8-bit RGB images the way Pillow's {@code Image.resize(size, filter)} does for an RGB
+ * image, so that results match it byte for byte.
+ *
+ * <p>The algorithm: a separable convolution, the horizontal pass first and then the vertical
+ * one; a pass whose output length equals its input length is skipped. For an output sample
+ * {@code i} of a pass from {@code in} to {@code out} samples, with {@code scale = in / out} and
+ * {@code fs = max(scale, 1)} (so the kernel widens when downscaling, which antialiases), the
+ * source centre is {@code c = (i + 0.5) * scale}, the kernel covers source samples
+ * {@code [trunc(c - r + 0.5), trunc(c + r + 0.5))} (clamped to the input), {@code r} being the
+ * filter's support times {@code fs}, and sample {@code j} weighs
+ * {@code filter((j - c + 0.5) / fs)}; the weights are normalised to sum 1. They are then turned
+ * into fixed point with 22 fractional bits (rounded half away from zero), each output is the
+ * integer sum of weight times 8-bit input plus one half, shifted back and clipped to 0..255.
+ * The horizontal pass's output is thus rounded to 8 bits before the vertical pass reads it.
+ */
+public final class Resampler {
+    private Resampler() {
+    }
+
+    private static final int PRECISION_BITS = 32 - 8 - 2;
+    private static final double ONE = 1 << PRECISION_BITS;
+
+    /** Fixed-point kernel of one pass: per output sample, the first source index and weights. */
+    private record Kernel(int[] start, int[] length, int[][] weights) {
+    }
+
+    /** {@code image} resized to {@code width x height} with {@code filter}. */
+    public static RgbImage resize(RgbImage image, int width, int height, Interpolation filter) {
+        RgbImage.check(width, height);
+        int inW = image.width();
+        int inH = image.height();
+        if (inW == width && inH == height) {
+            return image;
+        }
+        boolean horizontal = width != inW;
+        boolean vertical = height != inH;
+        Kernel kh = horizontal ? kernel(inW, width, filter) : null;
+        Kernel kv = vertical ? kernel(inH, height, filter) : null;
+        byte[] src = image.data();
+        int rows = inH;
+        int firstRow = 0;
+        if (horizontal) {
+            if (vertical) {
+                // only the source rows that the vertical pass reads
+                firstRow = kv.start[0];
+                rows = kv.start[height - 1] + kv.length[height - 1] - firstRow;
+            }
+            src = horizontalPass(src, inW, firstRow, rows, width, kh);
+        }
+        if (vertical) {
+            src = verticalPass(src, width, firstRow, height, kv);
+        }
+        return RgbImage.wrap(width, height, src);
+    }
+
+    private static Kernel kernel(int inSize, int outSize, Interpolation filter) {
+        double scale = (double) inSize / outSize;
+        double filterScale = Math.max(scale, 1.0);
+        double support = filter.support() * filterScale;
+        double inverse = 1.0 / filterScale;
+        int[] start = new int[outSize];
+        int[] length = new int[outSize];
+        int[][] weights = new int[outSize][];
+        for (int i = 0; i < outSize; i++) {
+            double centre = (i + 0.5) * scale;
+            int lo = Math.max((int) (centre - support + 0.5), 0);
+            int hi = Math.min((int) (centre + support + 0.5), inSize);
+            int n = Math.max(hi - lo, 0);
+            double[] w = new double[n];
+            double sum = 0.0;
+            for (int j = 0; j < n; j++) {
+                w[j] = filter.weight((j + lo - centre + 0.5) * inverse);
+                sum += w[j];
+            }
+            int[] fixed = new int[n];
+            for (int j = 0; j < n; j++) {
+                double v = sum != 0.0 ? w[j] / sum : w[j];
+                fixed[j] = v < 0 ? (int) (-0.5 + v * ONE) : (int) (0.5 + v * ONE);
+            }
+            start[i] = lo;
+            length[i] = n;
+            weights[i] = fixed;
+        }
+        return new Kernel(start, length, weights);
+    }
+
+    private static int clip8(int v) {
+        if (v >= (1 << PRECISION_BITS << 8)) {
+            return 255;
+        }
+        if (v <= 0) {
+            return 0;
+        }
+        return v >> PRECISION_BITS;
+    }
+
+    /** Rows {@code [firstRow, firstRow + rows)} of {@code src} resampled to width {@code outW}. */
+    private static byte[] horizontalPass(byte[] src, int inW, int firstRow, int rows, int outW,
+                                         Kernel k) {
+        byte[] out = new byte[rows * outW * 3];
+        for (int y = 0; y < rows; y++) {
+            int rowIn = (firstRow + y) * inW * 3;
+            int rowOut = y * outW * 3;
+            for (int x = 0; x < outW; x++) {
+                int[] w = k.weights[x];
+                int base = rowIn + k.start[x] * 3;
+                int r = 1 << (PRECISION_BITS - 1);
+                int g = r;
+                int b = r;
+                for (int j = 0; j < w.length; j++) {
+                    int p = base + j * 3;
+                    r += (src[p] & 0xff) * w[j];
+                    g += (src[p + 1] & 0xff) * w[j];
+                    b += (src[p + 2] & 0xff) * w[j];
+                }
+                int o = rowOut + x * 3;
+                out[o] = (byte) clip8(r);
+                out[o + 1] = (byte) clip8(g);
+                out[o + 2] = (byte) clip8(b);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code src} (whose row 0 is source row {@code firstRow}) resampled to {@code outH} rows.
+     */
+    private static byte[] verticalPass(byte[] src, int width, int firstRow, int outH, Kernel k) {
+        int stride = width * 3;
+        byte[] out = new byte[outH * stride];
+        int[] acc = new int[stride];
+        for (int y = 0; y < outH; y++) {
+            java.util.Arrays.fill(acc, 1 << (PRECISION_BITS - 1));
+            int[] w = k.weights[y];
+            int base = (k.start[y] - firstRow) * stride;
+            for (int j = 0; j < w.length; j++) {
+                int row = base + j * stride;
+                int wj = w[j];
+                for (int i = 0; i < stride; i++) {
+                    acc[i] += (src[row + i] & 0xff) * wj;
+                }
+            }
+            int o = y * stride;
+            for (int i = 0; i < stride; i++) {
+                out[o + i] = (byte) clip8(acc[i]);
+            }
+        }
+        return out;
+    }
+}

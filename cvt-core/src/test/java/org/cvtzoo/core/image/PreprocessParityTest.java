@@ -1,0 +1,74 @@
+package org.cvtzoo.core.image;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The evaluation transforms against torchvision on PIL (gen.py --preprocess, via
+ * make_fixtures.py).
+ */
+class PreprocessParityTest {
+
+    /** The parity bar, in normalised units. */
+    private static final double MEAN_BAR = 0.01;
+    private static final double MAX_BAR = 0.1;
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"rocket.jpg, cvt_224", "horse.png, cvt_384", "chelsea.png, cvt_224",
+            "chelsea.png, vit_224", "camera_320.png, patchconvnet_224", "horse.png, cvt_224"})
+    void withinTheParityBarOfTorchvision(String image, String transform) {
+        String stem = image.substring(0, image.lastIndexOf('.'));
+        INDArray want = ImageFixtures.npyGz(stem + "__" + transform + ".npy.gz");
+        INDArray got = EvalTransform.named(transform).apply(
+                Images.read(ImageFixtures.path(image)));
+        assertArrayEquals(want.shape(), got.shape(), image + " " + transform + " shape");
+        INDArray diff = Transforms.abs(got.sub(want));
+        double mean = diff.meanNumber().doubleValue();
+        double max = diff.maxNumber().doubleValue();
+        System.out.printf("parity %-16s %-17s mean |diff| %.2e  max |diff| %.2e%n", image,
+                transform, mean, max);
+        assertTrue(mean <= MEAN_BAR, image + " " + transform + ": mean |diff| " + mean);
+        assertTrue(max <= MAX_BAR, image + " " + transform + ": max |diff| " + max);
+    }
+
+    static Stream<Arguments> hashed() {
+        List<Arguments> out = new ArrayList<>();
+        ImageFixtures.json("preprocess.json").fieldNames().forEachRemaining(k -> {
+            int slash = k.lastIndexOf('/');
+            out.add(Arguments.of(k.substring(0, slash), k.substring(slash + 1)));
+        });
+        return out.stream();
+    }
+
+    /**
+     * Bit-exact: the float32 tensor equals torchvision's (SHA-256 of the bytes), for every
+     * fixture image and preset (resampling, rounding, crop offsets and float32 normalisation
+     * all as Pillow/torch do them; the JPEG decodes byte-exactly too).
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("hashed")
+    void bitExactWithTorchvision(String image, String transform) {
+        JsonNode want = ImageFixtures.json("preprocess.json").get(image + "/" + transform);
+        INDArray got = EvalTransform.named(transform).apply(
+                Images.read(ImageFixtures.path(image)));
+        long[] shape = new long[want.get("shape").size()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = want.get("shape").get(i).asLong();
+        }
+        assertArrayEquals(shape, got.shape(), image + " " + transform + " shape");
+        assertEquals(want.get("sha256").asText(), ImageFixtures.sha256(got),
+                image + " " + transform + " float32 bytes");
+    }
+}

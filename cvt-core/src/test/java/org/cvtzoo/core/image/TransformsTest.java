@@ -1,0 +1,130 @@
+package org.cvtzoo.core.image;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Resize, CenterCrop and the presets, against Pillow / torchvision (ops.json) and by rule. */
+class TransformsTest {
+
+    static Stream<Arguments> resizes() {
+        List<Arguments> out = new ArrayList<>();
+        ImageFixtures.json("ops.json").get("resize").fieldNames().forEachRemaining(k -> {
+            String[] p = k.split("/");
+            String[] wh = p[2].split("x");
+            out.add(Arguments.of(p[0], p[1], Integer.parseInt(wh[0]), Integer.parseInt(wh[1])));
+        });
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}x{3}")
+    @MethodSource("resizes")
+    void resizeEqualsPillow(String image, String filter, int width, int height) {
+        JsonNode want = ImageFixtures.json("ops.json").get("resize")
+                .get(image + "/" + filter + "/" + width + "x" + height);
+        RgbImage got = Resampler.resize(Images.read(ImageFixtures.path(image)), width, height,
+                Interpolation.named(filter));
+        assertEquals(width, got.width());
+        assertEquals(height, got.height());
+        assertEquals(want.get("sha256").asText(), ImageFixtures.sha256(got.toBytes()),
+                image + " " + filter + " " + width + "x" + height);
+    }
+
+    static Stream<Arguments> crops() {
+        List<Arguments> out = new ArrayList<>();
+        ImageFixtures.json("ops.json").get("center_crop").fieldNames().forEachRemaining(k -> {
+            String[] p = k.split("/");
+            String[] hw = p[1].split("x");
+            out.add(Arguments.of(p[0], Integer.parseInt(hw[0]), Integer.parseInt(hw[1])));
+        });
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}x{2}")
+    @MethodSource("crops")
+    void centerCropEqualsTorchvision(String image, int height, int width) {
+        JsonNode want = ImageFixtures.json("ops.json").get("center_crop")
+                .get(image + "/" + height + "x" + width);
+        RgbImage got = Transforms.centerCrop(Images.read(ImageFixtures.path(image)), height,
+                width);
+        assertEquals(width, got.width());
+        assertEquals(height, got.height());
+        assertEquals(want.get("sha256").asText(), ImageFixtures.sha256(got.toBytes()),
+                image + " crop " + height + "x" + width);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"300, 451, 256, 256, 384", "451, 300, 256, 384, 256", "100, 100, 7, 7, 7",
+            "427, 640, 248, 248, 371", "3, 1000, 256, 256, 85333", "1000, 3, 5, 1666, 5"})
+    void shorterSideRule(int h, int w, int size, int wantH, int wantW) {
+        assertArrayEquals(new int[] {wantH, wantW}, Transforms.shorterSideSize(h, w, size));
+    }
+
+    @Test
+    void centerCropOffsetsRoundHalfToEven() {
+        // 5 columns, values 0..4 in red; crop 2 wide: (5 - 2) / 2.0 = 1.5 rounds to 2
+        byte[] px = new byte[5 * 3];
+        for (int x = 0; x < 5; x++) {
+            px[x * 3] = (byte) x;
+        }
+        RgbImage im = RgbImage.of(5, 1, px);
+        assertEquals(2, Transforms.centerCrop(im, 1, 2).get(0, 0, 0));
+        // (7 - 2) / 2.0 = 2.5 rounds to 2
+        byte[] px7 = new byte[7 * 3];
+        for (int x = 0; x < 7; x++) {
+            px7[x * 3] = (byte) x;
+        }
+        assertEquals(2, Transforms.centerCrop(RgbImage.of(7, 1, px7), 1, 2).get(0, 0, 0));
+    }
+
+    @Test
+    void sameSizeResizeIsIdentity() {
+        RgbImage im = Images.read(ImageFixtures.path("noise_37x23.png"));
+        for (Interpolation f : Interpolation.values()) {
+            assertSame(im, Resampler.resize(im, 37, 23, f));
+        }
+    }
+
+    @Test
+    void presets() {
+        assertSame(EvalTransform.CVT_224, EvalTransform.named("cvt_224"));
+        assertEquals(EvalTransform.Resize.exact(384, 384), EvalTransform.CVT_384.resize());
+        assertEquals(0, EvalTransform.CVT_384.crop());
+        assertEquals(248, EvalTransform.VIT_224.resize().shorter());
+        assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f}, EvalTransform.VIT_224.std());
+        assertEquals(Interpolation.BICUBIC, EvalTransform.PATCHCONVNET_224.filter());
+        assertThrows(IllegalArgumentException.class, () -> EvalTransform.named("resnet"));
+        assertThrows(IllegalArgumentException.class, () -> new EvalTransform(
+                EvalTransform.Resize.shorterSide(8), 4, new float[3], new float[3], "bicubic"));
+        assertThrows(IllegalArgumentException.class, () -> new EvalTransform(
+                EvalTransform.Resize.shorterSide(8), 4, new float[3], new float[] {1, 1, 1},
+                "nearest"));
+        assertThrows(IllegalArgumentException.class,
+                () -> new EvalTransform.Resize(5, 3, 3));
+    }
+
+    @Test
+    void applyBatch() {
+        RgbImage a = Images.read(ImageFixtures.path("chelsea_150x100.bmp"));
+        RgbImage b = Images.read(ImageFixtures.path("green_palette.png"));
+        INDArray batch = EvalTransform.VIT_224.applyBatch(List.of(a, b));
+        assertArrayEquals(new long[] {2, 3, 224, 224}, batch.shape());
+        assertEquals(EvalTransform.VIT_224.apply(b), batch.get(
+                org.nd4j.linalg.indexing.NDArrayIndex.point(1),
+                org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.all()));
+    }
+}
