@@ -1,23 +1,53 @@
 package org.cvtzoo.cli;
 
+import org.cvtzoo.core.image.EvalTransform;
+import org.cvtzoo.zoo.Card;
 import org.cvtzoo.zoo.Zoo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
-@Command(name = "models", mixinStandardHelpOptions = true, description = "List the registered model variants.")
+@Command(name = "models", mixinStandardHelpOptions = true,
+        description = "List the registered variants: size, cost, evaluation preprocessing, pretrained weights.")
 final class ModelsCommand implements Callable<Integer> {
     @Mixin
     Main.Common common;
 
+    @Option(names = "--sources", description = "Also show where each published figure and file comes from.")
+    boolean sources;
+
     @Override
     public Integer call() {
-        System.out.printf("%-10s %-7s %-9s %-8s %s%n", "name", "family", "input", "classes", "aliases");
+        String fmt = "%-18s %-12s %-7s %-7s %-8s %-14s %-39s %-8s %s%n";
+        System.out.printf(fmt, "name", "family", "input", "classes", "params", "compute", "eval preprocessing",
+                "sha256", "pretrained weights");
         for (Zoo.Variant v : Zoo.variants()) {
-            System.out.printf("%-10s %-7s %-9s %-8d %s%n", v.name(), v.family(),
-                    v.nativeSize()[0] + "x" + v.nativeSize()[1], v.defaultClasses(), String.join(", ", v.aliases()));
+            Card c = v.card();
+            Card.Published p = c.published();
+            Card.Pretrained w = c.pretrained();
+            System.out.printf(fmt, v.name(), v.family(), v.nativeSize()[0] + "x" + v.nativeSize()[1], v.defaultClasses(),
+                    p == null ? "unknown" : String.format(Locale.ROOT, "%.1fM", p.paramsMillions()),
+                    p == null ? "unknown" : String.format(Locale.ROOT, "%.2f %s", p.compute(), p.unit()),
+                    describe(v.eval(), c.eval() == null),
+                    w == null ? "-" : w.sha256() == null ? "unknown" : w.sha256().substring(0, 8) + "...",
+                    w == null ? "none published" : w.url().toString());
+            if (sources) {
+                if (p != null) System.out.println("    figures: " + p.source());
+                if (w != null) System.out.println("    weights: " + w.source());
+                if (!v.aliases().isEmpty()) System.out.println("    aliases: " + String.join(", ", v.aliases()));
+            }
         }
         return 0;
+    }
+
+    static String describe(EvalTransform t, boolean guessed) {
+        String resize = t.resize().isShorterSide() ? "resize " + t.resize().shorter()
+                : "resize " + t.resize().height() + "x" + t.resize().width();
+        String crop = t.hasCrop() ? ", crop " + t.crop() : "";
+        String norm = t.mean()[0] == 0.5f ? ", mean/std 0.5" : ", ImageNet mean/std";
+        return resize + crop + norm + (guessed ? " (default)" : "");
     }
 }

@@ -8,6 +8,8 @@ import org.cvtzoo.zoo.spec.CvtSpec;
 import org.cvtzoo.zoo.spec.SpecException;
 import org.cvtzoo.zoo.spec.SpecFiles;
 
+import org.cvtzoo.core.image.EvalTransform;
+
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,10 +23,32 @@ public final class Zoo {
     private Zoo() {
     }
 
-    /** One registered variant: its name, aliases, and how to make its architecture for n classes. */
+    /**
+     * One registered variant: its name, aliases, how to make its architecture for n classes, and
+     * what is published about it ({@link Card}).
+     */
     public record Variant(String name, String family, List<String> aliases, int[] nativeSize,
-                          int defaultClasses, IntFunction<Architecture> factory) {
+                          int defaultClasses, IntFunction<Architecture> factory, Card card) {
+        /** A variant about which nothing is published (yet). */
+        public Variant(String name, String family, List<String> aliases, int[] nativeSize,
+                       int defaultClasses, IntFunction<Architecture> factory) {
+            this(name, family, aliases, nativeSize, defaultClasses, factory, Card.UNKNOWN);
+        }
+
+        public Variant withCard(Card c) {
+            return new Variant(name, family, aliases, nativeSize, defaultClasses, factory, c);
+        }
+
+        /** The evaluation preprocessing: the published one, or ImageNet's usual resize-crop at the native size. */
+        public EvalTransform eval() {
+            if (card.eval() != null) return card.eval();
+            int size = nativeSize[0];
+            return new EvalTransform(EvalTransform.Resize.shorterSide((int) (size / 0.875)), size,
+                    EvalTransform.CVT_224.mean(), EvalTransform.CVT_224.std(), "bicubic");
+        }
     }
+
+    private static final Map<String, Card> CARDS = Card.builtIn();
 
     private static final Map<String, Variant> VARIANTS = new LinkedHashMap<>();
     private static final Map<String, String> ALIASES = new LinkedHashMap<>();
@@ -46,6 +70,7 @@ public final class Zoo {
 
     /** Adds a variant (or replaces one of the same name); its aliases find it too. */
     public static synchronized void register(Variant v) {
+        if (v.card() == Card.UNKNOWN && CARDS.containsKey(v.name())) v = v.withCard(CARDS.get(v.name()));
         VARIANTS.put(v.name(), v);
         for (String a : v.aliases()) ALIASES.put(a.toLowerCase(Locale.ROOT), v.name());
     }
