@@ -27,21 +27,22 @@ public final class ConvStem {
         return s;
     }
 
-    /** NCHW image {@code [B, inChannels, h, w]} to patch tokens {@code [B, gh*gw, dim]}, no class token. */
-    public static Tokens apply(Scope s, SDVariable image, long inChannels, long h, long w, long dim) {
+    /**
+     * NCHW image {@code [B, inChannels, h, w]} to the NHWC grid {@code [B, gridSide(h), gridSide(w), dim]}
+     * (read as tokens {@code [B, N, dim]} by a reshape: deit's {@code flatten(2).transpose(1, 2)}).
+     */
+    public static SDVariable apply(Scope s, SDVariable image, long inChannels, long dim) {
         long[] widths = {dim / 8, dim / 4, dim / 2, dim};
         SDVariable x = image;
-        long c = inChannels, gh = h, gw = w;
+        long c = inChannels;
         for (int i = 0; i < CONVS; i++) {
             if (i > 0) x = Ops.exactGelu(x);
             long out = widths[i];
             SDVariable weight = s.param("proj." + (2 * i) + ".0.weight", ParamStore.Layout.CONV,
                     Scope.truncNormal(Math.sqrt(1.0 / (c * KERNEL * KERNEL))), out, c, KERNEL, KERNEL);
             x = s.sd().cnn().conv2d(x, weight, Ops.convConfig(KERNEL, STRIDE, PAD));
-            gh = Ops.convOut(gh, KERNEL, STRIDE, PAD);
-            gw = Ops.convOut(gw, KERNEL, STRIDE, PAD);
             c = out;
         }
-        return new Tokens(Ops.gridToTokens(x, dim, gh, gw), dim, gh, gw, false);
+        return s.sd().permute(x, 0, 2, 3, 1);
     }
 }

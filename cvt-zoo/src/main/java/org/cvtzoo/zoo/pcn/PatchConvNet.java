@@ -75,10 +75,12 @@ public final class PatchConvNet implements Architecture {
         checkInputSize(h, w);
         SameDiff sd = root.sd();
         long dim = spec.embedDim();
-        Tokens patches = ConvStem.apply(root.child("patch_embed"), input, 3, h, w, dim);
+        long side = ConvStem.gridSide(h);
+        SDVariable grid = ConvStem.apply(root.child("patch_embed"), input, 3, dim); // NHWC
         for (int i = 0; i < spec.depth(); i++) {
-            patches = ConvMixerBlock.apply(root.child("blocks." + i), patches, spec.initScale(), EPS);
+            grid = ConvMixerBlock.apply(root.child("blocks." + i), grid, dim, spec.initScale(), EPS);
         }
+        Tokens patches = new Tokens(sd.reshape(grid, -1, side * side, dim), dim, side, side, false);
         SDVariable clsParam = root.param("cls_token", ParamStore.Layout.AS_IS, Scope.truncNormal(0.02), 1, 1, dim);
         SDVariable cls = Ops.expandToBatch(clsParam, patches.x());
         ClassAttentionBlock.Result r = ClassAttentionBlock.apply(root.child("blocks_token_only.0"), cls, patches,
