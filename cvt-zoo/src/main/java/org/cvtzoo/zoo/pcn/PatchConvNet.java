@@ -1,0 +1,93 @@
+package org.cvtzoo.zoo.pcn;
+
+import org.cvtzoo.core.blocks.ClassAttentionBlock;
+import org.cvtzoo.core.blocks.ConvMixerBlock;
+import org.cvtzoo.core.blocks.ConvStem;
+import org.cvtzoo.core.blocks.Tokens;
+import org.cvtzoo.core.graph.Ops;
+import org.cvtzoo.core.graph.ParamStore;
+import org.cvtzoo.core.graph.Scope;
+import org.cvtzoo.zoo.Architecture;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/**
+ * PatchConvNet (Touvron et al. 2021, "Augmenting Convolutional networks with attention-based
+ * aggregation") as facebookresearch/deit's {@code patchconvnet_models.py} computes it:
+ * <ol>
+ *   <li>{@code patch_embed}: convolutional stem, four 3x3 stride-2 convs (a 16x reduction);</li>
+ *   <li>{@code blocks.0 .. depth-1}: residual convolutional blocks with squeeze-excitation and
+ *       layer scale, on the patch tokens only;</li>
+ *   <li>{@code blocks_token_only.0}: a class token ({@code cls_token}) aggregates the patches by
+ *       one-head class attention, then an MLP (ratio {@code mlp_ratio_clstk});</li>
+ *   <li>{@code norm} on the class token (the features), {@code head} Linear (the logits).</li>
+ * </ol>
+ * Exact GELU and LayerNorm eps 1e-6 throughout. Square inputs only: deit folds the tokens back
+ * into a {@code sqrt(N) x sqrt(N)} grid. The attention map is the class attention over the grid.
+ */
+public final class PatchConvNet implements Architecture {
+    public static final double EPS = 1e-6;
+
+    private final String name;
+    private final PatchConvNetSpec spec;
+
+    public PatchConvNet(String name, PatchConvNetSpec spec) {
+        this.name = name;
+        this.spec = spec;
+    }
+
+    public PatchConvNetSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String family() {
+        return "patchconvnet";
+    }
+
+    @Override
+    public int numClasses() {
+        return spec.numClasses();
+    }
+
+    @Override
+    public int[] nativeSize() {
+        return new int[]{spec.imgSize(), spec.imgSize()};
+    }
+
+    @Override
+    public void checkInputSize(long h, long w) {
+        if (h < 1 || w < 1) throw new IllegalArgumentException("input " + h + "x" + w + " has no pixels");
+        if (h != w) {
+            throw new IllegalArgumentException(name + " takes square inputs only (deit's PatchConvNet folds its tokens"
+                    + " into a square grid), got " + h + "x" + w + " (height x width); resize or crop to a square such as "
+                    + spec.imgSize() + "x" + spec.imgSize());
+        }
+    }
+
+    @Override
+    public Outputs build(Scope root, SDVariable input, long h, long w) {
+        checkInputSize(h, w);
+        SameDiff sd = root.sd();
+        long dim = spec.embedDim();
+        long side = ConvStem.gridSide(h);
+        SDVariable grid = ConvStem.apply(root.child("patch_embed"), input, 3, dim); // NHWC
+        for (int i = 0; i < spec.depth(); i++) {
+            grid = ConvMixerBlock.apply(root.child("blocks." + i), grid, dim, spec.initScale(), EPS);
+        }
+        Tokens patches = new Tokens(sd.reshape(grid, -1, side * side, dim), dim, side, side, false);
+        SDVariable clsParam = root.param("cls_token", ParamStore.Layout.AS_IS, Scope.truncNormal(0.02), 1, 1, dim);
+        SDVariable cls = Ops.expandToBatch(clsParam, patches.x());
+        ClassAttentionBlock.Result r = ClassAttentionBlock.apply(root.child("blocks_token_only.0"), cls, patches,
+                spec.mlpRatioClstk(), spec.initScale(), EPS);
+        // deit normalises [cls, patches] and keeps the first token: LayerNorm is per token
+        SDVariable features = sd.reshape(Ops.layerNorm(root, "norm", r.cls(), dim, EPS), -1, dim);
+        SDVariable logits = Ops.linear(root, "head", features, 0, dim, spec.numClasses(), true);
+        return new Outputs(logits, features, r.patchAttention());
+    }
+}
