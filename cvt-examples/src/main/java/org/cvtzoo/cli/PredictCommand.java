@@ -1,8 +1,16 @@
 package org.cvtzoo.cli;
 
-import org.cvtzoo.core.weights.Npy;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.cvtzoo.core.image.ImageException;
+import org.cvtzoo.core.image.Images;
+import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.zoo.Architecture;
+import org.cvtzoo.zoo.Prediction;
 import org.cvtzoo.zoo.VisionModel;
+import org.cvtzoo.zoo.Zoo;
+import org.cvtzoo.zoo.download.WeightsCache;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -12,17 +20,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Run a model on a preprocessed float32 NCHW batch (.npy) and write its logits and features.")
+        description = {"Classify images (top-k ImageNet labels), or run a preprocessed float32 NCHW batch (--input X.npy)",
+                "and write its logits, features and attention maps."})
 final class PredictCommand implements Callable<Integer> {
     @Mixin
     ModelChoice model;
@@ -30,75 +41,207 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     Main.Common common;
 
-    @Option(names = "--weights", paramLabel = "FILE", required = true,
+    @Option(names = "--weights", paramLabel = "FILE",
             description = "Checkpoint: .pth (torch.save) or .safetensors, official or Hugging Face names.")
     Path weights;
 
-    @Option(names = "--input", paramLabel = "X.npy", description = "float32 [B, 3, H, W], already preprocessed.")
+    @Option(names = "--pretrained", description = "The variant's official weights, downloaded once into the cache.")
+    boolean pretrained;
+
+    @Parameters(paramLabel = "IMAGE|DIR", arity = "0..*", description = "Images (JPEG, PNG, BMP, GIF) or directories of them.")
+    List<Path> images = new ArrayList<>();
+
+    @Option(names = "--input", paramLabel = "X.npy", description = "Instead of images: float32 [B, 3, H, W], already preprocessed.")
     Path input;
 
-    @Parameters(paramLabel = "IMAGE", arity = "0..*", hidden = true)
-    List<Path> images = new ArrayList<>();
+    @Option(names = "--top", paramLabel = "K", defaultValue = "5", description = "Labels per image (default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Option(names = "--format", defaultValue = "text", description = "text, json or csv (default: ${DEFAULT-VALUE}).")
+    String format;
 
     @Option(names = "--logits-out", paramLabel = "OUT.npy", description = "Write float32 logits [B, classes].")
     Path logitsOut;
 
-    @Option(names = "--features-out", paramLabel = "F.npy", description = "Write float32 pre-logits features [B, dim].")
+    @Option(names = "--features-out", paramLabel = "F.npy",
+            description = "Write float32 pre-logits features [B, dim] (for images, also F.txt: the file of each row).")
     Path featuresOut;
 
     @Option(names = "--attention-out", paramLabel = "A.npy",
-            description = "Write float32 attention maps: CvT [B, heads, kh, kw] (last stage's class token over the key grid).")
+            description = "Write float32 attention maps: CvT/ViT [B, heads, h, w] (class token over the grid), PatchConvNet [B, h, w].")
     Path attentionOut;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "16",
             description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    private double loadSeconds;
+
     @Override
     public Integer call() throws IOException {
-        if (!images.isEmpty()) {
-            throw new Errors.UserError("image files as input are not supported yet; give a preprocessed batch with --input X.npy");
+        if ((input == null) == images.isEmpty()) {
+            throw new Errors.UserError("give images (files or directories) or a preprocessed batch with --input X.npy");
         }
-        if (input == null) throw new Errors.UserError("give the input batch with --input X.npy");
+        if (weights != null && pretrained) throw new Errors.UserError("give --weights FILE or --pretrained, not both");
+        if (weights == null && !pretrained) {
+            throw new Errors.UserError("give --weights FILE or --pretrained (predictions of random weights mean nothing)");
+        }
+        if (pretrained && model.model == null) throw new Errors.UserError("--pretrained needs --model NAME");
         if (batchSize < 1) throw new Errors.UserError("--batch-size must be at least 1");
+        if (top < 1) throw new Errors.UserError("--top must be at least 1");
+        if (!List.of("text", "json", "csv").contains(format)) throw new Errors.UserError("--format must be text, json or csv");
         for (Path out : new Path[]{logitsOut, featuresOut, attentionOut}) {
             if (out != null && Files.isDirectory(out)) throw new Errors.UserError("output " + out + " is a directory");
         }
         Architecture arch = model.architecture();
-        INDArray x = InputArrays.readImageBatch(input);
+        INDArray x = input == null ? null : InputArrays.readImageBatch(input);
+        List<Path> files = input == null ? ImageFiles.collect(images) : List.of();
 
         long t0 = System.nanoTime();
-        VisionModel m = VisionModel.fromCheckpoint(arch, weights);
-        long t1 = System.nanoTime();
+        VisionModel m = load(arch);
         if (attentionOut != null && !m.hasAttentionMap()) {
             throw new Errors.UserError(arch.name() + " has no attention map (its last stage has no class token)");
         }
-        List<INDArray> logits = new ArrayList<>(), features = new ArrayList<>(), attention = new ArrayList<>();
+        loadSeconds = (System.nanoTime() - t0) / 1e9;
+        return x != null ? runArray(m, x) : runImages(m, files);
+    }
+
+    private VisionModel load(Architecture arch) {
+        Path w = pretrained ? Zoo.pretrainedWeights(model.model, WeightsCache.standard()) : weights;
+        VisionModel m = VisionModel.fromCheckpoint(arch, w);
+        if (model.model != null && Zoo.variant(model.model).eval() != null) m.withEval(Zoo.variant(model.model).eval());
+        return m;
+    }
+
+    /** A preprocessed batch: logits, features and attention as arrays; the top-1 class of each row. */
+    private int runArray(VisionModel m, INDArray x) throws IOException {
+        long t0 = System.nanoTime();
+        Outputs o = new Outputs(attentionOut != null);
         long n = x.size(0);
         for (long i = 0; i < n; i += batchSize) {
             INDArray chunk = x.get(NDArrayIndex.interval(i, Math.min(n, i + batchSize)), NDArrayIndex.all(),
                     NDArrayIndex.all(), NDArrayIndex.all());
-            VisionModel.Output o = m.forward(chunk.dup());
-            logits.add(o.logits());
-            features.add(o.features());
-            if (attentionOut != null) attention.add(o.attention());
+            o.add(m.forward(chunk.dup()));
         }
-        long t2 = System.nanoTime();
-        INDArray allLogits = Nd4j.concat(0, logits.toArray(INDArray[]::new));
-        INDArray allFeatures = Nd4j.concat(0, features.toArray(INDArray[]::new));
-
-        Map<Path, INDArray> outputs = new LinkedHashMap<>();
-        if (logitsOut != null) outputs.put(logitsOut, allLogits);
-        if (featuresOut != null) outputs.put(featuresOut, allFeatures);
-        if (attentionOut != null) outputs.put(attentionOut, Nd4j.concat(0, attention.toArray(INDArray[]::new)));
-        OutputFiles.writeAll(outputs);
-
-        System.err.printf("%s: %d image(s) %dx%d, load %.2f s, forward %.2f s%n", arch.name(), n, x.size(2), x.size(3),
-                (t1 - t0) / 1e9, (t2 - t1) / 1e9);
-        INDArray top = allLogits.argMax(1);
+        System.err.printf("%s: %d image(s) %dx%d, load %.2f s, forward %.2f s%n", m.architecture().name(), n, x.size(2),
+                x.size(3), loadSeconds, (System.nanoTime() - t0) / 1e9);
+        o.write(null);
+        INDArray logits = o.logits();
+        INDArray best = logits.argMax(1);
         for (long i = 0; i < n; i++) {
-            System.out.printf("%d: class %d (logit %.4f)%n", i, top.getLong(i), allLogits.getDouble(i, top.getLong(i)));
+            System.out.printf(Locale.ROOT, "%d: class %d (logit %.4f)%n", i, best.getLong(i), logits.getDouble(i, best.getLong(i)));
         }
         return 0;
+    }
+
+    /** Image files: decoded, preprocessed with the model's evaluation transform, classified in batches. */
+    private int runImages(VisionModel m, List<Path> files) throws IOException {
+        Outputs o = new Outputs(attentionOut != null);
+        List<Path> done = new ArrayList<>();
+        List<Prediction> predictions = new ArrayList<>();
+        int failed = 0;
+        ProgressBar bar = new ProgressBar("images", files.size(), 5);
+        for (int i = 0; i < files.size(); i += batchSize) {
+            List<Path> chunk = files.subList(i, Math.min(files.size(), i + batchSize));
+            List<RgbImage> decoded = new ArrayList<>();
+            List<Path> ok = new ArrayList<>();
+            for (Path f : chunk) {
+                try {
+                    decoded.add(Images.read(f));
+                    ok.add(f);
+                } catch (ImageException e) {
+                    System.err.println((files.size() >= 5 ? "\n" : "") + "error: " + e.getMessage());
+                    failed++;
+                }
+            }
+            if (!decoded.isEmpty()) {
+                VisionModel.Output out = m.forward(m.preprocess(decoded));
+                o.add(out);
+                predictions.addAll(m.predictions(out.logits(), top));
+                done.addAll(ok);
+            }
+            bar.update(Math.min(files.size(), i + batchSize));
+        }
+        print(done, predictions);
+        if (!done.isEmpty()) o.write(done);
+        if (failed > 0) {
+            System.err.printf("error: %d of %d images could not be read%n", failed, files.size());
+            return Main.EXIT_USER_ERROR;
+        }
+        return 0;
+    }
+
+    private void print(List<Path> files, List<Prediction> predictions) throws IOException {
+        switch (format) {
+            case "json" -> {
+                ObjectMapper json = new ObjectMapper();
+                ArrayNode all = json.createArrayNode();
+                for (int i = 0; i < files.size(); i++) {
+                    ObjectNode row = all.addObject().put("file", files.get(i).toString());
+                    ArrayNode labels = row.putArray("top");
+                    for (Prediction.Label l : predictions.get(i).top()) {
+                        labels.addObject().put("index", l.index()).put("label", l.name()).put("probability", l.probability());
+                    }
+                }
+                System.out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(all));
+            }
+            case "csv" -> {
+                System.out.println("file,rank,index,label,probability");
+                for (int i = 0; i < files.size(); i++) {
+                    int rank = 1;
+                    for (Prediction.Label l : predictions.get(i).top()) {
+                        System.out.printf(Locale.ROOT, "%s,%d,%d,%s,%.6f%n", csv(files.get(i).toString()), rank++, l.index(),
+                                csv(l.name()), l.probability());
+                    }
+                }
+            }
+            default -> {
+                for (int i = 0; i < files.size(); i++) {
+                    System.out.println(files.get(i));
+                    for (Prediction.Label l : predictions.get(i).top()) {
+                        System.out.printf(Locale.ROOT, "  %6.2f%%  %s%n", 100 * l.probability(), l.name());
+                    }
+                }
+            }
+        }
+    }
+
+    private static String csv(String s) {
+        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
+    /** The arrays gathered over the batches, written all or nothing at the end. */
+    private final class Outputs {
+        private final boolean attention;
+        private final List<INDArray> logits = new ArrayList<>(), features = new ArrayList<>(), maps = new ArrayList<>();
+
+        Outputs(boolean attention) {
+            this.attention = attention;
+        }
+
+        void add(VisionModel.Output o) {
+            logits.add(o.logits());
+            features.add(o.features());
+            if (attention) maps.add(o.attention());
+        }
+
+        INDArray logits() {
+            return Nd4j.concat(0, logits.toArray(INDArray[]::new));
+        }
+
+        /** Writes the requested files; with image files, features get a list of the file of each row. */
+        void write(List<Path> files) throws IOException {
+            Map<Path, INDArray> out = new LinkedHashMap<>();
+            if (logitsOut != null) out.put(logitsOut, logits());
+            if (featuresOut != null) out.put(featuresOut, Nd4j.concat(0, features.toArray(INDArray[]::new)));
+            if (attentionOut != null) out.put(attentionOut, Nd4j.concat(0, maps.toArray(INDArray[]::new)));
+            OutputFiles.writeAll(out);
+            if (featuresOut != null && files != null) {
+                Path list = featuresOut.resolveSibling(featuresOut.getFileName().toString().replaceFirst("\\.npy$", "") + ".txt");
+                Path tmp = Files.createTempFile(list.toAbsolutePath().getParent(), ".files", ".tmp");
+                Files.write(tmp, files.stream().map(Path::toString).toList(), StandardCharsets.UTF_8);
+                Files.move(tmp, list, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
     }
 }

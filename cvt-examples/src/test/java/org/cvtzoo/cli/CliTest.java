@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -213,6 +214,66 @@ class CliTest {
         assertUserError(cvt("predict", "--spec", mean.resolve("spec.json"), "--weights", mean.resolve("model.pth"),
                 "--input", mean.resolve("input.npy"), "--logits-out", o, "--attention-out", a), o, "no attention map");
         assertFalse(Files.exists(a));
+    }
+
+    static final Path IMAGES = Path.of("..", "cvt-core", "src", "test", "resources", "image");
+
+    /** Images in, labels out; a broken image is an error for that image and the run goes on. */
+    @Test
+    void classifiesImagesAndGoesOnPastABrokenOne() throws IOException {
+        Path dir = tmp.resolve("photos");
+        Files.createDirectories(dir.resolve("sub"));
+        Files.copy(IMAGES.resolve("chelsea.png"), dir.resolve("chelsea.png"));
+        Files.copy(IMAGES.resolve("rocket.jpg"), dir.resolve("sub").resolve("rocket.jpg"));
+        Files.copy(IMAGES.resolve("rocket_truncated.jpg"), dir.resolve("broken.jpg"));
+        Files.writeString(dir.resolve("notes.txt"), "not an image, not picked up");
+        Path features = tmp.resolve("emb.npy");
+        int status = cvt("predict", "--spec", TINY.resolve("spec.json"), "--weights", TINY.resolve("model.pth"),
+                dir, "--top", "3", "--format", "json", "--features-out", features);
+        assertEquals(2, status, "some images failed: " + stderr());
+        assertTrue(stderr().contains("broken.jpg") && stderr().contains("1 of 3 images could not be read"), stderr());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        assertEquals(2, json.size());
+        assertTrue(json.get(0).get("file").asText().endsWith("chelsea.png"));
+        assertEquals(3, json.get(0).get("top").size());
+        double p = 0;
+        for (var l : json.get(0).get("top")) p += l.get("probability").asDouble();
+        assertTrue(p > 0 && p <= 1.0 + 1e-9);
+        assertArrayEquals(new long[]{2, 48}, Npy.read(features).shape());
+        assertEquals(2, Files.readAllLines(tmp.resolve("emb.txt")).size());
+    }
+
+    @Test
+    void csvAndTextFormats() {
+        assertEquals(0, cvt("predict", "--spec", TINY.resolve("spec.json"), "--weights", TINY.resolve("model.pth"),
+                IMAGES.resolve("chelsea.png"), "--format", "csv", "--top", "2"));
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\R");
+        assertEquals("file,rank,index,label,probability", lines[0]);
+        assertEquals(3, lines.length);
+        assertEquals(0, cvt("predict", "--spec", TINY.resolve("spec.json"), "--weights", TINY.resolve("model.pth"),
+                IMAGES.resolve("chelsea.png")));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("%  class "), out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void heatMapIsAPngOfTheCroppedImage() throws IOException {
+        Path png = tmp.resolve("heat.png");
+        assertEquals(0, cvt("attention", "--spec", TINY.resolve("spec.json"), "--weights", TINY.resolve("model.pth"),
+                IMAGES.resolve("chelsea.png"), "--out", png), stderr());
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+        assertEquals(224, img.getWidth());
+        assertEquals(224, img.getHeight());
+        Path bad = tmp.resolve("bad.png");
+        assertUserError(cvt("attention", "--spec", TINY.resolve("spec.json"), "--weights", TINY.resolve("model.pth"),
+                IMAGES.resolve("not_an_image.png"), "--out", bad), bad, "not_an_image.png");
+    }
+
+    @Test
+    void pretrainedNeedsARegisteredModelAndSaysWhereToPutTheFile() {
+        assertUserError(cvt("predict", "--spec", TINY.resolve("spec.json"), "--pretrained", IMAGES.resolve("chelsea.png")),
+                null, "--pretrained needs --model");
+        assertUserError(cvt("predict", "--model", "vit-l32", "--pretrained", IMAGES.resolve("chelsea.png")),
+                null, "no official pretrained weights");
     }
 
     @Test

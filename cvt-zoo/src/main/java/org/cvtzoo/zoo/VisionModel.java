@@ -2,6 +2,10 @@ package org.cvtzoo.zoo;
 
 import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Scope;
+import org.cvtzoo.core.image.EvalTransform;
+import org.cvtzoo.core.image.ImageNetLabels;
+import org.cvtzoo.core.image.Images;
+import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.core.weights.Checkpoints;
 import org.cvtzoo.core.weights.StateDict;
 import org.nd4j.autodiff.listeners.Listener;
@@ -9,9 +13,11 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -27,6 +33,8 @@ public final class VisionModel {
     private final ParamStore params;
     private final Map<String, Graph> graphs = new LinkedHashMap<>(4, 0.75f, true);
     private Listener[] listeners = new Listener[0];
+    private EvalTransform eval;
+    private List<String> classNames;
 
     /** Logits {@code [B, classes]}, features {@code [B, dim]}, attention (null where the graph has none). */
     public record Output(INDArray logits, INDArray features, INDArray attention) {
@@ -42,6 +50,7 @@ public final class VisionModel {
 
     private VisionModel(Architecture arch, boolean initialise) {
         this.arch = arch;
+        this.eval = defaultEval(arch);
         this.params = new ParamStore(initialise);
         int[] size = arch.nativeSize();
         graph(size[0], size[1]); // declares every parameter
@@ -72,6 +81,79 @@ public final class VisionModel {
     public synchronized void setListeners(Listener... listeners) {
         this.listeners = listeners.clone();
         graphs.values().forEach(g -> g.sd.setListeners(this.listeners));
+    }
+
+    /** How images are preprocessed for this model (the variant's published evaluation transform). */
+    public EvalTransform eval() {
+        return eval;
+    }
+
+    public VisionModel withEval(EvalTransform transform) {
+        this.eval = transform;
+        return this;
+    }
+
+    /** Class names for the logits: ImageNet-1k's for 1000 classes unless set (e.g. by fine-tuning). */
+    public List<String> classNames() {
+        if (classNames != null) return classNames;
+        if (arch.numClasses() == ImageNetLabels.COUNT) return ImageNetLabels.all();
+        return java.util.stream.IntStream.range(0, arch.numClasses()).mapToObj(i -> "class " + i).toList();
+    }
+
+    public VisionModel withClassNames(List<String> names) {
+        if (names.size() != arch.numClasses()) {
+            throw new IllegalArgumentException(names.size() + " class names for a model with " + arch.numClasses() + " classes");
+        }
+        this.classNames = List.copyOf(names);
+        return this;
+    }
+
+    /** Preprocesses images with {@link #eval()} into one NCHW batch. */
+    public INDArray preprocess(List<RgbImage> images) {
+        return Images.stack(images.stream().map(eval::apply).toList());
+    }
+
+    /** The top-k classes of each image. */
+    public List<Prediction> classify(List<RgbImage> images, int k) {
+        return predictions(forward(preprocess(images)).logits(), k);
+    }
+
+    public Prediction classify(RgbImage image, int k) {
+        return classify(List.of(image), k).get(0);
+    }
+
+    /** Pre-logits embeddings {@code [B, dim]} of images. */
+    public INDArray features(List<RgbImage> images) {
+        return forward(preprocess(images)).features();
+    }
+
+    /** The model's attention map of one image (see {@link Output#attention()}); null where it has none. */
+    public INDArray attention(RgbImage image) {
+        return forward(preprocess(List.of(image))).attention();
+    }
+
+    /** Softmax probabilities of logits {@code [B, classes]} and the top-k labels of each row. */
+    public List<Prediction> predictions(INDArray logits, int k) {
+        if (k < 1) throw new IllegalArgumentException("top-k needs k >= 1, got " + k);
+        INDArray probs = Transforms.softmax(logits.castTo(DataType.DOUBLE), true);
+        List<String> names = classNames();
+        List<Prediction> out = new java.util.ArrayList<>();
+        for (int row = 0; row < probs.rows(); row++) {
+            double[] p = probs.getRow(row).toDoubleVector();
+            Integer[] order = java.util.stream.IntStream.range(0, p.length).boxed().toArray(Integer[]::new);
+            java.util.Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+            List<Prediction.Label> top = new java.util.ArrayList<>();
+            for (int i = 0; i < Math.min(k, p.length); i++) top.add(new Prediction.Label(order[i], names.get(order[i]), p[order[i]]));
+            out.add(new Prediction(top));
+        }
+        return out;
+    }
+
+    /** ImageNet-style evaluation at the model's native size, until a variant's own is set. */
+    private static EvalTransform defaultEval(Architecture arch) {
+        int size = arch.nativeSize()[0];
+        return new EvalTransform(EvalTransform.Resize.shorterSide((int) (size / 0.875)), size,
+                EvalTransform.CVT_224.mean(), EvalTransform.CVT_224.std(), "bicubic");
     }
 
     /** Whether the model exposes an attention map (at its native size). */

@@ -2,6 +2,7 @@ package org.cvtzoo.zoo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.cvtzoo.zoo.cvt.CvT;
+import org.cvtzoo.zoo.download.WeightsCache;
 import org.cvtzoo.zoo.pcn.PatchConvNetFamily;
 import org.cvtzoo.zoo.vit.VitFamily;
 import org.cvtzoo.zoo.spec.CvtSpec;
@@ -9,7 +10,6 @@ import org.cvtzoo.zoo.spec.SpecException;
 import org.cvtzoo.zoo.spec.SpecFiles;
 
 import org.cvtzoo.core.image.EvalTransform;
-
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,12 +39,16 @@ public final class Zoo {
             return new Variant(name, family, aliases, nativeSize, defaultClasses, factory, c);
         }
 
-        /** The evaluation preprocessing: the published one, or ImageNet's usual resize-crop at the native size. */
+        /** The published evaluation preprocessing, or null where none is known. */
         public EvalTransform eval() {
-            if (card.eval() != null) return card.eval();
-            int size = nativeSize[0];
-            return new EvalTransform(EvalTransform.Resize.shorterSide((int) (size / 0.875)), size,
-                    EvalTransform.CVT_224.mean(), EvalTransform.CVT_224.std(), "bicubic");
+            return card.eval();
+        }
+
+        /** A model of this variant: its architecture with n classes (null: the variant's own), its evaluation transform. */
+        VisionModel model(Integer numClasses, java.nio.file.Path weights) {
+            Architecture a = factory.apply(numClasses == null ? defaultClasses : numClasses);
+            VisionModel m = weights == null ? new VisionModel(a) : VisionModel.fromCheckpoint(a, weights);
+            return card.eval() == null ? m : m.withEval(card.eval());
         }
     }
 
@@ -118,11 +122,30 @@ public final class Zoo {
 
     /** A registered variant with freshly initialised parameters. */
     public static VisionModel load(String name) {
-        return new VisionModel(architecture(name, null));
+        return variant(name).model(null, null);
     }
 
     /** A registered variant with the weights of a checkpoint file. */
     public static VisionModel load(String name, Path weights) {
-        return VisionModel.fromCheckpoint(architecture(name, null), weights);
+        return variant(name).model(null, weights);
+    }
+
+    /**
+     * The official pretrained weights of a variant, from the cache or downloaded into it (see
+     * {@link WeightsCache}); an error says so where none are published.
+     */
+    public static Path pretrainedWeights(String name, WeightsCache cache) {
+        Variant v = variant(name);
+        Card.Pretrained p = v.card().pretrained();
+        if (p == null) {
+            throw new SpecException("no official pretrained weights are published for " + v.name()
+                    + " (see bin/cvt models --sources); pass --weights FILE");
+        }
+        return cache.fetch(v.name(), p.file(), p.url(), p.sha256());
+    }
+
+    /** A registered variant with another number of classes (a fresh head), random weights: for fine-tuning. */
+    public static VisionModel load(String name, int numClasses) {
+        return variant(name).model(numClasses, null);
     }
 }

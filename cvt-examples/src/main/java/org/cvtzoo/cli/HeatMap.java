@@ -1,0 +1,78 @@
+package org.cvtzoo.cli;
+
+import org.cvtzoo.core.image.RgbImage;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/** An attention map laid over the image the model saw, as a PNG. */
+final class HeatMap {
+    private HeatMap() {
+    }
+
+    /**
+     * @param map   {@code [h, w]} or {@code [heads, h, w]} (heads are averaged), a distribution over the grid
+     * @param alpha how much of the heat colour covers the image
+     */
+    static BufferedImage overlay(RgbImage image, INDArray map, double alpha) {
+        INDArray m = map.castTo(DataType.DOUBLE);
+        if (m.rank() == 3) m = m.mean(0);
+        if (m.rank() != 2) throw new IllegalArgumentException("attention map must be [h, w] or [heads, h, w]");
+        int gh = (int) m.size(0), gw = (int) m.size(1);
+        double min = m.minNumber().doubleValue(), max = m.maxNumber().doubleValue();
+        double range = max > min ? max - min : 1;
+        int w = image.width(), h = image.height();
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                double v = (bilinear(m, gh, gw, (y + 0.5) * gh / h - 0.5, (x + 0.5) * gw / w - 0.5) - min) / range;
+                int[] heat = colour(v);
+                int r = blend(image.get(x, y, 0), heat[0], alpha), g = blend(image.get(x, y, 1), heat[1], alpha),
+                        b = blend(image.get(x, y, 2), heat[2], alpha);
+                out.setRGB(x, y, (r << 16) | (g << 8) | b);
+            }
+        }
+        return out;
+    }
+
+    /** Writes a PNG whole or not at all. */
+    static void writePng(BufferedImage img, Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, ".heat", ".png.tmp");
+        try {
+            if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer");
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static double bilinear(INDArray m, int gh, int gw, double y, double x) {
+        y = Math.max(0, Math.min(gh - 1, y));
+        x = Math.max(0, Math.min(gw - 1, x));
+        int y0 = (int) Math.floor(y), x0 = (int) Math.floor(x);
+        int y1 = Math.min(gh - 1, y0 + 1), x1 = Math.min(gw - 1, x0 + 1);
+        double fy = y - y0, fx = x - x0;
+        return (1 - fy) * ((1 - fx) * m.getDouble(y0, x0) + fx * m.getDouble(y0, x1))
+                + fy * ((1 - fx) * m.getDouble(y1, x0) + fx * m.getDouble(y1, x1));
+    }
+
+    /** Blue (low) through green and yellow to red (high). */
+    private static int[] colour(double v) {
+        v = Math.max(0, Math.min(1, v));
+        double r = Math.max(0, Math.min(1, 1.5 - Math.abs(4 * v - 3)));
+        double g = Math.max(0, Math.min(1, 1.5 - Math.abs(4 * v - 2)));
+        double b = Math.max(0, Math.min(1, 1.5 - Math.abs(4 * v - 1)));
+        return new int[]{(int) Math.round(255 * r), (int) Math.round(255 * g), (int) Math.round(255 * b)};
+    }
+
+    private static int blend(int base, int heat, double alpha) {
+        return (int) Math.round((1 - alpha) * base + alpha * heat);
+    }
+}
