@@ -247,7 +247,7 @@ class CliTest {
     void csvAndTextFormats() {
         assertEquals(0, cvt("predict", "--spec", TINY.resolve("spec.json"), "--weights", TINY.resolve("model.pth"),
                 IMAGES.resolve("chelsea.png"), "--format", "csv", "--top", "2"));
-        String[] lines = out.toString(StandardCharsets.UTF_8).split("\R");
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\\R");
         assertEquals("file,rank,index,label,probability", lines[0]);
         assertEquals(3, lines.length);
         assertEquals(0, cvt("predict", "--spec", TINY.resolve("spec.json"), "--weights", TINY.resolve("model.pth"),
