@@ -51,12 +51,37 @@ public final class ConvProjection {
             case DW_BN -> {
                 SDVariable weight = s.param("conv.weight", ParamStore.Layout.DEPTHWISE,
                         Scope.truncNormal(Math.sqrt(1.0 / (kernel * kernel))), c, 1, kernel, kernel);
-                SDVariable[] folded = foldBatchNorm(s.child("bn"), weight, c);
-                SDVariable y = s.sd().cnn().depthWiseConv2d(grid, folded[0], folded[1], Ops.convConfig(kernel, stride, pad));
                 long oh = Ops.convOut(h, kernel, stride, pad), ow = Ops.convOut(w, kernel, stride, pad);
+                SDVariable y;
+                if (s.training()) {
+                    SDVariable conv = s.sd().cnn().depthWiseConv2d(grid, weight, Ops.convConfig(kernel, stride, pad));
+                    y = batchNormTraining(s.child("bn"), conv, c, oh * ow);
+                } else {
+                    SDVariable[] folded = foldBatchNorm(s.child("bn"), weight, c);
+                    y = s.sd().cnn().depthWiseConv2d(grid, folded[0], folded[1], Ops.convConfig(kernel, stride, pad));
+                }
                 yield new Tokens(Ops.gridToTokens(y, c, oh, ow), c, oh, ow, false);
             }
         };
+    }
+
+    /**
+     * BatchNorm2d in training mode: normalised with the batch's mean and biased variance over
+     * (batch, height, width), composed from primitives (SameDiff's batchNorm cannot backprop);
+     * the statistics are recorded so that the trainer moves the running ones after the step.
+     */
+    static SDVariable batchNormTraining(Scope s, SDVariable x, long c, long spatial) {
+        SDVariable gamma = s.param("weight", ParamStore.Layout.AS_IS, Scope.ones(), c);
+        SDVariable beta = s.param("bias", ParamStore.Layout.AS_IS, Scope.zeros(), c);
+        s.buffer("running_mean", Scope.zeros(), c);
+        s.buffer("running_var", Scope.ones(), c);
+        var sd = s.sd();
+        SDVariable mean = x.mean(true, 0, 2, 3);
+        SDVariable centred = x.sub(mean);
+        SDVariable variance = sd.math().square(centred).mean(true, 0, 2, 3);
+        s.recordBatchStats(sd.reshape(mean, c), sd.reshape(variance, c), spatial);
+        SDVariable normalised = centred.mul(sd.math().rsqrt(variance.add(BN_EPS)));
+        return normalised.mul(sd.reshape(gamma, 1, c, 1, 1)).add(sd.reshape(beta, 1, c, 1, 1));
     }
 
     /**

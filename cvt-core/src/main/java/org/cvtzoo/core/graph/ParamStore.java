@@ -34,7 +34,7 @@ public final class ParamStore {
         /** Depthwise nn.Conv2d weight {@code [C, 1, kH, kW]} stored as {@code [kH, kW, C, 1]}. */
         DEPTHWISE;
 
-        long[] graphShape(long[] t) {
+        public long[] graphShape(long[] t) {
             return switch (this) {
                 case AS_IS -> t.clone();
                 case LINEAR -> new long[]{t[1], t[0]};
@@ -44,7 +44,7 @@ public final class ParamStore {
         }
 
         /** A view of a PyTorch-layout array in graph layout (no copy). */
-        INDArray toGraph(INDArray t) {
+        public INDArray toGraph(INDArray t) {
             return switch (this) {
                 case AS_IS -> t;
                 case LINEAR -> t.transpose();
@@ -54,7 +54,7 @@ public final class ParamStore {
         }
 
         /** A view of a graph-layout array in PyTorch layout (no copy). */
-        INDArray toTorch(INDArray g) {
+        public INDArray toTorch(INDArray g) {
             return switch (this) {
                 case AS_IS -> g;
                 case LINEAR -> g.transpose();

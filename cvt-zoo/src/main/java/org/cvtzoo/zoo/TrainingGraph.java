@@ -1,0 +1,102 @@
+package org.cvtzoo.zoo;
+
+import org.cvtzoo.core.graph.ParamStore;
+import org.cvtzoo.core.graph.Scope;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model's training graph for one input size, built from the same block code as its inference
+ * graphs and on the same parameter arrays (an optimiser step on them is seen by both):
+ * BatchNorm normalises with batch statistics, and the loss is the mean cross-entropy against a
+ * target distribution per image (one-hot, or label-smoothed).
+ */
+public final class TrainingGraph {
+    private static final String INPUT = "input";
+    private static final String TARGET = "target";
+
+    private final VisionModel model;
+    private final SameDiff sd;
+    private final String loss;
+    private final String logits;
+    private final List<Scope.BatchStats> batchStats;
+
+    /** What one forward and backward pass gave. */
+    public record Step(double loss, INDArray logits, Map<String, INDArray> gradients, Map<String, INDArray[]> batchStats,
+                       long batch) {
+    }
+
+    public TrainingGraph(VisionModel model, long h, long w) {
+        this.model = model;
+        Architecture arch = model.architecture();
+        arch.checkInputSize(h, w);
+        sd = SameDiff.create();
+        SDVariable input = sd.placeHolder(INPUT, DataType.FLOAT, -1, 3, h, w);
+        SDVariable target = sd.placeHolder(TARGET, DataType.FLOAT, -1, arch.numClasses());
+        Scope root = Scope.root(sd, model.parameters(), true);
+        Architecture.Outputs o = arch.build(root, input, h, w);
+        // log-softmax composed: M2.1's logSoftmax op cannot build its backward pass ("Error setting property")
+        SDVariable z = o.logits().sub(o.logits().max(true, 1));
+        SDVariable logProbs = z.sub(sd.math().log(sd.math().exp(z).sum(true, 1)));
+        SDVariable l = target.mul(logProbs).sum(1).mean(0).neg();
+        sd.setLossVariables(l);
+        loss = l.name();
+        logits = o.logits().name();
+        batchStats = root.batchStats();
+    }
+
+    /** Trainable parameter names (official), as the ParamStore lists them. */
+    public List<String> trainableNames() {
+        List<String> names = new ArrayList<>();
+        for (ParamStore.Entry e : model.parameters().entries().values()) {
+            if (e.trainable() && sd.hasVariable(e.name())) names.add(e.name());
+        }
+        return names;
+    }
+
+    /**
+     * Forward and backward on a batch: the loss, the logits, the gradients of {@code params}
+     * (graph layout, the same layout as the parameter arrays) and each BatchNorm's batch mean and
+     * biased variance.
+     */
+    public Step step(INDArray images, INDArray target, Collection<String> params) {
+        List<String> outputs = new ArrayList<>(List.of(loss, logits));
+        for (Scope.BatchStats b : batchStats) {
+            outputs.add(b.mean().name());
+            outputs.add(b.variance().name());
+        }
+        OutAndGrad r = sd.calculateGradientsAndOutputs(Map.of(INPUT, images, TARGET, target), outputs, params);
+        Map<String, INDArray> out = r.getOutputs();
+        Map<String, INDArray[]> stats = new LinkedHashMap<>();
+        for (Scope.BatchStats b : batchStats) {
+            stats.put(b.module(), new INDArray[]{out.get(b.mean().name()), out.get(b.variance().name())});
+        }
+        return new Step(out.get(loss).getDouble(0), out.get(logits), r.getGradients(), stats, images.size(0));
+    }
+
+    /**
+     * Moves the running statistics as PyTorch's BatchNorm does in training:
+     * {@code running = (1 - momentum) running + momentum batch}, with the unbiased batch variance.
+     */
+    public void updateRunningStats(Step step, double momentum) {
+        Map<String, ParamStore.Entry> entries = model.parameters().entries();
+        for (Scope.BatchStats b : batchStats) {
+            INDArray[] s = step.batchStats().get(b.module());
+            double n = (double) step.batch() * b.spatial();
+            INDArray unbiased = s[1].mul(n / Math.max(1, n - 1));
+            INDArray mean = entries.get(b.module() + ".running_mean").value();
+            INDArray var = entries.get(b.module() + ".running_var").value();
+            mean.muli(1 - momentum).addi(s[0].mul(momentum));
+            var.muli(1 - momentum).addi(unbiased.muli(momentum));
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package org.cvtzoo.zoo;
+
+import org.cvtzoo.core.graph.ParamStore;
+import org.cvtzoo.core.graph.Resample;
+import org.cvtzoo.core.weights.Checkpoints;
+import org.cvtzoo.core.weights.StateDict;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * One SGD step (lr 0.1) in training mode against gen.py's train_step fixtures: the loss, every
+ * parameter's gradient, and every parameter and BatchNorm running statistic after the step,
+ * within compare.py's 1e-4.
+ */
+class TrainStepParityTest {
+    static final double TOLERANCE = 1e-4;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cvt_tiny", "vit_tiny", "pcn_tiny"})
+    void oneSgdStepMatchesReference(String fixture) {
+        Path dir = Fixtures.dir(fixture);
+        VisionModel m = VisionModel.fromCheckpoint(Zoo.architecture(dir.resolve("spec.json"), null), dir.resolve("model.pth"));
+        INDArray x = Fixtures.npy(fixture, "input.npy");
+        INDArray labels = Fixtures.npy(fixture, "train_step/labels.npy");
+        INDArray target = Nd4j.zeros(DataType.FLOAT, x.size(0), m.architecture().numClasses());
+        for (int i = 0; i < x.size(0); i++) target.putScalar(i, labels.getInt(i), 1.0);
+
+        TrainingGraph g = new TrainingGraph(m, x.size(2), x.size(3));
+        TrainingGraph.Step step = g.step(x, target, g.trainableNames());
+        double refLoss = Fixtures.npy(fixture, "train_step/loss.npy").getDouble(0);
+        assertEquals(refLoss, step.loss(), TOLERANCE * Math.max(1, Math.abs(refLoss)), "loss");
+
+        Map<String, ParamStore.Entry> entries = m.parameters().entries();
+        List<String> failures = new ArrayList<>();
+        int checked = 0;
+        try (StateDict grads = Checkpoints.open(dir.resolve("train_step/grads.safetensors"))) {
+            for (String name : grads.keys()) {
+                INDArray ref = grads.get(name);
+                INDArray got = gradientAsReference(fixture, name, entries.get(name), step.gradients().get(name), ref);
+                double err = Fixtures.relativeError(got, ref);
+                if (!(err <= TOLERANCE)) failures.add(name + " " + err);
+                checked++;
+            }
+        }
+        assertTrue(failures.isEmpty(), fixture + " gradients off: " + failures);
+        assertEquals(g.trainableNames().size(), checked, "every trainable parameter has a reference gradient");
+
+        for (String name : g.trainableNames()) entries.get(name).value().subi(step.gradients().get(name).mul(0.1));
+        g.updateRunningStats(step, 0.1);
+        try (StateDict after = Checkpoints.open(dir.resolve("train_step/model_after.safetensors"))) {
+            for (String name : after.keys()) {
+                if (name.endsWith("num_batches_tracked") || isResampledPosEmbed(fixture, name)) continue;
+                double err = Fixtures.relativeError(entries.get(name).torchView(), after.get(name));
+                if (!(err <= TOLERANCE)) failures.add(name + " " + err);
+            }
+        }
+        assertTrue(failures.isEmpty(), fixture + " parameters after the step off: " + failures);
+    }
+
+    /**
+     * gen.py's vit_tiny keeps a 14x14 pos_embed while its spec runs at 64 px (4x4), so our model
+     * holds the resampled 4x4 one (pos4 = M pos14, M linear): the reference's gradient is then
+     * M^T applied to ours. Every other gradient is compared as it is (PyTorch layout).
+     */
+    private static INDArray gradientAsReference(String fixture, String name, ParamStore.Entry e, INDArray grad, INDArray ref) {
+        INDArray torch = e.layout().toTorch(grad);
+        if (!isResampledPosEmbed(fixture, name) || java.util.Arrays.equals(ref.shape(), torch.shape())) return torch;
+        int oldSide = (int) Math.round(Math.sqrt(ref.size(1) - 1)), side = (int) Math.round(Math.sqrt(torch.size(1) - 1));
+        INDArray mh = Nd4j.createFromArray(Resample.bicubicAntialiasMatrix(side, oldSide)); // [side, oldSide]
+        long c = torch.size(2);
+        INDArray out = Nd4j.zeros(DataType.DOUBLE, ref.shape());
+        out.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all())
+                .assign(torch.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()));
+        INDArray g = torch.get(NDArrayIndex.point(0), NDArrayIndex.interval(1, 1 + side * side), NDArrayIndex.all())
+                .castTo(DataType.DOUBLE).reshape(side, side, c);
+        for (int ch = 0; ch < c; ch++) {
+            INDArray gc = g.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(ch)); // [side, side]
+            INDArray back = mh.transpose().mmul(gc).mmul(mh); // [oldSide, oldSide]
+            out.get(NDArrayIndex.point(0), NDArrayIndex.interval(1, 1 + oldSide * oldSide), NDArrayIndex.point(ch))
+                    .assign(back.reshape(oldSide * oldSide));
+        }
+        return out;
+    }
+
+    private static boolean isResampledPosEmbed(String fixture, String name) {
+        return fixture.startsWith("vit") && name.equals("pos_embed");
+    }
+}
