@@ -7,6 +7,7 @@ import org.cvtzoo.core.image.ImageNetLabels;
 import org.cvtzoo.core.image.Images;
 import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.core.weights.Checkpoints;
+import org.cvtzoo.core.weights.SafetensorsWriter;
 import org.cvtzoo.core.weights.StateDict;
 import org.nd4j.autodiff.listeners.Listener;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -35,6 +36,7 @@ public final class VisionModel {
     private Listener[] listeners = new Listener[0];
     private EvalTransform eval;
     private List<String> classNames;
+    private long batchesTrained;
 
     /** Logits {@code [B, classes]}, features {@code [B, dim]}, attention (null where the graph has none). */
     public record Output(INDArray logits, INDArray features, INDArray attention) {
@@ -160,6 +162,25 @@ public final class VisionModel {
     public boolean hasAttentionMap() {
         int[] size = arch.nativeSize();
         return graph(size[0], size[1]).attention != null;
+    }
+
+    /**
+     * Writes the parameters and buffers under the official names as {@code .safetensors}
+     * (atomically): PyTorch users load it with {@code load_state_dict(load_file(f))}, strict.
+     */
+    public void exportSafetensors(Path file) {
+        Map<String, Long> counters = new LinkedHashMap<>(); // BatchNorm's counter, which strict PyTorch loading expects
+        for (String name : params.entries().keySet()) {
+            if (name.endsWith(".running_mean")) {
+                counters.put(name.substring(0, name.length() - "running_mean".length()) + "num_batches_tracked", batchesTrained);
+            }
+        }
+        SafetensorsWriter.write(file, params.stateDict(), counters, Map.of("format", "pt", "model", arch.name()));
+    }
+
+    /** Counts training steps (BatchNorm's num_batches_tracked in exports). */
+    public void countTrainingStep() {
+        batchesTrained++;
     }
 
     /** Runs a preprocessed float NCHW batch through the inference graph. */

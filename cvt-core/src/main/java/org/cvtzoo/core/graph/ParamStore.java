@@ -113,6 +113,13 @@ public final class ParamStore {
         return Collections.unmodifiableMap(entries);
     }
 
+    /** Every parameter and buffer under its official name, in PyTorch layout (views): a state_dict. */
+    public Map<String, INDArray> stateDict() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        entries.values().forEach(e -> out.put(e.name(), e.torchView()));
+        return out;
+    }
+
     public long parameterCount() {
         return entries.values().stream().filter(Entry::trainable).mapToLong(e -> e.value.length()).sum();
     }

@@ -6,11 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -276,51 +274,29 @@ public final class Npy {
         long[] shape = a.shape();
         byte[] header = header(shape);
 
-        Path abs = file.toAbsolutePath();
-        Path dir = abs.getParent();
-        Path tmp = null;
+        final INDArray data = a;
         try {
-            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                writeFully(ch, ByteBuffer.wrap(header));
-                long n = a.isEmpty() ? 0 : a.length();
-                ByteBuffer buf = ByteBuffer.allocate((int) Math.min(n, WRITE_CHUNK_FLOATS) * 4)
-                        .order(ByteOrder.LITTLE_ENDIAN);
-                for (long done = 0; done < n; ) {
-                    int len = (int) Math.min(WRITE_CHUNK_FLOATS, n - done);
-                    float[] chunk = a.data().getFloatsAt(done, len);
-                    buf.clear();
-                    buf.asFloatBuffer().put(chunk);
-                    buf.limit(len * 4);
-                    writeFully(ch, buf);
-                    done += len;
-                }
-                ch.force(false);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
+            AtomicFile.write(file, ch -> {
+                AtomicFile.writeFully(ch, ByteBuffer.wrap(header));
+                writeFloats(ch, data);
+            });
         } catch (IOException | RuntimeException e) {
             throw new CheckpointException(file + ": cannot write .npy (" + e + ")", e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the original problem is what matters
-                }
-            }
         }
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
+    /** The values of a C-order float32 array, little-endian, in chunks. */
+    static void writeFloats(FileChannel ch, INDArray a) throws IOException {
+        long n = a.isEmpty() ? 0 : a.length();
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(n, WRITE_CHUNK_FLOATS) * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (long done = 0; done < n; ) {
+            int len = (int) Math.min(WRITE_CHUNK_FLOATS, n - done);
+            float[] chunk = a.data().getFloatsAt(done, len);
+            buf.clear();
+            buf.asFloatBuffer().put(chunk);
+            buf.limit(len * 4);
+            AtomicFile.writeFully(ch, buf);
+            done += len;
         }
     }
 
