@@ -29,6 +29,8 @@ public final class TrainingGraph {
     private final String loss;
     private final String logits;
     private final List<Scope.BatchStats> batchStats;
+    private final List<Scope.Mask> masks;
+    private final java.util.Random rng;
 
     /** What one forward and backward pass gave. */
     public record Step(double loss, INDArray logits, Map<String, INDArray> gradients, Map<String, INDArray[]> batchStats,
@@ -36,7 +38,13 @@ public final class TrainingGraph {
     }
 
     public TrainingGraph(VisionModel model, long h, long w) {
+        this(model, h, w, new java.util.Random(0));
+    }
+
+    /** @param rng draws the drop-path and dropout masks of each step */
+    public TrainingGraph(VisionModel model, long h, long w, java.util.Random rng) {
         this.model = model;
+        this.rng = rng;
         Architecture arch = model.architecture();
         arch.checkInputSize(h, w);
         sd = SameDiff.create();
@@ -52,6 +60,7 @@ public final class TrainingGraph {
         loss = l.name();
         logits = o.logits().name();
         batchStats = root.batchStats();
+        masks = root.masks();
     }
 
     /** Trainable parameter names (official), as the ParamStore lists them. */
@@ -74,13 +83,32 @@ public final class TrainingGraph {
             outputs.add(b.mean().name());
             outputs.add(b.variance().name());
         }
-        OutAndGrad r = sd.calculateGradientsAndOutputs(Map.of(INPUT, images, TARGET, target), outputs, params);
+        Map<String, INDArray> feed = new java.util.HashMap<>(Map.of(INPUT, images, TARGET, target));
+        for (Scope.Mask m : masks) feed.put(m.placeholder(), drawMask(m, images.size(0)));
+        OutAndGrad r = sd.calculateGradientsAndOutputs(feed, outputs, params);
         Map<String, INDArray> out = r.getOutputs();
         Map<String, INDArray[]> stats = new LinkedHashMap<>();
         for (Scope.BatchStats b : batchStats) {
             stats.put(b.module(), new INDArray[]{out.get(b.mean().name()), out.get(b.variance().name())});
         }
         return new Step(out.get(loss).getDouble(0), out.get(logits), r.getGradients(), stats, images.size(0));
+    }
+
+    /** 0 with probability rate, else 1 / (1 - rate), over {@code [batch, shape...]}. */
+    private INDArray drawMask(Scope.Mask m, long batch) {
+        long[] shape = new long[m.shape().length + 1];
+        shape[0] = batch;
+        System.arraycopy(m.shape(), 0, shape, 1, m.shape().length);
+        INDArray mask = org.nd4j.linalg.factory.Nd4j.create(DataType.FLOAT, shape);
+        float keep = (float) (1 / (1 - m.rate()));
+        float[] values = new float[(int) mask.length()];
+        for (int i = 0; i < values.length; i++) values[i] = rng.nextDouble() < m.rate() ? 0f : keep;
+        return org.nd4j.linalg.factory.Nd4j.create(values, shape, DataType.FLOAT);
+    }
+
+    /** The random masks this graph draws at each step (drop-path and dropout of the spec). */
+    public List<Scope.Mask> masks() {
+        return masks;
     }
 
     /**

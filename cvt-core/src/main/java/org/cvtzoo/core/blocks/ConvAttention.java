@@ -29,6 +29,11 @@ public final class ConvAttention {
     }
 
     public static Result apply(Scope s, Tokens in, Config cfg) {
+        return apply(s, in, cfg, 0, 0);
+    }
+
+    /** With dropout on the output projection ({@code drop}) and on the attention probabilities ({@code attnDrop}) in training. */
+    public static Result apply(Scope s, Tokens in, Config cfg, double drop, double attnDrop) {
         SameDiff sd = s.sd();
         long c = in.dim();
         SDVariable cls = in.hasCls() ? Ops.tokenRange(in.x(), 0, 1) : null;
@@ -50,8 +55,9 @@ public final class ConvAttention {
         SDVariable kh = splitHeads(sd, Ops.linear(s, "proj_k", kx, nkv, c, d, cfg.qkvBias()), nkv, heads, hd);
         SDVariable vh = splitHeads(sd, Ops.linear(s, "proj_v", vx, nkv, c, d, cfg.qkvBias()), nkv, heads, hd);
         SDVariable probs = sd.nn().softmax(sd.mmul(qh, kh, false, true, false), 3);
-        SDVariable merged = sd.reshape(sd.permute(sd.mmul(probs, vh), 0, 2, 1, 3), -1, nq, d);
-        return new Result(Ops.linear(s, "proj", merged, nq, d, d, true), probs, heads, in, k);
+        SDVariable attended = sd.mmul(s.dropout(probs, attnDrop, heads, nq, nkv), vh);
+        SDVariable merged = sd.reshape(sd.permute(attended, 0, 2, 1, 3), -1, nq, d);
+        return new Result(s.dropout(Ops.linear(s, "proj", merged, nq, d, d, true), drop, nq, d), probs, heads, in, k);
     }
 
     /** {@code [B, n, heads*hd]} to {@code [B, heads, n, hd]}. */

@@ -25,28 +25,39 @@ public final class Scope {
     public record BatchStats(String module, SDVariable mean, SDVariable variance, long spatial) {
     }
 
+    /**
+     * A random mask a training graph takes as a placeholder, drawn by the trainer at each step:
+     * each element is 0 with probability {@code rate}, else {@code 1 / (1 - rate)}, over a tensor
+     * of shape {@code [batch, shape...]} (drop-path: one value per sample; dropout: per element).
+     */
+    public record Mask(String placeholder, double rate, long[] shape) {
+    }
+
     private final SameDiff sd;
     private final ParamStore params;
     private final String prefix;
     private final boolean training;
     private final List<BatchStats> batchStats;
+    private final List<Mask> masks;
 
     /** An inference graph's root scope. */
     public Scope(SameDiff sd, ParamStore params) {
-        this(sd, params, "", false, new ArrayList<>());
+        this(sd, params, "", false, new ArrayList<>(), new ArrayList<>());
     }
 
     /** A root scope for an inference or a training graph. */
     public static Scope root(SameDiff sd, ParamStore params, boolean training) {
-        return new Scope(sd, params, "", training, new ArrayList<>());
+        return new Scope(sd, params, "", training, new ArrayList<>(), new ArrayList<>());
     }
 
-    private Scope(SameDiff sd, ParamStore params, String prefix, boolean training, List<BatchStats> batchStats) {
+    private Scope(SameDiff sd, ParamStore params, String prefix, boolean training, List<BatchStats> batchStats,
+                  List<Mask> masks) {
         this.sd = sd;
         this.params = params;
         this.prefix = prefix;
         this.training = training;
         this.batchStats = batchStats;
+        this.masks = masks;
     }
 
     public SameDiff sd() {
@@ -69,7 +80,40 @@ public final class Scope {
 
     /** The scope of a sub-module: {@code child("blocks.3")}. */
     public Scope child(String name) {
-        return new Scope(sd, params, prefix + name + ".", training, batchStats);
+        return new Scope(sd, params, prefix + name + ".", training, batchStats, masks);
+    }
+
+    /**
+     * Stochastic depth on a residual branch {@code [B, ...]} of rank {@code rank}: in a training
+     * graph with a positive rate, the whole branch of a sample is dropped with that probability
+     * and kept ones are scaled by 1 / (1 - rate) (timm's drop_path); otherwise the branch itself.
+     */
+    public SDVariable dropPath(SDVariable branch, double rate, int rank) {
+        if (!training || rate <= 0) return branch;
+        long[] shape = new long[rank - 1];
+        java.util.Arrays.fill(shape, 1);
+        return branch.mul(mask("drop_path", rate, shape));
+    }
+
+    /** Dropout on {@code [B, shape...]}: in a training graph with a positive rate; otherwise x itself. */
+    public SDVariable dropout(SDVariable x, double rate, long... shapeWithoutBatch) {
+        if (!training || rate <= 0) return x;
+        return x.mul(mask("dropout", rate, shapeWithoutBatch));
+    }
+
+    private SDVariable mask(String kind, double rate, long[] shape) {
+        if (rate >= 1) throw new IllegalArgumentException(kind + " rate must be below 1, got " + rate);
+        String name = "mask/" + prefix + kind + "." + masks.size();
+        long[] full = new long[shape.length + 1];
+        full[0] = -1;
+        System.arraycopy(shape, 0, full, 1, shape.length);
+        masks.add(new Mask(name, rate, shape.clone()));
+        return sd.placeHolder(name, org.nd4j.linalg.api.buffer.DataType.FLOAT, full);
+    }
+
+    /** The random masks of this graph, for the trainer to draw. */
+    public List<Mask> masks() {
+        return Collections.unmodifiableList(masks);
     }
 
     public String name(String local) {

@@ -106,9 +106,14 @@ public final class CvT implements Architecture {
             ConvAttention.Config attn = new ConvAttention.Config(spec.dimEmbed()[i], spec.numHeads()[i],
                     spec.qkvBias()[i], spec.qkvProjMethod()[i], spec.kernelQkv()[i], spec.strideQ()[i],
                     spec.strideKv()[i], spec.paddingQ()[i], spec.paddingKv()[i]);
+            t = t.with(root.dropout(t.x(), spec.dropRate()[i], t.n(), t.dim())); // the official pos_drop
             for (int b = 0; b < spec.depth()[i]; b++) {
+                // stochastic depth grows linearly over a stage's blocks, as torch.linspace(0, rate, depth)
+                int depth = spec.depth()[i];
+                double dropPath = depth > 1 ? spec.dropPathRate()[i] * b / (depth - 1) : 0;
                 ConvAttention.Result r = ConvTransformerBlock.apply(stage.child("blocks." + b), t, attn,
-                        spec.mlpRatio()[i], EPS);
+                        spec.mlpRatio()[i], EPS, new ConvTransformerBlock.Rates(dropPath, spec.dropRate()[i],
+                                spec.attnDropRate()[i]));
                 t = t.with(r.out());
                 lastBlock = r;
             }
