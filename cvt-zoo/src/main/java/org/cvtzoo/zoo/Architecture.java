@@ -31,6 +31,12 @@ public interface Architecture {
     /** Builds the inference graph for NCHW {@code input} of height h and width w. */
     Outputs build(Scope scope, SDVariable input, long h, long w);
 
+    /** The same model with a new head of n classes (the spec's other fields unchanged). */
+    Architecture withNumClasses(int n);
+
+    /** The spec as a tree that {@code Zoo.architecture(tree, ...)} reads back (saved in model files). */
+    com.fasterxml.jackson.databind.JsonNode specTree();
+
     /** The checkpoint under official names (identity unless the family knows other naming schemes). */
     default StateDict toOfficialNames(StateDict dict) {
         return dict;

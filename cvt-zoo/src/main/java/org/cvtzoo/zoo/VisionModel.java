@@ -169,13 +169,20 @@ public final class VisionModel {
      * (atomically): PyTorch users load it with {@code load_state_dict(load_file(f))}, strict.
      */
     public void exportSafetensors(Path file) {
+        exportSafetensors(file, Map.of());
+    }
+
+    /** As {@link #exportSafetensors(Path)}, with more metadata (see {@link ModelFile}). */
+    public void exportSafetensors(Path file, Map<String, String> metadata) {
         Map<String, Long> counters = new LinkedHashMap<>(); // BatchNorm's counter, which strict PyTorch loading expects
         for (String name : params.entries().keySet()) {
             if (name.endsWith(".running_mean")) {
                 counters.put(name.substring(0, name.length() - "running_mean".length()) + "num_batches_tracked", batchesTrained);
             }
         }
-        SafetensorsWriter.write(file, params.stateDict(), counters, Map.of("format", "pt", "model", arch.name()));
+        Map<String, String> meta = new LinkedHashMap<>(Map.of("format", "pt"));
+        meta.putAll(metadata);
+        SafetensorsWriter.write(file, params.stateDict(), counters, meta);
     }
 
     /** Counts training steps (BatchNorm's num_batches_tracked in exports). */

@@ -104,8 +104,11 @@ public final class Zoo {
      * timm / deit constructor names.
      */
     public static Architecture architecture(Path specFile, Integer numClasses) {
-        JsonNode tree = SpecFiles.read(specFile);
-        String source = specFile.getFileName().toString();
+        return architecture(SpecFiles.read(specFile), specFile.getFileName().toString(), numClasses);
+    }
+
+    /** The architecture a spec tree describes (as read from a spec file, or saved in a model file). */
+    public static Architecture architecture(JsonNode tree, String source, Integer numClasses) {
         if (!tree.has("family")) {
             CvtSpec spec = CvtSpec.fromTree(tree, source);
             if (numClasses != null) spec = spec.withNumClasses(numClasses);

@@ -104,15 +104,19 @@ final class SafetensorsStateDict implements StateDict {
             long dataStart = 8 + headerLen;
             long dataLen = fileSize - dataStart;
             Map<String, Entry> entries = new LinkedHashMap<>();
+            Map<String, String> metadata = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> f = it.next();
                 String name = f.getKey();
                 if (name.equals("__metadata__")) {
+                    f.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
                     continue;
                 }
                 entries.put(name, parseEntry(file, name, f.getValue(), dataStart, dataLen));
             }
-            return new SafetensorsStateDict(file, ch, dataStart, entries);
+            SafetensorsStateDict d = new SafetensorsStateDict(file, ch, dataStart, entries);
+            d.metadata = Map.copyOf(metadata);
+            return d;
         } catch (EOFException e) {
             throw new CheckpointException(file + ": truncated safetensors header", e);
         } catch (IOException e) {
@@ -188,6 +192,13 @@ final class SafetensorsStateDict implements StateDict {
             }
             p += n;
         }
+    }
+
+    private Map<String, String> metadata = Map.of();
+
+    @Override
+    public Map<String, String> metadata() {
+        return metadata;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.cvtzoo.core.weights;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -54,6 +55,11 @@ public interface StateDict extends AutoCloseable {
      */
     default StateDict renamed(Function<String, String> rename) {
         return new RenamedStateDict(this, rename);
+    }
+
+    /** The file's string metadata (safetensors' {@code __metadata__}); empty where the format has none. */
+    default Map<String, String> metadata() {
+        return Map.of();
     }
 
     /** Releases the file. Idempotent. */

@@ -49,6 +49,16 @@ public final class CvT implements Architecture {
     }
 
     @Override
+    public Architecture withNumClasses(int n) {
+        return new CvT(name, spec.withNumClasses(n), nativeSize);
+    }
+
+    @Override
+    public com.fasterxml.jackson.databind.JsonNode specTree() {
+        return spec.toTree();
+    }
+
+    @Override
     public int numClasses() {
         return spec.numClasses();
     }

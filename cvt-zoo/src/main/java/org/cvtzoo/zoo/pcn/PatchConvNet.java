@@ -51,6 +51,16 @@ public final class PatchConvNet implements Architecture {
     }
 
     @Override
+    public Architecture withNumClasses(int n) {
+        return new PatchConvNet(name, spec.withNumClasses(n));
+    }
+
+    @Override
+    public com.fasterxml.jackson.databind.JsonNode specTree() {
+        return spec.toTree();
+    }
+
+    @Override
     public int numClasses() {
         return spec.numClasses();
     }

@@ -32,6 +32,14 @@ public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlp
         return new PatchConvNetSpec(embedDim, depth, 1, 3.0, initScale, 1000, 224);
     }
 
+    /** The spec as the flat JSON tree {@link #fromTree} reads. */
+    public com.fasterxml.jackson.databind.node.ObjectNode toTree() {
+        var t = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        return t.put("family", "patchconvnet").put("embed_dim", embedDim).put("depth", depth).put("num_heads", numHeads)
+                .put("mlp_ratio_clstk", mlpRatioClstk).put("init_scale", initScale).put("num_classes", numClasses)
+                .put("img_size", imgSize);
+    }
+
     public PatchConvNetSpec withNumClasses(int n) {
         if (n < 1) throw new SpecException("number of classes must be at least 1, got " + n);
         return new PatchConvNetSpec(embedDim, depth, numHeads, mlpRatioClstk, initScale, n, imgSize);

@@ -62,6 +62,34 @@ public record CvtSpec(int numClasses, int numStages, int[] patchSize, int[] patc
         return s;
     }
 
+    /** The spec in the structure of the official experiment YAML ({@code MODEL.NUM_CLASSES}, {@code MODEL.SPEC}). */
+    public com.fasterxml.jackson.databind.node.ObjectNode toTree() {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var root = mapper.createObjectNode();
+        var model = root.putObject("MODEL").put("NAME", "cls_cvt").put("NUM_CLASSES", numClasses);
+        var s = model.putObject("SPEC").put("NUM_STAGES", numStages);
+        s.set("PATCH_SIZE", mapper.valueToTree(patchSize));
+        s.set("PATCH_STRIDE", mapper.valueToTree(patchStride));
+        s.set("PATCH_PADDING", mapper.valueToTree(patchPadding));
+        s.set("DIM_EMBED", mapper.valueToTree(dimEmbed));
+        s.set("NUM_HEADS", mapper.valueToTree(numHeads));
+        s.set("DEPTH", mapper.valueToTree(depth));
+        s.set("MLP_RATIO", mapper.valueToTree(mlpRatio));
+        s.set("QKV_BIAS", mapper.valueToTree(qkvBias));
+        s.set("CLS_TOKEN", mapper.valueToTree(clsToken));
+        var methods = s.putArray("QKV_PROJ_METHOD");
+        for (ConvProjection.Method m : qkvProjMethod) methods.add(m.officialName());
+        s.set("KERNEL_QKV", mapper.valueToTree(kernelQkv));
+        s.set("PADDING_KV", mapper.valueToTree(paddingKv));
+        s.set("STRIDE_KV", mapper.valueToTree(strideKv));
+        s.set("PADDING_Q", mapper.valueToTree(paddingQ));
+        s.set("STRIDE_Q", mapper.valueToTree(strideQ));
+        s.set("DROP_RATE", mapper.valueToTree(dropRate));
+        s.set("ATTN_DROP_RATE", mapper.valueToTree(attnDropRate));
+        s.set("DROP_PATH_RATE", mapper.valueToTree(dropPathRate));
+        return root;
+    }
+
     public CvtSpec withNumClasses(int n) {
         if (n < 1) throw new SpecException("number of classes must be at least 1, got " + n);
         return new CvtSpec(n, numStages, patchSize, patchStride, patchPadding, dimEmbed, numHeads, depth, mlpRatio,

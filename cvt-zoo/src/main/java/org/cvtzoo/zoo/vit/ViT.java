@@ -53,6 +53,16 @@ public final class ViT implements Architecture {
     }
 
     @Override
+    public Architecture withNumClasses(int n) {
+        return new ViT(name, spec.withNumClasses(n));
+    }
+
+    @Override
+    public com.fasterxml.jackson.databind.JsonNode specTree() {
+        return spec.toTree();
+    }
+
+    @Override
     public int numClasses() {
         return spec.numClasses();
     }

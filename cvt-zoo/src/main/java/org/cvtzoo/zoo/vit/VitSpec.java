@@ -71,6 +71,15 @@ public record VitSpec(int patchSize, int embedDim, int depth, int numHeads, doub
         return s;
     }
 
+    /** The spec as the flat JSON tree {@link #fromTree} reads. */
+    public com.fasterxml.jackson.databind.node.ObjectNode toTree() {
+        var t = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        t.put("family", "vit").put("patch_size", patchSize).put("embed_dim", embedDim).put("depth", depth)
+                .put("num_heads", numHeads).put("mlp_ratio", mlpRatio).put("num_classes", numClasses).put("qkv_bias", qkvBias);
+        t.putArray("img_size").add(imgHeight).add(imgWidth);
+        return t;
+    }
+
     public VitSpec withNumClasses(int n) {
         if (n < 1) throw new SpecException("number of classes must be at least 1, got " + n);
         return new VitSpec(patchSize, embedDim, depth, numHeads, mlpRatio, imgHeight, imgWidth, n, qkvBias);
