@@ -12,12 +12,16 @@ optim/grads.npy      [5, N]  the gradient given at each step
 optim/adamw.npy      [5, N]  parameters after each step of torch.optim.AdamW
                              (lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 0.05 for the
                              decay group, 0 for the no-decay group)
+optim/adamw_big.npy  [5, N]  the same with lr 0.1, betas (0.8, 0.99), eps 1e-6, weight_decay 0.5:
+                             lr * weight_decay large enough that applying the decay after the
+                             Adam update instead of before it shows
 optim/sgd.npy        [5, N]  torch.optim.SGD(lr 0.05, momentum 0.9, dampening 0, nesterov False,
                              weight_decay 1e-4 / 0 by group)
 optim/sgd_nesterov.npy       the same with nesterov True
-clip/g{0,1}.npy, clip/g{0,1}_clipped_{small,large}.npy, clip/norms.txt
-                     torch.nn.utils.clip_grad_norm_ on two tensors, max_norm 1.0 (clips) and
-                     1e3 (does not clip); norms.txt: max_norm, returned total norm
+clip/{small,large,tiny}_g{0,1}.npy, clip/..._g{0,1}_clipped.npy, clip/norms.txt
+                     torch.nn.utils.clip_grad_norm_ on two tensors, max_norm 1.0 (clips),
+                     1e3 (does not clip), and the inputs times 1e-3 with max_norm 1e-4;
+                     norms.txt: label, max_norm, returned total norm
 ce/logits.npy [6, 5], ce/labels.npy [6] (as float), ce/loss.txt: smoothing, F.cross_entropy
 schedule/lr.txt      the LR schedule, computed here by hand (timm is not installed, and this
                      script does not use it): columns config, step, lr; see lr() below
@@ -108,6 +112,9 @@ def optim_fixtures():
     save(run(lambda d, nd: torch.optim.AdamW(
         [{'params': d, 'weight_decay': 0.05}, {'params': nd, 'weight_decay': 0.0}],
         lr=1e-3, betas=(0.9, 0.999), eps=1e-8, foreach=False), grads), 'optim', 'adamw.npy')
+    save(run(lambda d, nd: torch.optim.AdamW(
+        [{'params': d, 'weight_decay': 0.5}, {'params': nd, 'weight_decay': 0.0}],
+        lr=0.1, betas=(0.8, 0.99), eps=1e-6, foreach=False), grads), 'optim', 'adamw_big.npy')
     for nesterov, fname in ((False, 'sgd.npy'), (True, 'sgd_nesterov.npy')):
         save(run(lambda d, nd: torch.optim.SGD(
             [{'params': d, 'weight_decay': 1e-4}, {'params': nd, 'weight_decay': 0.0}],
@@ -117,18 +124,20 @@ def optim_fixtures():
 
 def clip_fixtures():
     g = torch.Generator().manual_seed(7)
-    grads = [torch.randn((4, 3), generator=g), torch.randn((5,), generator=g) * 0.1]
-    for i, t in enumerate(grads):
-        save(t.numpy(), 'clip', 'g%d.npy' % i)
+    base = [torch.randn((4, 3), generator=g), torch.randn((5,), generator=g) * 0.1]
     lines = []
-    for label, max_norm in (('small', 1.0), ('large', 1e3)):
+    # 'tiny' has a total norm of ~3e-3, where the 1e-6 in max_norm / (total + 1e-6) shows
+    for label, scale, max_norm in (('small', 1.0, 1.0), ('large', 1.0, 1e3), ('tiny', 1e-3, 1e-4)):
+        grads = [t * scale for t in base]
+        for i, t in enumerate(grads):
+            save(t.numpy(), 'clip', '%s_g%d.npy' % (label, i))
         ps = [torch.nn.Parameter(torch.zeros_like(t)) for t in grads]
         for p, t in zip(ps, grads):
             p.grad = t.clone()
         total = torch.nn.utils.clip_grad_norm_(ps, max_norm)
         lines.append('%s %r %.9e\n' % (label, max_norm, total.item()))
         for i, p in enumerate(ps):
-            save(p.grad.numpy(), 'clip', 'g%d_clipped_%s.npy' % (i, label))
+            save(p.grad.numpy(), 'clip', '%s_g%d_clipped.npy' % (label, i))
     with open(out('clip', 'norms.txt'), 'w') as f:
         f.writelines(lines)
 

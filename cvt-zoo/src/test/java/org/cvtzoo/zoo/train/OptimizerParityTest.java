@@ -58,6 +58,15 @@ class OptimizerParityTest {
         parity(adamw(), ADAMW_LR, "optim/adamw.npy");
     }
 
+    /**
+     * Non-default betas and eps, and lr * weight decay = 0.05: large enough that decaying after
+     * the Adam update instead of before it fails (at lr 1e-3, wd 0.05 that slip is ~5e-8).
+     */
+    @Test
+    void adamwLargeStepsMatchTorch() {
+        parity(new AdamW(0.8, 0.99, 1e-6, 0.5, NoDecay.rule()), 0.1, "optim/adamw_big.npy");
+    }
+
     @Test
     void sgdMatchesTorch() {
         parity(sgd(), SGD_LR, "optim/sgd.npy");
