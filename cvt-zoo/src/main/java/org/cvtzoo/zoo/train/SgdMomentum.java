@@ -1,0 +1,97 @@
+package org.cvtzoo.zoo.train;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Stochastic gradient descent with momentum as {@code torch.optim.SGD} defines it, dampening 0
+ * (without maximize). For each parameter {@code p} with gradient {@code g}, with {@code λ} the
+ * weight decay if the {@link DecayRule} decays {@code p} and 0 otherwise, and {@code μ} the
+ * momentum:
+ * <pre>
+ *   d ← g + λ·p                              coupled (L2) weight decay
+ *   b ← d                 at the parameter's first update
+ *   b ← μ·b + d           afterwards
+ *   d ← d + μ·b           if nesterov, else d ← b
+ *   p ← p − lr·d
+ * </pre>
+ * With momentum 0 this is plain SGD and keeps no state. Arithmetic is float32, element-wise.
+ */
+public final class SgdMomentum implements Optimizer {
+
+    /** {@link OptimizerState#optimizer()} of this optimiser's states. */
+    public static final String KIND = "SGD";
+
+    private final double momentum;
+    private final boolean nesterov;
+    private final double weightDecay;
+    private final DecayRule decayRule;
+
+    private long steps;
+    private final Map<String, INDArray> buffers = new LinkedHashMap<>();
+
+    /**
+     * @param momentum    μ, in [0, 1)
+     * @param nesterov    Nesterov momentum (needs momentum &gt; 0)
+     * @param weightDecay λ, added to the gradient of the parameters {@code decayRule} decays
+     * @param decayRule   which parameters are decayed
+     */
+    public SgdMomentum(double momentum, boolean nesterov, double weightDecay, DecayRule decayRule) {
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1): " + momentum);
+        if (nesterov && momentum == 0) throw new IllegalArgumentException("Nesterov momentum requires momentum > 0");
+        if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0: " + weightDecay);
+        if (decayRule == null) throw new NullPointerException("decayRule");
+        this.momentum = momentum;
+        this.nesterov = nesterov;
+        this.weightDecay = weightDecay;
+        this.decayRule = decayRule;
+    }
+
+    @Override
+    public void step(Map<String, INDArray> params, Map<String, INDArray> grads, double lr) {
+        Steps.checkGrads(params, grads);
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            String name = e.getKey();
+            INDArray p = e.getValue();
+            INDArray g = grads.get(name);
+            if (g == null) continue;
+
+            double wd = decayRule.decays(name, p.rank()) ? weightDecay : 0.0;
+            INDArray d = wd != 0.0 ? g.add(p.mul(wd)) : g;
+            if (momentum != 0.0) {
+                INDArray b = buffers.get(name);
+                if (b == null) {
+                    b = p.ulike().assign(d);
+                    buffers.put(name, b);
+                } else {
+                    Steps.checkShape(name, "momentum_buffer", b, p);
+                    b.muli(momentum).addi(d);
+                }
+                d = nesterov ? d.add(b.mul(momentum)) : b;
+            }
+            p.subi(d.mul(lr));
+        }
+        steps++;
+    }
+
+    @Override
+    public long steps() {
+        return steps;
+    }
+
+    @Override
+    public OptimizerState state() {
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        Steps.export(tensors, "momentum_buffer", buffers);
+        return new OptimizerState(KIND, steps, Map.of(), tensors);
+    }
+
+    @Override
+    public void loadState(OptimizerState state) {
+        Steps.checkKind(state, KIND);
+        steps = state.steps();
+        Steps.importInto(buffers, "momentum_buffer", state);
+    }
+}
