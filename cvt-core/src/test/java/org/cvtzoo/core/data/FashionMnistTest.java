@@ -1,5 +1,6 @@
 package org.cvtzoo.core.data;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -123,6 +124,15 @@ class FashionMnistTest {
             int[] want = new int[10];
             Arrays.fill(want, s.size() / 10);
             assertEquals(Arrays.toString(want), Arrays.toString(perClass), s.name());
+        }
+        // one shuffled batch of the test split through the loader, resized to 32
+        float[] half = {0.5f, 0.5f, 0.5f};
+        IdxDataset ds = IdxDataset.resized(fm.load(FashionMnist.Split.TEST), 32, half, half);
+        try (BatchLoader loader = new BatchLoader(ds, BatchLoader.Options.of(16, 0))) {
+            Batch b = loader.epoch(0).next();
+            assertArrayEquals(new long[] {16, 3, 32, 32}, b.images().shape());
+            assertTrue(b.images().minNumber().floatValue() >= -1f
+                    && b.images().maxNumber().floatValue() <= 1f);
         }
     }
 }

@@ -69,12 +69,13 @@ class TrainTransformTest {
      * With scale (1.5, 2.0) every attempt fails, so the crop is the fallback: the same box as
      * torchvision's get_params and the same pixels as its RandomResizedCrop, whatever the seed.
      */
+    static Stream<String> fallbackCases() {
+        return cases().filter(n -> n.startsWith("fallback_"));
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
+    @MethodSource("fallbackCases")
     void fallbackEqualsTorchvision(String name) {
-        if (!name.startsWith("fallback_")) {
-            return;
-        }
         JsonNode c = DataFixtures.json("resized_crop.json").get(name);
         RgbImage src = Images.read(DataFixtures.path(c.get("source").asText()));
         TrainTransform t = forCase(c).withScale(1.5, 2.0).withFlip(0.0);
