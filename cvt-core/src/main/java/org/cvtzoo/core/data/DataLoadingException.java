@@ -1,0 +1,13 @@
+package org.cvtzoo.core.data;
+
+/**
+ * A batch could not be prepared: the cause is the failure in the worker (an unreadable image,
+ * a dataset error), the message says which example, batch and epoch.
+ */
+public class DataLoadingException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public DataLoadingException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
