@@ -106,6 +106,11 @@ public final class TrainingGraph {
         return org.nd4j.linalg.factory.Nd4j.create(values, shape, DataType.FLOAT);
     }
 
+    /** Restarts the mask stream (a trainer reseeds per epoch, so that a resumed run draws the same masks). */
+    public void reseed(long seed) {
+        rng.setSeed(seed);
+    }
+
     /** The random masks this graph draws at each step (drop-path and dropout of the spec). */
     public List<Scope.Mask> masks() {
         return masks;
