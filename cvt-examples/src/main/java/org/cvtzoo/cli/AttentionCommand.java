@@ -2,11 +2,8 @@ package org.cvtzoo.cli;
 
 import org.cvtzoo.core.image.Images;
 import org.cvtzoo.core.image.RgbImage;
-import org.cvtzoo.zoo.Architecture;
 import org.cvtzoo.zoo.Prediction;
 import org.cvtzoo.zoo.VisionModel;
-import org.cvtzoo.zoo.Zoo;
-import org.cvtzoo.zoo.download.WeightsCache;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,12 +26,6 @@ final class AttentionCommand implements Callable<Integer> {
     @Mixin
     Main.Common common;
 
-    @Option(names = "--weights", paramLabel = "FILE", description = "Checkpoint (.pth or .safetensors).")
-    Path weights;
-
-    @Option(names = "--pretrained", description = "The variant's official weights, downloaded once into the cache.")
-    boolean pretrained;
-
     @Parameters(paramLabel = "IMAGE", arity = "1")
     Path image;
 
@@ -46,16 +37,15 @@ final class AttentionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if ((weights == null) == !pretrained) throw new Errors.UserError("give --weights FILE or --pretrained");
-        if (pretrained && model.model == null) throw new Errors.UserError("--pretrained needs --model NAME");
+        model.checkWeights(true);
         if (!(alpha >= 0 && alpha <= 1)) throw new Errors.UserError("--alpha must be between 0 and 1");
         if (Files.isDirectory(out)) throw new Errors.UserError("output " + out + " is a directory");
-        Architecture arch = model.architecture();
+        if (model.modelFile == null) model.architecture();
         RgbImage img = Images.read(image);
-        Path w = pretrained ? Zoo.pretrainedWeights(model.model, WeightsCache.standard()) : weights;
-        VisionModel m = VisionModel.fromCheckpoint(arch, w);
-        if (model.model != null && Zoo.variant(model.model).eval() != null) m.withEval(Zoo.variant(model.model).eval());
-        if (!m.hasAttentionMap()) throw new Errors.UserError(arch.name() + " has no attention map (its last stage has no class token)");
+        VisionModel m = model.load();
+        if (!m.hasAttentionMap()) {
+            throw new Errors.UserError(m.architecture().name() + " has no attention map (its last stage has no class token)");
+        }
         VisionModel.Output o = m.forward(m.preprocess(List.of(img)));
         INDArray map = o.attention().slice(0);
         HeatMap.writePng(HeatMap.overlay(m.eval().resizeAndCrop(img), map, alpha), out);

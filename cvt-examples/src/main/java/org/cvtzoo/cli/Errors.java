@@ -13,6 +13,7 @@ final class Errors {
 
     static boolean isUserError(Throwable t) {
         return t instanceof IllegalArgumentException || t instanceof CheckpointException
+                || t instanceof org.cvtzoo.zoo.download.DownloadException
                 || t instanceof IOException || t instanceof UserError;
     }
 

@@ -6,11 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.cvtzoo.core.image.ImageException;
 import org.cvtzoo.core.image.Images;
 import org.cvtzoo.core.image.RgbImage;
-import org.cvtzoo.zoo.Architecture;
 import org.cvtzoo.zoo.Prediction;
 import org.cvtzoo.zoo.VisionModel;
-import org.cvtzoo.zoo.Zoo;
-import org.cvtzoo.zoo.download.WeightsCache;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -40,13 +37,6 @@ final class PredictCommand implements Callable<Integer> {
 
     @Mixin
     Main.Common common;
-
-    @Option(names = "--weights", paramLabel = "FILE",
-            description = "Checkpoint: .pth (torch.save) or .safetensors, official or Hugging Face names.")
-    Path weights;
-
-    @Option(names = "--pretrained", description = "The variant's official weights, downloaded once into the cache.")
-    boolean pretrained;
 
     @Parameters(paramLabel = "IMAGE|DIR", arity = "0..*", description = "Images (JPEG, PNG, BMP, GIF) or directories of them.")
     List<Path> images = new ArrayList<>();
@@ -82,35 +72,24 @@ final class PredictCommand implements Callable<Integer> {
         if ((input == null) == images.isEmpty()) {
             throw new Errors.UserError("give images (files or directories) or a preprocessed batch with --input X.npy");
         }
-        if (weights != null && pretrained) throw new Errors.UserError("give --weights FILE or --pretrained, not both");
-        if (weights == null && !pretrained) {
-            throw new Errors.UserError("give --weights FILE or --pretrained (predictions of random weights mean nothing)");
-        }
-        if (pretrained && model.model == null) throw new Errors.UserError("--pretrained needs --model NAME");
+        model.checkWeights(true);
         if (batchSize < 1) throw new Errors.UserError("--batch-size must be at least 1");
         if (top < 1) throw new Errors.UserError("--top must be at least 1");
         if (!List.of("text", "json", "csv").contains(format)) throw new Errors.UserError("--format must be text, json or csv");
         for (Path out : new Path[]{logitsOut, featuresOut, attentionOut}) {
             if (out != null && Files.isDirectory(out)) throw new Errors.UserError("output " + out + " is a directory");
         }
-        Architecture arch = model.architecture();
+        if (model.modelFile == null) model.architecture(); // a bad spec or name fails before the inputs are read
         INDArray x = input == null ? null : InputArrays.readImageBatch(input);
         List<Path> files = input == null ? ImageFiles.collect(images) : List.of();
 
         long t0 = System.nanoTime();
-        VisionModel m = load(arch);
+        VisionModel m = model.load();
         if (attentionOut != null && !m.hasAttentionMap()) {
-            throw new Errors.UserError(arch.name() + " has no attention map (its last stage has no class token)");
+            throw new Errors.UserError(m.architecture().name() + " has no attention map (its last stage has no class token)");
         }
         loadSeconds = (System.nanoTime() - t0) / 1e9;
         return x != null ? runArray(m, x) : runImages(m, files);
-    }
-
-    private VisionModel load(Architecture arch) {
-        Path w = pretrained ? Zoo.pretrainedWeights(model.model, WeightsCache.standard()) : weights;
-        VisionModel m = VisionModel.fromCheckpoint(arch, w);
-        if (model.model != null && Zoo.variant(model.model).eval() != null) m.withEval(Zoo.variant(model.model).eval());
-        return m;
     }
 
     /** A preprocessed batch: logits, features and attention as arrays; the top-1 class of each row. */

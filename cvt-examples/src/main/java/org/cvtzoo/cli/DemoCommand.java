@@ -1,0 +1,120 @@
+package org.cvtzoo.cli;
+
+import org.cvtzoo.core.data.Dataset;
+import org.cvtzoo.core.data.Example;
+import org.cvtzoo.core.data.FashionMnist;
+import org.cvtzoo.core.data.Idx;
+import org.cvtzoo.core.data.IdxDataset;
+import org.cvtzoo.core.image.EvalTransform;
+import org.cvtzoo.core.image.RgbImage;
+import org.cvtzoo.zoo.Architecture;
+import org.cvtzoo.zoo.Prediction;
+import org.cvtzoo.zoo.VisionModel;
+import org.cvtzoo.zoo.Zoo;
+import org.cvtzoo.zoo.spec.SpecFiles;
+import org.cvtzoo.zoo.train.FineTune;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Train a small CvT on Fashion-MNIST on the CPU, report its test accuracy, classify a few test",
+                "images and write an attention heat map (needs: apt-get install dataset-fashion-mnist)."})
+final class DemoCommand implements Callable<Integer> {
+    static final int SIZE = 32;
+    static final float[] MEAN = {0.5f, 0.5f, 0.5f}, STD = {0.5f, 0.5f, 0.5f};
+
+    @Mixin
+    Main.Common common;
+
+    @Option(names = "--epochs", defaultValue = "2", description = "Training epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--train-size", defaultValue = "12000",
+            description = "Training images used, of 60000 (default: ${DEFAULT-VALUE}, a few minutes on 2 cores).")
+    int trainSize;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "2e-3", description = "Peak learning rate of AdamW (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--out", defaultValue = "target/demo", description = "Output directory (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue an interrupted demo run from its last checkpoint.")
+    boolean resume;
+
+    @Override
+    public Integer call() throws IOException {
+        FashionMnist fm = FashionMnist.locate();
+        Idx.Labelled trainData = fm.load(FashionMnist.Split.TRAIN), testData = fm.load(FashionMnist.Split.TEST);
+        Dataset train = subset(IdxDataset.resized(trainData, SIZE, MEAN, STD), Math.min(trainSize, trainData.size()));
+        Dataset test = IdxDataset.resized(testData, SIZE, MEAN, STD);
+        Architecture arch = Zoo.architecture(SpecFiles.readResource(DemoCommand.class, "demo-cvt.yaml"), "demo-cvt.yaml", 10);
+        org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(7);
+        VisionModel model = new VisionModel(arch).withClassNames(FashionMnist.CLASSES)
+                .withEval(new EvalTransform(EvalTransform.Resize.exact(SIZE, SIZE), 0, MEAN, STD, "bicubic"));
+        System.out.printf("Fashion-MNIST from %s: %d training / %d test images at %dx%d; a CvT of %,d parameters%n", fm.dir(),
+                train.size(), test.size(), SIZE, SIZE, model.parameters().parameterCount());
+        long t0 = System.nanoTime();
+        FineTune.Result r = FineTune.of(model).trainAll().inputSize(SIZE, SIZE).epochs(epochs).batchSize(batch).lr(lr)
+                .minLr(lr * 0.01).warmupEpochs(0.3).weightDecay(0.05).labelSmoothing(0.1).clipNorm(5).seed(7)
+                .outputDir(out).resume(resume).listener(new TrainingProgress()).fit(train, test);
+        double minutes = (System.nanoTime() - t0) / 60e9;
+        FineTune.EpochReport last = r.history().get(r.history().size() - 1);
+        double best = r.history().stream().mapToDouble(FineTune.EpochReport::valTop1).max().orElse(Double.NaN);
+        System.out.printf(Locale.ROOT, "test accuracy: %.2f%% (best epoch %.2f%%), %d epochs in %.1f min; model: %s%n",
+                100 * last.valTop1(), 100 * best, r.history().size(), minutes, r.bestFile());
+
+        VisionModel m = r.best();
+        System.out.println("a few test images:");
+        for (int i = 0; i < 6; i++) {
+            Prediction p = m.classify(upscale(testData.images().rgb(i)), 1);
+            System.out.printf(Locale.ROOT, "  #%d %-12s -> %-12s (%.1f%%)%n", i, FashionMnist.CLASSES.get(testData.label(i)),
+                    p.best().name(), 100 * p.best().probability());
+        }
+        RgbImage shown = upscale(testData.images().rgb(0));
+        INDArray map = m.attention(shown).slice(0);
+        Path heat = out.resolve("attention.png");
+        HeatMap.writePng(HeatMap.overlay(bigger(shown, 8), map, 0.45), heat);
+        System.out.println("attention heat map of test image #0: " + heat);
+        return 0;
+    }
+
+    /** The first n examples, in an order that mixes the classes (the IDX files are already shuffled). */
+    private static Dataset subset(Dataset d, int n) {
+        return new Dataset() {
+            @Override
+            public int size() {
+                return n;
+            }
+
+            @Override
+            public Example get(int index, Random rng) {
+                return d.get(index, rng);
+            }
+        };
+    }
+
+    private static RgbImage upscale(RgbImage img) {
+        return org.cvtzoo.core.image.Resampler.resize(img, SIZE, SIZE, org.cvtzoo.core.image.Interpolation.BICUBIC);
+    }
+
+    private static RgbImage bigger(RgbImage img, int factor) {
+        return org.cvtzoo.core.image.Resampler.resize(img, img.width() * factor, img.height() * factor,
+                org.cvtzoo.core.image.Interpolation.BICUBIC);
+    }
+}
