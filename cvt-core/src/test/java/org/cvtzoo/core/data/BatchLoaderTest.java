@@ -262,6 +262,8 @@ class BatchLoaderTest {
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "close was slow");
         assertTrue(loader.isTerminated());
         assertTrue(loader.isClosed());
+        // the pool reports termination as its last task ends; the thread itself exits a moment later
+        for (int i = 0; i < 100 && workerThreads(loader) > 0; i++) Thread.sleep(20);
         assertEquals(0, workerThreads(loader));
         assertFalse(it.hasNext());
         assertThrows(IllegalStateException.class, () -> loader.epoch(1));
