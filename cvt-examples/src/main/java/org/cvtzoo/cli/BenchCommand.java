@@ -1,7 +1,9 @@
 package org.cvtzoo.cli;
 
 import org.cvtzoo.zoo.Architecture;
+import org.cvtzoo.zoo.TrainingGraph;
 import org.cvtzoo.zoo.VisionModel;
+import org.cvtzoo.zoo.train.AdamW;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -14,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -24,9 +27,6 @@ final class BenchCommand implements Callable<Integer> {
 
     @Mixin
     Main.Common common;
-
-    @Option(names = "--weights", paramLabel = "FILE", description = "Checkpoint to load (default: random weights; speed is the same).")
-    Path weights;
 
     @Option(names = "--batch", split = ",", defaultValue = "1,16", paramLabel = "B[,B...]",
             description = "Batch sizes (default: ${DEFAULT-VALUE}).")
@@ -47,6 +47,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--profile", description = "Also time each op type (adds a little overhead).")
     boolean profile;
 
+    @Option(names = "--train", description = "Time a fine-tuning step instead (forward, backward, AdamW update) in training mode.")
+    boolean train;
+
     @Override
     public Integer call() {
         if (threads != null) {
@@ -55,14 +58,19 @@ final class BenchCommand implements Callable<Integer> {
             Nd4j.getEnvironment().setMaxMasterThreads(threads);
         }
         if (iters < 1 || warmup < 0) throw new Errors.UserError("--iters must be at least 1 and --warmup at least 0");
-        Architecture arch = model.architecture();
-        int[] hw = size == null ? arch.nativeSize() : parseSize(size);
+        model.checkWeights(false);
         long t0 = System.nanoTime();
-        VisionModel m = weights == null ? new VisionModel(arch) : VisionModel.fromCheckpoint(arch, weights);
+        VisionModel m = model.load(); // random weights unless given: the speed is the same
+        Architecture arch = m.architecture();
+        int[] hw = size == null ? arch.nativeSize() : parseSize(size);
         double loadS = (System.nanoTime() - t0) / 1e9;
         BackendInfo b = BackendInfo.current();
         System.out.printf("%s, %d parameters, %dx%d, backend %s, %d threads, load %.2f s%n", arch.name(),
                 m.parameters().parameterCount(), hw[0], hw[1], b.cpu() ? "CPU" : "CUDA", b.threads(), loadS);
+        if (train) {
+            benchTraining(m, hw);
+            return 0;
+        }
         for (int batch : batches) {
             if (batch < 1) throw new Errors.UserError("batch sizes must be at least 1, got " + batch);
             INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, hw[0], hw[1]).subi(0.5).muli(4);
@@ -83,6 +91,40 @@ final class BenchCommand implements Callable<Integer> {
             if (profile) opTimes.print(System.out, iters, mean);
         }
         return 0;
+    }
+
+    /** A training step as FineTune runs it: forward and backward on the training graph, then AdamW. */
+    private void benchTraining(VisionModel m, int[] hw) {
+        TrainingGraph g = new TrainingGraph(m, hw[0], hw[1]);
+        List<String> names = g.trainableNames();
+        Map<String, INDArray> params = new java.util.LinkedHashMap<>();
+        names.forEach(n -> params.put(n, m.parameters().entries().get(n).value()));
+        AdamW opt = new AdamW(0.05);
+        int classes = m.architecture().numClasses();
+        for (int batch : batches) {
+            if (batch < 1) throw new Errors.UserError("batch sizes must be at least 1, got " + batch);
+            INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, hw[0], hw[1]).subi(0.5).muli(4);
+            INDArray target = Nd4j.zeros(DataType.FLOAT, batch, classes);
+            for (int i = 0; i < batch; i++) target.putScalar(i, i % classes, 1.0);
+            double[] ms = new double[iters];
+            OpTimes opTimes = new OpTimes();
+            for (int i = -warmup; i < iters; i++) {
+                if (i == 0 && profile) g.setListeners(opTimes);
+                long s = System.nanoTime();
+                TrainingGraph.Step step = g.step(x, target, names);
+                opt.step(params, step.gradients(), 1e-5);
+                g.updateRunningStats(step, 0.1);
+                if (i >= 0) ms[i] = (System.nanoTime() - s) / 1e6;
+            }
+            Arrays.sort(ms);
+            double median = ms[iters / 2];
+            System.out.printf("train batch %3d: step median %8.1f ms (min %.1f, max %.1f), %7.2f images/s, peak RSS %s%n",
+                    batch, median, ms[0], ms[iters - 1], batch * 1000.0 / median, peakRss());
+            if (profile) {
+                opTimes.print(System.out, iters, Arrays.stream(ms).average().orElse(0));
+                g.setListeners();
+            }
+        }
     }
 
     static int[] parseSize(String s) {

@@ -34,6 +34,7 @@ class CliTest {
     Path tmp;
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    // (this.out is the captured stdout; tests name their output files otherwise)
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
     private PrintStream oldOut, oldErr;
 
@@ -274,6 +275,31 @@ class CliTest {
                 null, "--pretrained needs --model");
         assertUserError(cvt("predict", "--model", "vit-l32", "--pretrained", IMAGES.resolve("chelsea.png")),
                 null, "no official pretrained weights");
+    }
+
+    /** finetune on an image folder, then predict with the saved model file and its class names. */
+    @Test
+    void finetuneThenPredictWithTheModelFile() throws IOException {
+        Path data = tmp.resolve("data");
+        for (String cls : List.of("cats", "rockets")) Files.createDirectories(data.resolve(cls));
+        for (int i = 0; i < 4; i++) {
+            Files.copy(IMAGES.resolve("chelsea.png"), data.resolve("cats").resolve("c" + i + ".png"));
+            Files.copy(IMAGES.resolve("rocket.jpg"), data.resolve("rockets").resolve("r" + i + ".jpg"));
+        }
+        Path out = tmp.resolve("run");
+        int status = cvt("finetune", "--spec", TINY.resolve("spec.json"), "--weights", TINY.resolve("model.pth"),
+                "--data", data, "--val-fraction", "0.25", "--epochs", "1", "--batch", "2", "--out", out, "--train", "last:1");
+        assertEquals(0, status, stderr());
+        assertTrue(out.toString().length() > 0 && Files.exists(out.resolve("best.safetensors")), stderr());
+        assertTrue(Files.exists(out.resolve("last.ckpt.safetensors")));
+        assertTrue(this.out.toString(StandardCharsets.UTF_8).contains("epoch 1/1"), this.out.toString(StandardCharsets.UTF_8));
+        assertEquals(0, cvt("predict", "--model-file", out.resolve("best.safetensors"), IMAGES.resolve("chelsea.png"), "--top", "2"));
+        String printed = this.out.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("cats") && printed.contains("rockets"), printed);
+        assertUserError(cvt("predict", "--model-file", out.resolve("best.safetensors"), "--weights", TINY.resolve("model.pth"),
+                IMAGES.resolve("chelsea.png")), null, "--model-file carries");
+        assertUserError(cvt("finetune", "--spec", TINY.resolve("spec.json"), "--data", tmp.resolve("nothing"), "--out", out),
+                null, "nothing");
     }
 
     @Test
