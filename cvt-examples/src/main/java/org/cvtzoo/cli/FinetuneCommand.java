@@ -54,11 +54,11 @@ final class FinetuneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         model.checkWeights(false);
+        ImageFolder.Split split = val != null ? new ImageFolder.Split(ImageFolder.open(data), ImageFolder.open(val))
+                : ImageFolder.open(data).split(valFraction, seed);
         if (model.modelFile == null && model.weights == null && !model.pretrained) {
             System.err.println("warning: no --weights or --pretrained: training from random weights");
         }
-        ImageFolder.Split split = val != null ? new ImageFolder.Split(ImageFolder.open(data), ImageFolder.open(val))
-                : ImageFolder.open(data).split(valFraction, seed);
         VisionModel base = model.load();
         EvalTransform eval = base.eval();
         int size = eval.hasCrop() ? eval.crop() : base.architecture().nativeSize()[0];
