@@ -1,12 +1,8 @@
 package org.cvtzoo.cli;
 
-import org.nd4j.linalg.factory.Environment;
-import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 
 @Command(name = "info", mixinStandardHelpOptions = true,

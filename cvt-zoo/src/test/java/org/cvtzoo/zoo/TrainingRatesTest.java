@@ -1,6 +1,5 @@
 package org.cvtzoo.zoo;
 
-import org.cvtzoo.zoo.spec.SpecFiles;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
