@@ -114,6 +114,7 @@ final class BenchCommand implements Callable<Integer> {
                 TrainingGraph.Step step = g.step(x, target, names);
                 opt.step(params, step.gradients(), 1e-5);
                 g.updateRunningStats(step, 0.1);
+                TrainingGraph.releaseStepMemory();
                 if (i >= 0) ms[i] = (System.nanoTime() - s) / 1e6;
             }
             Arrays.sort(ms);

@@ -125,6 +125,18 @@ public final class TrainingGraph {
         return org.nd4j.linalg.factory.Nd4j.create(values, shape, DataType.FLOAT);
     }
 
+    /**
+     * Frees the off-heap arrays of the last step. SameDiff M2.1 leaves the backward pass's
+     * intermediates to the garbage collector, and with little Java garbage the collector seldom
+     * runs: measured on the demo model, resident memory then grew with every step (1.6 GB after
+     * 3 steps, 4.1 GB after 11 at batch 64; 13.9 GB at batch 256) and JavaCPP stalled for
+     * seconds when it neared its limit. Collecting after each step kept batch 256 at 6 GB and
+     * made it 5x faster (1.7 s instead of 9.4 s per step). Call it after each optimiser step.
+     */
+    public static void releaseStepMemory() {
+        System.gc();
+    }
+
     /** Restarts the mask stream (a trainer reseeds per epoch, so that a resumed run draws the same masks). */
     public void reseed(long seed) {
         rng.setSeed(seed);

@@ -293,6 +293,7 @@ public final class FineTune {
                         graph.updateRunningStats(s, 0.1);
                         model.countTrainingStep();
                     }
+                    TrainingGraph.releaseStepMemory();
                     lossSum += s.loss() * batch.labels().length;
                     correct += correctTop(s.logits(), batch.labels(), 1);
                     seen += batch.labels().length;
