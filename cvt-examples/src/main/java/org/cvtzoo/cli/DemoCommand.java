@@ -38,14 +38,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "2", description = "Training epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--train-size", defaultValue = "12000",
+    @Option(names = "--train-size", defaultValue = "30000",
             description = "Training images used, of 60000 (default: ${DEFAULT-VALUE}, a few minutes on 2 cores).")
     int trainSize;
 
-    @Option(names = "--batch", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--lr", defaultValue = "2e-3", description = "Peak learning rate of AdamW (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "3e-3", description = "Peak learning rate of AdamW (default: ${DEFAULT-VALUE}).")
     double lr;
 
     @Option(names = "--out", defaultValue = "target/demo", description = "Output directory (default: ${DEFAULT-VALUE}).")
