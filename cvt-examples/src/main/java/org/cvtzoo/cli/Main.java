@@ -55,6 +55,13 @@ public final class Main implements Runnable {
             err.flush();
             return EXIT_USER_ERROR;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) { // off-heap (ND4J) or heap: say what to change, not a trace
+            System.err.println("error: out of memory (" + e.getMessage() + "); use a smaller batch, or allow more with "
+                    + "CVT_JAVA_OPTS (-Xmx..., -Dorg.bytedeco.javacpp.maxbytes=..., -Dorg.bytedeco.javacpp.maxphysicalbytes=...)");
+            if (verbose) e.printStackTrace();
+            return 1;
+        }
     }
 }
