@@ -1,15 +1,15 @@
 package org.cvtzoo.cli;
 
 import org.cvtzoo.core.image.RgbImage;
+import org.cvtzoo.core.weights.AtomicFile;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.channels.Channels;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /** An attention map laid over the image the model saw, as a PNG. */
 final class HeatMap {
@@ -43,14 +43,9 @@ final class HeatMap {
 
     /** Writes a PNG whole or not at all. */
     static void writePng(BufferedImage img, Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, ".heat", ".png.tmp");
-        try {
-            if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer");
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFile.write(file, ch -> {
+            if (!ImageIO.write(img, "png", Channels.newOutputStream(ch))) throw new IOException("no PNG writer");
+        });
     }
 
     private static double bilinear(INDArray m, int gh, int gw, double y, double x) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.cvtzoo.core.image.ImageException;
+import org.cvtzoo.core.weights.AtomicFile;
 import org.cvtzoo.core.image.Images;
 import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.zoo.Prediction;
@@ -20,7 +21,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -217,9 +217,9 @@ final class PredictCommand implements Callable<Integer> {
             OutputFiles.writeAll(out);
             if (featuresOut != null && files != null) {
                 Path list = featuresOut.resolveSibling(featuresOut.getFileName().toString().replaceFirst("\\.npy$", "") + ".txt");
-                Path tmp = Files.createTempFile(list.toAbsolutePath().getParent(), ".files", ".tmp");
-                Files.write(tmp, files.stream().map(Path::toString).toList(), StandardCharsets.UTF_8);
-                Files.move(tmp, list, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                byte[] text = (String.join("\n", files.stream().map(Path::toString).toList()) + "\n")
+                        .getBytes(StandardCharsets.UTF_8);
+                AtomicFile.write(list, ch -> AtomicFile.writeFully(ch, java.nio.ByteBuffer.wrap(text)));
             }
         }
     }
