@@ -10,6 +10,7 @@ import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Scope;
 import org.cvtzoo.core.weights.StateDict;
 import org.cvtzoo.zoo.Architecture;
+import org.cvtzoo.zoo.SpecArchitecture;
 import org.cvtzoo.zoo.spec.CvtSpec;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -21,46 +22,24 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * and BatchNorm eps 1e-5; QuickGELU. Features are the normalised class token, or the mean of
  * the normalised tokens where the last stage has none.
  */
-public final class CvT implements Architecture {
+public final class CvT extends SpecArchitecture<CvtSpec> {
     public static final double EPS = 1e-5;
 
-    private final String name;
-    private final CvtSpec spec;
     private final int[] nativeSize;
 
     public CvT(String name, CvtSpec spec, int[] nativeSize) {
-        this.name = name;
-        this.spec = spec;
+        super(name, spec);
         this.nativeSize = nativeSize.clone();
     }
 
-    public CvtSpec spec() {
-        return spec;
-    }
-
     @Override
-    public String name() {
-        return name;
+    protected Architecture withSpec(CvtSpec other) {
+        return new CvT(name, other, nativeSize);
     }
 
     @Override
     public String family() {
         return "cvt";
-    }
-
-    @Override
-    public Architecture withNumClasses(int n) {
-        return new CvT(name, spec.withNumClasses(n), nativeSize);
-    }
-
-    @Override
-    public com.fasterxml.jackson.databind.JsonNode specTree() {
-        return spec.toTree();
-    }
-
-    @Override
-    public int numClasses() {
-        return spec.numClasses();
     }
 
     @Override

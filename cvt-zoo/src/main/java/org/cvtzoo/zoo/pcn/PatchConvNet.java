@@ -8,6 +8,7 @@ import org.cvtzoo.core.graph.Ops;
 import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Scope;
 import org.cvtzoo.zoo.Architecture;
+import org.cvtzoo.zoo.SpecArchitecture;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -25,44 +26,21 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * Exact GELU and LayerNorm eps 1e-6 throughout. Square inputs only: deit folds the tokens back
  * into a {@code sqrt(N) x sqrt(N)} grid. The attention map is the class attention over the grid.
  */
-public final class PatchConvNet implements Architecture {
+public final class PatchConvNet extends SpecArchitecture<PatchConvNetSpec> {
     public static final double EPS = 1e-6;
 
-    private final String name;
-    private final PatchConvNetSpec spec;
-
     public PatchConvNet(String name, PatchConvNetSpec spec) {
-        this.name = name;
-        this.spec = spec;
-    }
-
-    public PatchConvNetSpec spec() {
-        return spec;
+        super(name, spec);
     }
 
     @Override
-    public String name() {
-        return name;
+    protected Architecture withSpec(PatchConvNetSpec other) {
+        return new PatchConvNet(name, other);
     }
 
     @Override
     public String family() {
         return "patchconvnet";
-    }
-
-    @Override
-    public Architecture withNumClasses(int n) {
-        return new PatchConvNet(name, spec.withNumClasses(n));
-    }
-
-    @Override
-    public com.fasterxml.jackson.databind.JsonNode specTree() {
-        return spec.toTree();
-    }
-
-    @Override
-    public int numClasses() {
-        return spec.numClasses();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.cvtzoo.zoo.pcn;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.cvtzoo.zoo.spec.ModelSpec;
 import org.cvtzoo.zoo.spec.SpecException;
 
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ import java.util.Set;
  * (16, the stem's only reduction), {@code in_chans} (3), {@code img_size} (224, the native size).
  */
 public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlpRatioClstk, double initScale,
-                               int numClasses, int imgSize) {
+                               int numClasses, int imgSize) implements ModelSpec<PatchConvNetSpec> {
 
     static final Set<String> FIELDS = Set.of("family", "embed_dim", "depth", "num_heads", "mlp_ratio_clstk",
             "init_scale", "num_classes", "patch_size", "in_chans", "img_size");
@@ -33,6 +34,7 @@ public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlp
     }
 
     /** The spec as the flat JSON tree {@link #fromTree} reads. */
+    @Override
     public com.fasterxml.jackson.databind.node.ObjectNode toTree() {
         var t = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
         return t.put("family", "patchconvnet").put("embed_dim", embedDim).put("depth", depth).put("num_heads", numHeads)
@@ -40,6 +42,7 @@ public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlp
                 .put("img_size", imgSize);
     }
 
+    @Override
     public PatchConvNetSpec withNumClasses(int n) {
         if (n < 1) throw new SpecException("number of classes must be at least 1, got " + n);
         return new PatchConvNetSpec(embedDim, depth, numHeads, mlpRatioClstk, initScale, n, imgSize);

@@ -16,7 +16,7 @@ public record CvtSpec(int numClasses, int numStages, int[] patchSize, int[] patc
                       int[] dimEmbed, int[] numHeads, int[] depth, double[] mlpRatio, boolean[] qkvBias,
                       boolean[] clsToken, ConvProjection.Method[] qkvProjMethod, int[] kernelQkv,
                       int[] paddingKv, int[] strideKv, int[] paddingQ, int[] strideQ,
-                      double[] dropRate, double[] attnDropRate, double[] dropPathRate) {
+                      double[] dropRate, double[] attnDropRate, double[] dropPathRate) implements ModelSpec<CvtSpec> {
 
     /** Reads an official experiment YAML or JSON of the same structure. */
     public static CvtSpec read(Path path) {
@@ -63,6 +63,7 @@ public record CvtSpec(int numClasses, int numStages, int[] patchSize, int[] patc
     }
 
     /** The spec in the structure of the official experiment YAML ({@code MODEL.NUM_CLASSES}, {@code MODEL.SPEC}). */
+    @Override
     public com.fasterxml.jackson.databind.node.ObjectNode toTree() {
         var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
         var root = mapper.createObjectNode();
@@ -90,6 +91,7 @@ public record CvtSpec(int numClasses, int numStages, int[] patchSize, int[] patc
         return root;
     }
 
+    @Override
     public CvtSpec withNumClasses(int n) {
         if (n < 1) throw new SpecException("number of classes must be at least 1, got " + n);
         return new CvtSpec(n, numStages, patchSize, patchStride, patchPadding, dimEmbed, numHeads, depth, mlpRatio,

@@ -10,6 +10,7 @@ import org.cvtzoo.core.graph.Resample;
 import org.cvtzoo.core.graph.Scope;
 import org.cvtzoo.core.weights.StateDict;
 import org.cvtzoo.zoo.Architecture;
+import org.cvtzoo.zoo.SpecArchitecture;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -27,44 +28,21 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * {@code [B, heads, h, w]} on the patch grid. The class token's attention to itself is dropped
  * and the rest renormalised, so each head's map sums to 1 over the grid.
  */
-public final class ViT implements Architecture {
+public final class ViT extends SpecArchitecture<VitSpec> {
     public static final double EPS = 1e-6;
 
-    private final String name;
-    private final VitSpec spec;
-
     public ViT(String name, VitSpec spec) {
-        this.name = name;
-        this.spec = spec;
-    }
-
-    public VitSpec spec() {
-        return spec;
+        super(name, spec);
     }
 
     @Override
-    public String name() {
-        return name;
+    protected Architecture withSpec(VitSpec other) {
+        return new ViT(name, other);
     }
 
     @Override
     public String family() {
         return "vit";
-    }
-
-    @Override
-    public Architecture withNumClasses(int n) {
-        return new ViT(name, spec.withNumClasses(n));
-    }
-
-    @Override
-    public com.fasterxml.jackson.databind.JsonNode specTree() {
-        return spec.toTree();
-    }
-
-    @Override
-    public int numClasses() {
-        return spec.numClasses();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.cvtzoo.zoo.vit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.cvtzoo.zoo.spec.ModelSpec;
 import org.cvtzoo.zoo.spec.SpecException;
 
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import java.util.Set;
  * silently ignored (it would change what the model computes).
  */
 public record VitSpec(int patchSize, int embedDim, int depth, int numHeads, double mlpRatio,
-                      int imgHeight, int imgWidth, int numClasses, boolean qkvBias) {
+                      int imgHeight, int imgWidth, int numClasses, boolean qkvBias) implements ModelSpec<VitSpec> {
 
     private static final Set<String> FIELDS = Set.of("family", "patch_size", "embed_dim", "depth", "num_heads",
             "mlp_ratio", "img_size", "num_classes", "qkv_bias");
@@ -72,6 +73,7 @@ public record VitSpec(int patchSize, int embedDim, int depth, int numHeads, doub
     }
 
     /** The spec as the flat JSON tree {@link #fromTree} reads. */
+    @Override
     public com.fasterxml.jackson.databind.node.ObjectNode toTree() {
         var t = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
         t.put("family", "vit").put("patch_size", patchSize).put("embed_dim", embedDim).put("depth", depth)
@@ -80,6 +82,7 @@ public record VitSpec(int patchSize, int embedDim, int depth, int numHeads, doub
         return t;
     }
 
+    @Override
     public VitSpec withNumClasses(int n) {
         if (n < 1) throw new SpecException("number of classes must be at least 1, got " + n);
         return new VitSpec(patchSize, embedDim, depth, numHeads, mlpRatio, imgHeight, imgWidth, n, qkvBias);
