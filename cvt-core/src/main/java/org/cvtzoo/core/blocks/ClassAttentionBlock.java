@@ -42,10 +42,10 @@ public final class ClassAttentionBlock {
         SDVariable attn = Ops.linear(a, "proj", mixed, 1, c, c, true);
         SDVariable gamma1 = s.param("gamma_1", ParamStore.Layout.AS_IS, t -> t.assign(initScale), c);
         SDVariable gamma2 = s.param("gamma_2", ParamStore.Layout.AS_IS, t -> t.assign(initScale), c);
-        SDVariable x = cls.add(attn.mul(gamma1));
+        SDVariable x = cls.add(Ops.broadcastMul(attn, gamma1, s.training()));
         SDVariable mlp = Mlp.apply(s.child("mlp"), Ops.layerNorm(s, "norm2", x, c, eps), 1, c,
                 (long) (c * mlpRatio), Ops::exactGelu);
-        SDVariable out = x.add(mlp.mul(gamma2));
+        SDVariable out = x.add(Ops.broadcastMul(mlp, gamma2, s.training()));
 
         SDVariable patchScores = sd.reshape(scores, -1, n).get(
                 org.nd4j.autodiff.samediff.SDIndex.all(), org.nd4j.autodiff.samediff.SDIndex.interval(1L, n));

@@ -24,13 +24,13 @@ public final class ConvMixerBlock {
     public static SDVariable apply(Scope s, SDVariable nhwc, long c, double initScale, double eps) {
         SDVariable gain = s.param("norm1.weight", ParamStore.Layout.AS_IS, Scope.ones(), c);
         SDVariable bias = s.param("norm1.bias", ParamStore.Layout.AS_IS, Scope.zeros(), c);
-        SDVariable y = Ops.layerNorm(nhwc, gain, bias, eps, 3);
+        SDVariable y = Ops.layerNorm(nhwc, gain, bias, eps, 3, s.training());
         Scope mix = s.child("attn").child("qkv_pos");
         y = Ops.exactGelu(Pointwise.apply(mix, "0", y, c, c));
         y = Ops.exactGelu(Pointwise.depthwise3x3(mix, "2", y, c));
         y = SqueezeExcite.apply(mix.child("4"), y, c);
         y = Pointwise.apply(mix, "5", y, c, c);
         SDVariable gamma = s.param("gamma_1", ParamStore.Layout.AS_IS, a -> a.assign(initScale), c);
-        return nhwc.add(y.mul(gamma));
+        return nhwc.add(Ops.broadcastMul(y, gamma, s.training()));
     }
 }

@@ -45,7 +45,7 @@ public final class ConvProjection {
             case LINEAR -> new Tokens(Ops.gridToTokens(grid, c, h, w), c, h, w, false);
             case AVG -> {
                 long oh = Ops.ceilPoolOut(h, kernel, stride, pad), ow = Ops.ceilPoolOut(w, kernel, stride, pad);
-                yield new Tokens(Ops.gridToTokens(Ops.avgPoolCeil(grid, h, w, kernel, stride, pad), c, oh, ow),
+                yield new Tokens(Ops.gridToTokens(Ops.avgPoolCeil(grid, h, w, kernel, stride, pad, s.training()), c, oh, ow),
                         c, oh, ow, false);
             }
             case DW_BN -> {
@@ -78,10 +78,10 @@ public final class ConvProjection {
         var sd = s.sd();
         SDVariable mean = x.mean(true, 0, 2, 3);
         SDVariable centred = x.sub(mean);
-        SDVariable variance = sd.math().square(centred).mean(true, 0, 2, 3);
+        SDVariable variance = Ops.square(centred).mean(true, 0, 2, 3);
         s.recordBatchStats(sd.reshape(mean, c), sd.reshape(variance, c), spatial);
-        SDVariable normalised = centred.mul(sd.math().rsqrt(variance.add(BN_EPS)));
-        return normalised.mul(sd.reshape(gamma, 1, c, 1, 1)).add(sd.reshape(beta, 1, c, 1, 1));
+        SDVariable normalised = Ops.broadcastMul(centred, sd.math().rsqrt(variance.add(BN_EPS)), true);
+        return Ops.broadcastMul(normalised, sd.reshape(gamma, 1, c, 1, 1), true).add(sd.reshape(beta, 1, c, 1, 1));
     }
 
     /**

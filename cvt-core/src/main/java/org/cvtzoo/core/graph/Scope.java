@@ -92,13 +92,13 @@ public final class Scope {
         if (!training || rate <= 0) return branch;
         long[] shape = new long[rank - 1];
         java.util.Arrays.fill(shape, 1);
-        return branch.mul(mask("drop_path", rate, shape));
+        return Ops.broadcastMul(branch, mask("drop_path", rate, shape), true);
     }
 
     /** Dropout on {@code [B, shape...]}: in a training graph with a positive rate; otherwise x itself. */
     public SDVariable dropout(SDVariable x, double rate, long... shapeWithoutBatch) {
         if (!training || rate <= 0) return x;
-        return x.mul(mask("dropout", rate, shapeWithoutBatch));
+        return Ops.broadcastMul(x, mask("dropout", rate, shapeWithoutBatch), true);
     }
 
     private SDVariable mask(String kind, double rate, long[] shape) {

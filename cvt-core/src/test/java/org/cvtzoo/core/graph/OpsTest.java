@@ -38,7 +38,7 @@ class OpsTest {
         assertEquals(want.size(3), Ops.ceilPoolOut(w, k, s, p));
         SameDiff sd = SameDiff.create();
         SDVariable in = sd.placeHolder("x", DataType.FLOAT, -1, 3, h, w);
-        SDVariable y = Ops.avgPoolCeil(in, h, w, k, s, p);
+        SDVariable y = Ops.avgPoolCeil(in, h, w, k, s, p, false);
         INDArray got = sd.output(Map.of("x", x), y.name()).get(y.name());
         assertArrayEquals(want.shape(), got.shape());
         assertTrue(maxAbsDiff(got, want) < 1e-5, name + ": " + maxAbsDiff(got, want));
@@ -52,7 +52,7 @@ class OpsTest {
         INDArray gain = Nd4j.rand(DataType.FLOAT, 16), bias = Nd4j.rand(DataType.FLOAT, 16);
         SameDiff sd = SameDiff.create();
         SDVariable in = sd.placeHolder("g", DataType.FLOAT, -1, 16, 5, 7);
-        SDVariable y = Ops.layerNorm(Ops.gridToTokens(in, 16, 5, 7), sd.constant(gain), sd.constant(bias), 1e-5, 2);
+        SDVariable y = Ops.layerNorm(Ops.gridToTokens(in, 16, 5, 7), sd.constant(gain), sd.constant(bias), 1e-5, 2, false);
         INDArray got = sd.output(Map.of("g", grid), y.name()).get(y.name());
 
         INDArray tokens = grid.reshape(3, 16, 35).permute(0, 2, 1).dup('c').castTo(DataType.DOUBLE);
