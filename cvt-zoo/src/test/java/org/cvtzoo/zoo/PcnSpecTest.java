@@ -59,7 +59,7 @@ class PcnSpecTest {
     @Test
     void fixtureSpecReads() {
         PatchConvNet a = (PatchConvNet) Zoo.architecture(Fixtures.dir("pcn_tiny").resolve("spec.json"), null);
-        assertEquals(new PatchConvNetSpec(64, 2, 1, 3.0, 1e-4, 10, 224), a.spec());
+        assertEquals(new PatchConvNetSpec(64, 2, 1, 3.0, 1e-4, 10, 224, 0.0), a.spec());
         assertEquals("patchconvnet", a.family());
         assertEquals(5, Zoo.architecture(Fixtures.dir("pcn_tiny").resolve("spec.json"), 5).numClasses());
     }
@@ -67,7 +67,7 @@ class PcnSpecTest {
     @Test
     void defaultsAreDeits() throws IOException {
         PatchConvNet a = (PatchConvNet) spec("{\"family\": \"patchconvnet\", \"embed_dim\": 32, \"depth\": 1}");
-        assertEquals(new PatchConvNetSpec(32, 1, 1, 3.0, 1e-4, 1000, 224), a.spec());
+        assertEquals(new PatchConvNetSpec(32, 1, 1, 3.0, 1e-4, 1000, 224, 0.0), a.spec());
     }
 
     @Test
@@ -86,6 +86,8 @@ class PcnSpecTest {
         assertTrue(m.contains("num_classes must be at least 1"), m);
         m = error("{\"family\": \"patchconvnet\", \"embed_dim\": 64, \"depth\": 2, \"init_scale\": \"small\"}");
         assertTrue(m.contains("init_scale must be a number"), m);
+        m = error("{\"family\": \"patchconvnet\", \"embed_dim\": 64, \"depth\": 2, \"drop_path_rate\": -0.1}");
+        assertTrue(m.contains("drop_path_rate must be in [0, 1)"), m);
         m = error("{\"family\": \"patchconvnet\", \"embed_dim\": 64, \"depth\": 2, \"patch_size\": 8}");
         assertTrue(m.contains("patch_size must be 16"), m);
         m = error("{\"family\": \"patchconvnet\", \"embed_dims\": 64, \"depth\": 2}");

@@ -1,6 +1,8 @@
 package org.cvtzoo.zoo;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -46,5 +48,36 @@ class TrainingRatesTest {
         double c = new TrainingGraph(m, 64, 64, new Random(8)).step(x, target, g.trainableNames()).loss();
         assertEquals(a, b, 0.0, "same seed, same masks, same loss");
         assertNotEquals(a, c, "other masks, other loss");
+    }
+
+    /**
+     * ViT's and PatchConvNet's drop_path_rate: timm's ViT grows it linearly over the blocks (2
+     * blocks: 0 then 0.5, two branches each), deit's PatchConvNet uses it on every trunk block
+     * (one branch each); inference keeps the reference's numbers.
+     */
+    @ParameterizedTest
+    @CsvSource({"vit_tiny, 2", "pcn_tiny, 2"})
+    void dropPathRateActsInTrainingOnly(String fixture, int expectedMasks) throws Exception {
+        Path dir = Fixtures.dir(fixture);
+        String spec = Files.readString(dir.resolve("spec.json")).replaceFirst("\\{", "{\"drop_path_rate\": 0.5,");
+        Path specFile = Files.createTempFile("rates", ".json");
+        Files.writeString(specFile, spec);
+        VisionModel m = VisionModel.fromCheckpoint(Zoo.architecture(specFile, null), dir.resolve("model.pth"));
+        INDArray x = Fixtures.npy(fixture, "input.npy");
+        assertTrue(Fixtures.relativeError(m.forward(x).logits(), Fixtures.npy(fixture, "logits.npy")) <= 1e-4);
+
+        TrainingGraph g = new TrainingGraph(m, x.size(2), x.size(3), new Random(7));
+        assertEquals(expectedMasks, g.masks().size());
+        assertTrue(g.masks().stream().allMatch(k -> k.placeholder().contains("drop_path") && k.rate() == 0.5));
+        INDArray target = Nd4j.zeros(DataType.FLOAT, x.size(0), 10);
+        for (int i = 0; i < x.size(0); i++) target.putScalar(i, (3 * i + 1) % 10, 1.0);
+        double a = g.step(x, target, g.trainableNames()).loss();
+        double b = new TrainingGraph(m, x.size(2), x.size(3), new Random(7)).step(x, target, g.trainableNames()).loss();
+        assertEquals(a, b, 0.0, "same seed, same masks, same loss");
+        boolean differs = false;
+        for (int seed = 8; seed < 12 && !differs; seed++) {
+            differs = new TrainingGraph(m, x.size(2), x.size(3), new Random(seed)).step(x, target, g.trainableNames()).loss() != a;
+        }
+        assertTrue(differs, "other masks, other loss");
     }
 }

@@ -33,7 +33,7 @@ class VitSpecTest {
         assertEquals(1000, v.defaultClasses());
         assertArrayEquals(new int[]{224, 224}, v.nativeSize());
         VitSpec s = ((ViT) Zoo.architecture(name, null)).spec();
-        assertEquals(new VitSpec(patch, dim, depth, heads, 4.0, 224, 224, 1000, true), s);
+        assertEquals(new VitSpec(patch, dim, depth, heads, 4.0, 224, 224, 1000, true, 0.0), s);
         assertEquals(7, ((ViT) Zoo.architecture(name.toUpperCase(), 7)).numClasses());
     }
 
@@ -46,7 +46,7 @@ class VitSpecTest {
     @Test
     void tinySpecIsRead() {
         ViT a = (ViT) Zoo.architecture(Fixtures.dir("vit_tiny").resolve("spec.json"), null);
-        assertEquals(new VitSpec(16, 64, 2, 2, 4.0, 64, 64, 10, true), a.spec());
+        assertEquals(new VitSpec(16, 64, 2, 2, 4.0, 64, 64, 10, true, 0.0), a.spec());
         assertEquals(3, Zoo.architecture(Fixtures.dir("vit_tiny").resolve("spec.json"), 3).numClasses());
     }
 
@@ -54,7 +54,7 @@ class VitSpecTest {
     void optionalFieldsHaveTimmDefaults() {
         VitSpec s = VitSpec.fromTree(SpecFiles.parse("{\"family\":\"vit\",\"patch_size\":14,\"embed_dim\":48,"
                 + "\"depth\":1,\"num_heads\":3,\"img_size\":[28,42],\"qkv_bias\":false}", "s.json"), "s.json");
-        assertEquals(new VitSpec(14, 48, 1, 3, 4.0, 28, 42, 1000, false), s);
+        assertEquals(new VitSpec(14, 48, 1, 3, 4.0, 28, 42, 1000, false, 0.0), s);
         assertEquals(2, s.gridHeight());
         assertEquals(3, s.gridWidth());
     }
@@ -69,7 +69,8 @@ class VitSpecTest {
             "\"patch_size\":16,\"embed_dim\":64,\"depth\":2,\"num_heads\":2,\"mlp_ratio\":\"4\"|mlp_ratio must be a number",
             "\"patch_size\":16,\"embed_dim\":64,\"depth\":2,\"num_heads\":2,\"num_classes\":0|num_classes must be at least 1",
             "\"patch_size\":16,\"embed_dim\":64,\"depth\":2,\"num_heads\":2,\"global_pool\":\"avg\"|unknown ViT field(s) [global_pool]",
-            "\"patch_size\":16,\"embed_dim\":64,\"depth\":2,\"num_heads\":2,\"qkv_bias\":1|qkv_bias must be true or false"})
+            "\"patch_size\":16,\"embed_dim\":64,\"depth\":2,\"num_heads\":2,\"qkv_bias\":1|qkv_bias must be true or false",
+            "\"patch_size\":16,\"embed_dim\":64,\"depth\":2,\"num_heads\":2,\"drop_path_rate\":1|drop_path_rate must be in [0, 1)"})
     void badSpecsNameFileAndField(String fields, String expected) throws IOException {
         Path file = Files.createTempFile("bad-vit", ".json");
         try {

@@ -9,7 +9,8 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * One block of PatchConvNet's trunk ({@code blocks.i}, deit's {@code Layer_scale_init_Block}
  * with {@code Conv_blocks_se}): {@code x + gamma_1 * attn(norm1(x))} where {@code attn} is
  * {@code qkv_pos}: 1x1 conv ({@code .0}), GELU, depthwise 3x3 conv ({@code .2}), GELU,
- * squeeze-excitation ({@code .4}), 1x1 conv ({@code .5}). Exact GELU.
+ * squeeze-excitation ({@code .4}), 1x1 conv ({@code .5}). Exact GELU. Drop path on the branch in
+ * training graphs only.
  *
  * <p>deit keeps tokens {@code [B, N, C]} and folds them into an NCHW grid inside the block; here
  * the trunk keeps the NHWC grid {@code [B, h, w, C]} (the same numbers in the same order as the
@@ -21,7 +22,7 @@ public final class ConvMixerBlock {
     }
 
     /** NHWC grid {@code [B, h, w, c]} in and out. */
-    public static SDVariable apply(Scope s, SDVariable nhwc, long c, double initScale, double eps) {
+    public static SDVariable apply(Scope s, SDVariable nhwc, long c, double initScale, double eps, double dropPath) {
         SDVariable gain = s.param("norm1.weight", ParamStore.Layout.AS_IS, Scope.ones(), c);
         SDVariable bias = s.param("norm1.bias", ParamStore.Layout.AS_IS, Scope.zeros(), c);
         SDVariable y = Ops.layerNorm(nhwc, gain, bias, eps, 3, s.training());
@@ -31,6 +32,6 @@ public final class ConvMixerBlock {
         y = SqueezeExcite.apply(mix.child("4"), y, c);
         y = Pointwise.apply(mix, "5", y, c, c);
         SDVariable gamma = s.param("gamma_1", ParamStore.Layout.AS_IS, a -> a.assign(initScale), c);
-        return nhwc.add(Ops.broadcastMul(y, gamma, s.training()));
+        return nhwc.add(s.dropPath(Ops.broadcastMul(y, gamma, s.training()), dropPath, 4));
     }
 }

@@ -5,9 +5,9 @@ import org.cvtzoo.core.graph.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
- * ViT's pre-norm transformer block ({@code blocks.i}, timm's {@code Block} without layer scale
- * or drop-path): {@code x + attn(norm1(x))}, then {@code x + mlp(norm2(x))} with exact (erf)
- * GELU and {@code int(dim * mlp_ratio)} hidden units.
+ * ViT's pre-norm transformer block ({@code blocks.i}, timm's {@code Block} without layer scale):
+ * {@code x + dropPath(attn(norm1(x)))}, then {@code x + dropPath(mlp(norm2(x)))} with exact (erf)
+ * GELU and {@code int(dim * mlp_ratio)} hidden units; drop path acts in training graphs only.
  */
 public final class VitBlock {
     private VitBlock() {
@@ -15,12 +15,12 @@ public final class VitBlock {
 
     /** The block's output {@code [B, n, dim]} and its attention probabilities {@code [B, heads, n, n]}. */
     public static FusedQkvAttention.Result apply(Scope s, SDVariable x, long n, long dim, long heads,
-                                                 double mlpRatio, boolean qkvBias, double eps) {
+                                                 double mlpRatio, boolean qkvBias, double eps, double dropPath) {
         FusedQkvAttention.Result a = FusedQkvAttention.apply(s.child("attn"), Ops.layerNorm(s, "norm1", x, dim, eps),
                 n, dim, heads, qkvBias);
-        SDVariable y = x.add(a.out());
+        SDVariable y = x.add(s.dropPath(a.out(), dropPath, 3));
         SDVariable mlp = Mlp.apply(s.child("mlp"), Ops.layerNorm(s, "norm2", y, dim, eps), n, dim,
                 (long) (dim * mlpRatio), Ops::exactGelu);
-        return new FusedQkvAttention.Result(y.add(mlp), a.probs());
+        return new FusedQkvAttention.Result(y.add(s.dropPath(mlp, dropPath, 3)), a.probs());
     }
 }

@@ -95,6 +95,11 @@ public final class Scope {
         return Ops.broadcastMul(branch, mask("drop_path", rate, shape), true);
     }
 
+    /** Block {@code block}'s drop-path rate of {@code depth} blocks, as {@code torch.linspace(0, rate, depth)[block]}. */
+    public static double linearDropPath(double rate, int block, int depth) {
+        return depth > 1 ? rate * block / (depth - 1) : 0;
+    }
+
     /** Dropout on {@code [B, shape...]}: in a training graph with a positive rate; otherwise x itself. */
     public SDVariable dropout(SDVariable x, double rate, long... shapeWithoutBatch) {
         if (!training || rate <= 0) return x;

@@ -97,9 +97,8 @@ public final class CvT extends SpecArchitecture<CvtSpec> {
                     spec.strideKv()[i], spec.paddingQ()[i], spec.paddingKv()[i]);
             t = t.with(root.dropout(t.x(), spec.dropRate()[i], t.n(), t.dim())); // the official pos_drop
             for (int b = 0; b < spec.depth()[i]; b++) {
-                // stochastic depth grows linearly over a stage's blocks, as torch.linspace(0, rate, depth)
-                int depth = spec.depth()[i];
-                double dropPath = depth > 1 ? spec.dropPathRate()[i] * b / (depth - 1) : 0;
+                // stochastic depth grows linearly over a stage's blocks
+                double dropPath = Scope.linearDropPath(spec.dropPathRate()[i], b, spec.depth()[i]);
                 ConvAttention.Result r = ConvTransformerBlock.apply(stage.child("blocks." + b), t, attn,
                         spec.mlpRatio()[i], EPS, new ConvTransformerBlock.Rates(dropPath, spec.dropRate()[i],
                                 spec.attnDropRate()[i]));

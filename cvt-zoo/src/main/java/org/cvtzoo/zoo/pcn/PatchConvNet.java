@@ -66,7 +66,7 @@ public final class PatchConvNet extends SpecArchitecture<PatchConvNetSpec> {
         long side = ConvStem.gridSide(h);
         SDVariable grid = ConvStem.apply(root.child("patch_embed"), input, 3, dim); // NHWC
         for (int i = 0; i < spec.depth(); i++) {
-            grid = ConvMixerBlock.apply(root.child("blocks." + i), grid, dim, spec.initScale(), EPS);
+            grid = ConvMixerBlock.apply(root.child("blocks." + i), grid, dim, spec.initScale(), EPS, spec.dropPathRate());
         }
         Tokens patches = new Tokens(sd.reshape(grid, -1, side * side, dim), dim, side, side, false);
         SDVariable clsParam = root.param("cls_token", ParamStore.Layout.AS_IS, Scope.truncNormal(0.02), 1, 1, dim);

@@ -14,23 +14,25 @@ import java.util.Set;
  * ({@code "family": "patchconvnet"}) with deit's names: {@code embed_dim}, {@code depth}
  * (required), {@code num_heads} (1: deit's class attention in every variant has one head),
  * {@code mlp_ratio_clstk} (3.0), {@code init_scale} (1e-4, deit's default; it only sets the
- * layer-scale of fresh models), {@code num_classes} (1000), and optionally {@code patch_size}
- * (16, the stem's only reduction), {@code in_chans} (3), {@code img_size} (224, the native size).
+ * layer-scale of fresh models), {@code num_classes} (1000), {@code drop_path_rate} (0: stochastic
+ * depth in training, the same rate on every trunk block as deit's default {@code dpr_constant},
+ * none on the class-attention block), and optionally {@code patch_size} (16, the stem's only
+ * reduction), {@code in_chans} (3), {@code img_size} (224, the native size).
  */
 public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlpRatioClstk, double initScale,
-                               int numClasses, int imgSize) implements ModelSpec<PatchConvNetSpec> {
+                               int numClasses, int imgSize, double dropPathRate) implements ModelSpec<PatchConvNetSpec> {
 
     static final Set<String> FIELDS = Set.of("family", "embed_dim", "depth", "num_heads", "mlp_ratio_clstk",
-            "init_scale", "num_classes", "patch_size", "in_chans", "img_size");
+            "init_scale", "num_classes", "patch_size", "in_chans", "img_size", "drop_path_rate");
 
     public PatchConvNetSpec {
-        List<String> bad = problems(embedDim, depth, numHeads, mlpRatioClstk, initScale, numClasses, imgSize);
+        List<String> bad = problems(embedDim, depth, numHeads, mlpRatioClstk, initScale, numClasses, imgSize, dropPathRate);
         if (!bad.isEmpty()) throw new SpecException("PatchConvNet: " + String.join("; ", bad));
     }
 
-    /** A deit variant: 1000 classes, 224x224, one-head class attention with MLP ratio 3. */
+    /** A deit variant: 1000 classes, 224x224, one-head class attention with MLP ratio 3, no drop path. */
     public static PatchConvNetSpec variant(int embedDim, int depth, double initScale) {
-        return new PatchConvNetSpec(embedDim, depth, 1, 3.0, initScale, 1000, 224);
+        return new PatchConvNetSpec(embedDim, depth, 1, 3.0, initScale, 1000, 224, 0.0);
     }
 
     /** The spec as the flat JSON tree {@link #fromTree} reads. */
@@ -39,13 +41,13 @@ public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlp
         var t = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
         return t.put("family", "patchconvnet").put("embed_dim", embedDim).put("depth", depth).put("num_heads", numHeads)
                 .put("mlp_ratio_clstk", mlpRatioClstk).put("init_scale", initScale).put("num_classes", numClasses)
-                .put("img_size", imgSize);
+                .put("img_size", imgSize).put("drop_path_rate", dropPathRate);
     }
 
     @Override
     public PatchConvNetSpec withNumClasses(int n) {
         if (n < 1) throw new SpecException("number of classes must be at least 1, got " + n);
-        return new PatchConvNetSpec(embedDim, depth, numHeads, mlpRatioClstk, initScale, n, imgSize);
+        return new PatchConvNetSpec(embedDim, depth, numHeads, mlpRatioClstk, initScale, n, imgSize, dropPathRate);
     }
 
     /** Reads a flat JSON spec; {@code numClasses} (when not null) replaces its num_classes. */
@@ -65,6 +67,7 @@ public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlp
         int patch = r.integer("patch_size", 16);
         int inChans = r.integer("in_chans", 3);
         int img = r.integer("img_size", 224);
+        double dropPath = r.number("drop_path_rate", 0.0);
         if (r.ok("patch_size") && patch != 16) {
             bad.add("patch_size must be 16 (the convolutional stem's four stride-2 convs), got " + patch);
         }
@@ -73,16 +76,16 @@ public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlp
             if (numClasses < 1) throw new SpecException("number of classes must be at least 1, got " + numClasses);
             classes = numClasses;
         }
-        for (String p : problems(dim, depth, heads, ratio, init, classes, img)) {
+        for (String p : problems(dim, depth, heads, ratio, init, classes, img, dropPath)) {
             String field = p.substring(0, p.indexOf(' '));
             if (r.ok(field) && (!field.equals("mlp_ratio_clstk") || r.ok("embed_dim"))) bad.add(p);
         }
         if (!bad.isEmpty()) throw new SpecException(source + ": " + String.join("; ", bad));
-        return new PatchConvNetSpec(dim, depth, heads, ratio, init, classes, img);
+        return new PatchConvNetSpec(dim, depth, heads, ratio, init, classes, img, dropPath);
     }
 
     private static List<String> problems(int embedDim, int depth, int numHeads, double mlpRatioClstk,
-                                         double initScale, int numClasses, int imgSize) {
+                                         double initScale, int numClasses, int imgSize, double dropPathRate) {
         List<String> bad = new ArrayList<>();
         if (embedDim < 8) bad.add("embed_dim must be at least 8 (the stem's first conv has embed_dim / 8 channels), got " + embedDim);
         if (depth < 0) bad.add("depth must not be negative, got " + depth);
@@ -93,6 +96,7 @@ public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlp
         if (!Double.isFinite(initScale)) bad.add("init_scale must be a finite number, got " + initScale);
         if (numClasses < 1) bad.add("num_classes must be at least 1, got " + numClasses);
         if (imgSize < 1) bad.add("img_size must be positive, got " + imgSize);
+        if (!(dropPathRate >= 0 && dropPathRate < 1)) bad.add("drop_path_rate must be in [0, 1), got " + dropPathRate);
         return bad;
     }
 

@@ -83,7 +83,7 @@ public final class ViT extends SpecArchitecture<VitSpec> {
         SDVariable probs = null;
         for (int i = 0; i < spec.depth(); i++) {
             FusedQkvAttention.Result r = VitBlock.apply(root.child("blocks." + i), x, n, dim, spec.numHeads(),
-                    spec.mlpRatio(), spec.qkvBias(), EPS);
+                    spec.mlpRatio(), spec.qkvBias(), EPS, Scope.linearDropPath(spec.dropPathRate(), i, spec.depth()));
             x = r.out();
             probs = r.probs();
         }

@@ -17,18 +17,20 @@ import java.util.Set;
  *  "mlp_ratio": 4.0, "img_size": 224, "num_classes": 1000, "qkv_bias": true}</pre>
  * {@code patch_size}, {@code embed_dim}, {@code depth} and {@code num_heads} are required;
  * {@code mlp_ratio} defaults to 4.0, {@code img_size} (a number or {@code [h, w]}) to 224,
- * {@code num_classes} to 1000, {@code qkv_bias} to true. Any other field is an error rather than
- * silently ignored (it would change what the model computes).
+ * {@code num_classes} to 1000, {@code qkv_bias} to true, {@code drop_path_rate} (stochastic depth
+ * in training, timm's linspace(0, rate, depth) over the blocks) to 0. Any other field is an error
+ * rather than silently ignored (it would change what the model computes).
  */
 public record VitSpec(int patchSize, int embedDim, int depth, int numHeads, double mlpRatio,
-                      int imgHeight, int imgWidth, int numClasses, boolean qkvBias) implements ModelSpec<VitSpec> {
+                      int imgHeight, int imgWidth, int numClasses, boolean qkvBias, double dropPathRate)
+        implements ModelSpec<VitSpec> {
 
     private static final Set<String> FIELDS = Set.of("family", "patch_size", "embed_dim", "depth", "num_heads",
-            "mlp_ratio", "img_size", "num_classes", "qkv_bias");
+            "mlp_ratio", "img_size", "num_classes", "qkv_bias", "drop_path_rate");
 
-    /** A square-input spec with qkv bias (the registered variants). */
+    /** A square-input spec with qkv bias and no drop path (the registered variants). */
     public static VitSpec of(int patchSize, int embedDim, int depth, int numHeads, int imgSize, int numClasses) {
-        VitSpec s = new VitSpec(patchSize, embedDim, depth, numHeads, 4.0, imgSize, imgSize, numClasses, true);
+        VitSpec s = new VitSpec(patchSize, embedDim, depth, numHeads, 4.0, imgSize, imgSize, numClasses, true, 0.0);
         s.validate("ViT spec");
         return s;
     }
@@ -42,13 +44,14 @@ public record VitSpec(int patchSize, int embedDim, int depth, int numHeads, doub
         }
         if (!unknown.isEmpty()) {
             throw new SpecException(source + ": unknown ViT field(s) " + unknown + " (known: family, patch_size, "
-                    + "embed_dim, depth, num_heads, mlp_ratio, img_size, num_classes, qkv_bias)");
+                    + "embed_dim, depth, num_heads, mlp_ratio, img_size, num_classes, qkv_bias, drop_path_rate)");
         }
         int patch = integer(tree, "patch_size", null, source);
         int dim = integer(tree, "embed_dim", null, source);
         int depth = integer(tree, "depth", null, source);
         int heads = integer(tree, "num_heads", null, source);
         double mlpRatio = number(tree, "mlp_ratio", 4.0, source);
+        double dropPath = number(tree, "drop_path_rate", 0.0, source);
         int classes = integer(tree, "num_classes", 1000, source);
         JsonNode img = tree.path("img_size");
         int ih, iw;
@@ -67,7 +70,8 @@ public record VitSpec(int patchSize, int embedDim, int depth, int numHeads, doub
         if (!bias.isMissingNode() && !bias.isBoolean()) {
             throw new SpecException(source + ": qkv_bias must be true or false, got " + bias);
         }
-        VitSpec s = new VitSpec(patch, dim, depth, heads, mlpRatio, ih, iw, classes, bias.isMissingNode() || bias.asBoolean());
+        VitSpec s = new VitSpec(patch, dim, depth, heads, mlpRatio, ih, iw, classes, bias.isMissingNode() || bias.asBoolean(),
+                dropPath);
         s.validate(source);
         return s;
     }
@@ -77,7 +81,8 @@ public record VitSpec(int patchSize, int embedDim, int depth, int numHeads, doub
     public com.fasterxml.jackson.databind.node.ObjectNode toTree() {
         var t = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
         t.put("family", "vit").put("patch_size", patchSize).put("embed_dim", embedDim).put("depth", depth)
-                .put("num_heads", numHeads).put("mlp_ratio", mlpRatio).put("num_classes", numClasses).put("qkv_bias", qkvBias);
+                .put("num_heads", numHeads).put("mlp_ratio", mlpRatio).put("num_classes", numClasses).put("qkv_bias", qkvBias)
+                .put("drop_path_rate", dropPathRate);
         t.putArray("img_size").add(imgHeight).add(imgWidth);
         return t;
     }
@@ -85,7 +90,7 @@ public record VitSpec(int patchSize, int embedDim, int depth, int numHeads, doub
     @Override
     public VitSpec withNumClasses(int n) {
         if (n < 1) throw new SpecException("number of classes must be at least 1, got " + n);
-        return new VitSpec(patchSize, embedDim, depth, numHeads, mlpRatio, imgHeight, imgWidth, n, qkvBias);
+        return new VitSpec(patchSize, embedDim, depth, numHeads, mlpRatio, imgHeight, imgWidth, n, qkvBias, dropPathRate);
     }
 
     /** The position embedding's grid: {@code img_size / patch_size} along each axis. */
@@ -111,6 +116,7 @@ public record VitSpec(int patchSize, int embedDim, int depth, int numHeads, doub
             bad.add("mlp_ratio must be positive (and give at least one hidden unit), got " + mlpRatio);
         }
         if (numClasses < 1) bad.add("num_classes must be at least 1, got " + numClasses);
+        if (!(dropPathRate >= 0 && dropPathRate < 1)) bad.add("drop_path_rate must be in [0, 1), got " + dropPathRate);
         if (embedDim > 0 && numHeads > 0 && embedDim % numHeads != 0) {
             bad.add("embed_dim = " + embedDim + " is not divisible by num_heads = " + numHeads);
         }
