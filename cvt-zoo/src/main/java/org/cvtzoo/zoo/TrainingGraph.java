@@ -22,7 +22,7 @@ import java.util.Map;
 public final class TrainingGraph {
     private static final String INPUT = "input";
     private static final String TARGET = "target";
-    private static final String GRAD_FN = "grad"; // SameDiff.GRAD_FN_KEY (private in M2.1)
+    private static final String GRAD_FN = "grad"; // SameDiff.GRAD_FN_KEY (not public in M2.1)
 
     private final VisionModel model;
     private final SameDiff sd;
