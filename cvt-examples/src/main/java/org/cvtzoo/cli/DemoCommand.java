@@ -42,10 +42,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "Training images used, of 60000 (default: ${DEFAULT-VALUE}).")
     int trainSize;
 
-    @Option(names = "--batch", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--lr", defaultValue = "3e-3", description = "Peak learning rate of AdamW (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "4e-3", description = "Peak learning rate of AdamW (default: ${DEFAULT-VALUE}).")
     double lr;
 
     @Option(names = "--out", defaultValue = "target/demo", description = "Output directory (default: ${DEFAULT-VALUE}).")
