@@ -30,21 +30,17 @@ class TrainStepParityTest {
     @ParameterizedTest
     @ValueSource(strings = {"cvt_tiny", "vit_tiny", "pcn_tiny"})
     void oneSgdStepMatchesReference(String fixture) {
-        Path dir = Fixtures.dir(fixture);
-        VisionModel m = VisionModel.fromCheckpoint(Zoo.architecture(dir.resolve("spec.json"), null), dir.resolve("model.pth"));
-        INDArray x = Fixtures.npy(fixture, "input.npy");
-        INDArray target = oneHot(Fixtures.npy(fixture, "train_step/labels.npy"), m.architecture().numClasses());
-
-        TrainingGraph g = new TrainingGraph(m, x.size(2), x.size(3));
-        TrainingGraph.Step step = g.step(x, target, g.trainableNames());
+        Case c = Case.load(fixture);
+        VisionModel m = c.model();
+        TrainingGraph g = c.graph();
+        TrainingGraph.Step step = g.step(c.input(), c.target(), g.trainableNames());
         assertStepMatchesReference(fixture, m, g, step);
 
         Map<String, ParamStore.Entry> entries = m.parameters().entries();
         List<String> failures = new ArrayList<>();
-
         for (String name : g.trainableNames()) entries.get(name).value().subi(step.gradients().get(name).mul(0.1));
         g.updateRunningStats(step, 0.1);
-        try (StateDict after = Checkpoints.open(dir.resolve("train_step/model_after.safetensors"))) {
+        try (StateDict after = Checkpoints.open(Fixtures.dir(fixture).resolve("train_step/model_after.safetensors"))) {
             for (String name : after.keys()) {
                 if (name.endsWith("num_batches_tracked") || isResampledPosEmbed(fixture, name)) continue;
                 double err = Fixtures.relativeError(entries.get(name).torchView(), after.get(name));
@@ -61,19 +57,29 @@ class TrainStepParityTest {
     @ParameterizedTest
     @ValueSource(strings = {"cvt_tiny", "vit_tiny", "pcn_tiny"})
     void stepAfterOtherStepsMatchesReference(String fixture) {
-        Path dir = Fixtures.dir(fixture);
-        VisionModel m = VisionModel.fromCheckpoint(Zoo.architecture(dir.resolve("spec.json"), null), dir.resolve("model.pth"));
-        INDArray x = Fixtures.npy(fixture, "input.npy");
-        INDArray target = oneHot(Fixtures.npy(fixture, "train_step/labels.npy"), m.architecture().numClasses());
-        TrainingGraph g = new TrainingGraph(m, x.size(2), x.size(3));
+        Case c = Case.load(fixture);
+        INDArray x = c.input();
+        int classes = c.model().architecture().numClasses();
+        TrainingGraph g = c.graph();
         Nd4j.getRandom().setSeed(3);
         for (long batch : new long[]{x.size(0), x.size(0) + 1}) {
             INDArray other = Nd4j.randn(DataType.FLOAT, batch, x.size(1), x.size(2), x.size(3));
-            INDArray otherTarget = Nd4j.zeros(DataType.FLOAT, batch, m.architecture().numClasses());
-            for (int i = 0; i < batch; i++) otherTarget.putScalar(i, (i * 7) % otherTarget.size(1), 1.0);
-            g.step(other, otherTarget, g.trainableNames());
+            int[] labels = new int[(int) batch];
+            for (int i = 0; i < batch; i++) labels[i] = (i * 7) % classes;
+            g.step(other, oneHot(Nd4j.createFromArray(labels), classes), g.trainableNames());
         }
-        assertStepMatchesReference(fixture, m, g, g.step(x, target, g.trainableNames()));
+        assertStepMatchesReference(fixture, c.model(), g, g.step(x, c.target(), g.trainableNames()));
+    }
+
+    /** A fixture's model (reference weights), input, one-hot training target and training graph. */
+    private record Case(VisionModel model, INDArray input, INDArray target, TrainingGraph graph) {
+        static Case load(String fixture) {
+            Path dir = Fixtures.dir(fixture);
+            VisionModel m = VisionModel.fromCheckpoint(Zoo.architecture(dir.resolve("spec.json"), null), dir.resolve("model.pth"));
+            INDArray x = Fixtures.npy(fixture, "input.npy");
+            INDArray target = oneHot(Fixtures.npy(fixture, "train_step/labels.npy"), m.architecture().numClasses());
+            return new Case(m, x, target, new TrainingGraph(m, x.size(2), x.size(3)));
+        }
     }
 
     private static INDArray oneHot(INDArray labels, int classes) {
