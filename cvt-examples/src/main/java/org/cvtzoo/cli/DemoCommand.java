@@ -5,7 +5,6 @@ import org.cvtzoo.core.data.Example;
 import org.cvtzoo.core.data.FashionMnist;
 import org.cvtzoo.core.data.Idx;
 import org.cvtzoo.core.data.IdxDataset;
-import org.cvtzoo.core.image.EvalTransform;
 import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.zoo.Architecture;
 import org.cvtzoo.zoo.Prediction;
@@ -62,8 +61,7 @@ final class DemoCommand implements Callable<Integer> {
         Dataset test = IdxDataset.resized(testData, SIZE, MEAN, STD);
         Architecture arch = Zoo.architecture(SpecFiles.readResource(DemoCommand.class, "demo-cvt.yaml"), "demo-cvt.yaml", 10);
         org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(7);
-        VisionModel model = new VisionModel(arch).withClassNames(FashionMnist.CLASSES)
-                .withEval(new EvalTransform(EvalTransform.Resize.exact(SIZE, SIZE), 0, MEAN, STD, "bicubic"));
+        VisionModel model = new VisionModel(arch).withClassNames(FashionMnist.CLASSES); // the spec's TEST: 28x28, mean/std 0.5
         System.out.printf("Fashion-MNIST from %s: %d training / %d test images at %dx%d; a CvT of %,d parameters%n", fm.dir(),
                 train.size(), test.size(), SIZE, SIZE, model.parameters().parameterCount());
         long t0 = System.nanoTime();

@@ -14,7 +14,7 @@ final class Errors {
     static boolean isUserError(Throwable t) {
         return t instanceof IllegalArgumentException || t instanceof CheckpointException
                 || t instanceof org.cvtzoo.zoo.download.DownloadException
-                || t instanceof IOException || t instanceof UserError;
+                || t instanceof IOException || t instanceof UserError || t instanceof org.cvtzoo.core.ZooException;
     }
 
     static String describe(Throwable t) {

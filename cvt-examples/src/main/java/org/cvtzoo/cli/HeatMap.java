@@ -17,13 +17,12 @@ final class HeatMap {
     }
 
     /**
-     * @param map   {@code [h, w]} or {@code [heads, h, w]} (heads are averaged), a distribution over the grid
+     * @param map   one image's attention {@code [heads, h, w]} (heads are averaged), a distribution over the grid
      * @param alpha how much of the heat colour covers the image
      */
     static BufferedImage overlay(RgbImage image, INDArray map, double alpha) {
-        INDArray m = map.castTo(DataType.DOUBLE);
-        if (m.rank() == 3) m = m.mean(0);
-        if (m.rank() != 2) throw new IllegalArgumentException("attention map must be [h, w] or [heads, h, w]");
+        if (map.rank() != 3) throw new IllegalArgumentException("attention map must be [heads, h, w], got rank " + map.rank());
+        INDArray m = map.castTo(DataType.DOUBLE).mean(0);
         int gh = (int) m.size(0), gw = (int) m.size(1);
         double min = m.minNumber().doubleValue(), max = m.maxNumber().doubleValue();
         double range = max > min ? max - min : 1;

@@ -64,14 +64,12 @@ final class ModelChoice {
         if ((model == null) == (spec == null)) throw new Errors.UserError("give exactly one of --model NAME, --spec FILE or --model-file FILE");
     }
 
-    /** The model with its weights and, for registered variants, their evaluation preprocessing. */
+    /** The model with its weights (and the evaluation preprocessing its spec carries). */
     VisionModel load() {
         if (modelFile != null) return ModelFile.load(modelFile);
         Architecture arch = architecture();
         Path w = pretrained ? Zoo.pretrainedWeights(model, WeightsCache.standard()) : weights;
-        VisionModel m = w == null ? new VisionModel(arch) : VisionModel.fromCheckpoint(arch, w);
-        if (model != null && Zoo.variant(model).eval() != null) m.withEval(Zoo.variant(model).eval());
-        return m;
+        return w == null ? new VisionModel(arch) : VisionModel.fromCheckpoint(arch, w);
     }
 
     String describe() {

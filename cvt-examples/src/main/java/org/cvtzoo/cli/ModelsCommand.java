@@ -1,12 +1,15 @@
 package org.cvtzoo.cli;
 
 import org.cvtzoo.core.image.EvalTransform;
+import org.cvtzoo.zoo.Architecture;
 import org.cvtzoo.zoo.Card;
+import org.cvtzoo.zoo.Variant;
 import org.cvtzoo.zoo.Zoo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -24,14 +27,14 @@ final class ModelsCommand implements Callable<Integer> {
         String fmt = "%-18s %-12s %-7s %-7s %-8s %-14s %-39s %-8s %s%n";
         System.out.printf(fmt, "name", "family", "input", "classes", "params", "compute", "eval preprocessing",
                 "sha256", "pretrained weights");
-        for (Zoo.Variant v : Zoo.variants()) {
-            Card c = v.card();
-            Card.Published p = c.published();
-            Card.Pretrained w = c.pretrained();
-            System.out.printf(fmt, v.name(), v.family(), v.nativeSize()[0] + "x" + v.nativeSize()[1], v.defaultClasses(),
+        for (Variant v : Zoo.variants()) {
+            Architecture a = v.architecture();
+            Card.Published p = v.card().published();
+            Card.Pretrained w = v.card().pretrained();
+            System.out.printf(fmt, v.name(), v.family(), a.nativeSize()[0] + "x" + a.nativeSize()[1], a.numClasses(),
                     p == null ? "unknown" : String.format(Locale.ROOT, "%.1fM", p.paramsMillions()),
                     p == null ? "unknown" : String.format(Locale.ROOT, "%.2f %s", p.compute(), p.unit()),
-                    describe(v.eval(), c.eval() == null),
+                    describe(a.eval()),
                     w == null ? "-" : w.sha256() == null ? "unknown" : w.sha256().substring(0, 8) + "...",
                     w == null ? "none published" : w.url().toString());
             if (sources) {
@@ -43,11 +46,14 @@ final class ModelsCommand implements Callable<Integer> {
         return 0;
     }
 
-    static String describe(EvalTransform t, boolean guessed) {
+    static String describe(EvalTransform t) {
+        if (t == null) return "unknown";
         String resize = t.resize().isShorterSide() ? "resize " + t.resize().shorter()
                 : "resize " + t.resize().height() + "x" + t.resize().width();
         String crop = t.hasCrop() ? ", crop " + t.crop() : "";
-        String norm = t.mean()[0] == 0.5f ? ", mean/std 0.5" : ", ImageNet mean/std";
-        return resize + crop + norm + (guessed ? " (default)" : "");
+        float[] half = {0.5f, 0.5f, 0.5f};
+        String norm = Arrays.equals(t.mean(), EvalTransform.imagenetMean()) && Arrays.equals(t.std(), EvalTransform.imagenetStd())
+                ? ", ImageNet mean/std" : Arrays.equals(t.mean(), half) && Arrays.equals(t.std(), half) ? ", mean/std 0.5" : ", own mean/std";
+        return resize + crop + ", " + t.interpolation() + norm;
     }
 }

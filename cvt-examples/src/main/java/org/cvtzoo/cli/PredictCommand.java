@@ -58,7 +58,7 @@ final class PredictCommand implements Callable<Integer> {
     Path featuresOut;
 
     @Option(names = "--attention-out", paramLabel = "A.npy",
-            description = "Write float32 attention maps: CvT/ViT [B, heads, h, w] (class token over the grid), PatchConvNet [B, h, w].")
+            description = "Write float32 attention maps [B, heads, h, w]: the class token's attention over the patch grid (PatchConvNet: one head).")
     Path attentionOut;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "16",

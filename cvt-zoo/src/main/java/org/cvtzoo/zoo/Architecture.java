@@ -1,44 +1,70 @@
 package org.cvtzoo.zoo;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.cvtzoo.core.graph.Scope;
+import org.cvtzoo.core.image.EvalTransform;
 import org.cvtzoo.core.weights.StateDict;
+import org.cvtzoo.zoo.spec.ModelSpec;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
- * A model family's description of one model: how to build its graph for an input size, under
- * the official parameter names, and how to read checkpoints that use other names.
+ * A model family's description of one model: its spec, how to build its graph for an input
+ * size under the official parameter names, and how to read checkpoints that need adapting.
  */
 public interface Architecture {
 
-    /** What a graph computes: logits {@code [B, classes]}, pre-logits features {@code [B, dim]},
-     *  and the attention map the family exposes (null where there is none). */
+    /**
+     * What a graph computes: logits {@code [B, classes]}, pre-logits features {@code [B, dim]},
+     * and the attention map {@code [B, heads, h, w]} over the patch grid (every family alike; a
+     * family with one-head class attention has one head), or null where the model has none.
+     */
     record Outputs(SDVariable logits, SDVariable features, SDVariable attention) {
     }
 
-    /** Human-readable name: the registered variant or "custom CvT". */
+    /** Human-readable name: the registered variant or "custom CvT (file)". */
     String name();
 
     String family();
 
-    int numClasses();
+    ModelSpec<?> spec();
 
-    /** The input size the model was designed for: {height, width}. */
-    int[] nativeSize();
+    default int numClasses() {
+        return spec().numClasses();
+    }
 
-    /** Throws IllegalArgumentException naming the problem when the model cannot take this size. */
+    /** The input size the model is made for: {height, width}. */
+    default int[] nativeSize() {
+        return spec().inputSize();
+    }
+
+    /** The official evaluation preprocessing, or null where it is not known. */
+    default EvalTransform eval() {
+        return spec().eval();
+    }
+
+    /** Throws {@link org.cvtzoo.core.ZooException} naming the problem when the model cannot take this size. */
     void checkInputSize(long h, long w);
 
-    /** Builds the inference graph for NCHW {@code input} of height h and width w. */
+    /** Builds the graph for NCHW {@code input} of height h and width w. */
     Outputs build(Scope scope, SDVariable input, long h, long w);
 
     /** The same model with a new head of n classes (the spec's other fields unchanged). */
     Architecture withNumClasses(int n);
 
-    /** The spec as a tree that {@code Zoo.architecture(tree, ...)} reads back (saved in model files). */
-    com.fasterxml.jackson.databind.JsonNode specTree();
+    /** The same model under another name. */
+    Architecture withName(String name);
 
-    /** The checkpoint under official names (identity unless the family knows other naming schemes). */
-    default StateDict toOfficialNames(StateDict dict) {
+    /** The spec as a tree that {@code Zoo.architecture(tree, ...)} reads back (saved in model files). */
+    default JsonNode specTree() {
+        return spec().toTree();
+    }
+
+    /**
+     * A checkpoint as this model's parameters need it, like timm's {@code checkpoint_filter_fn}:
+     * other naming schemes mapped to the official names, tensors trained for another size
+     * adapted. The identity unless the family knows such a case.
+     */
+    default StateDict filterCheckpoint(StateDict dict) {
         return dict;
     }
 }

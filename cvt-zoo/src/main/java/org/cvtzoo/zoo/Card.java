@@ -1,52 +1,35 @@
 package org.cvtzoo.zoo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.cvtzoo.core.image.EvalTransform;
-
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.Objects;
 
 /**
- * What is published about a variant, each fact with its source: the evaluation preprocessing,
- * where the official pretrained weights are (null: none published) with their SHA-256 (null:
- * none published, so a download is unverified and says so), and the published size and cost.
+ * What is published about a variant, each fact with its source: where the official pretrained
+ * weights are (null: none are published) with their SHA-256 (null: none published, so a download
+ * is unverified and says so), and the published size and cost (null: unknown). How the variant
+ * evaluates images is its spec's ({@link Architecture#eval()}).
  */
-public record Card(EvalTransform eval, Pretrained pretrained, Published published) {
+public record Card(Pretrained pretrained, Published published) {
 
     public record Pretrained(URI url, String file, String sha256, String source) {
+        public Pretrained {
+            Objects.requireNonNull(url, "url");
+            Objects.requireNonNull(file, "file");
+            Objects.requireNonNull(source, "source");
+        }
+
+        /** Weights at {@code url}, saved as its last path segment. */
+        public static Pretrained at(String url, String sha256, String source) {
+            String path = URI.create(url).getPath();
+            return new Pretrained(URI.create(url), path.substring(path.lastIndexOf('/') + 1), sha256, source);
+        }
     }
 
     /** Parameters (millions) and compute at the native size, in the unit the source uses (GFLOPs or GMACs). */
     public record Published(double paramsMillions, double compute, String unit, String source) {
-    }
-
-    /** No facts known: ImageNet-style evaluation at 224 and no weights. */
-    public static final Card UNKNOWN = new Card(null, null, null);
-
-    /** The cards of the built-in variants (resource zoo-cards.json), by variant name. */
-    static Map<String, Card> builtIn() {
-        try (InputStream in = Card.class.getResourceAsStream("zoo-cards.json")) {
-            JsonNode root = new ObjectMapper().readTree(in);
-            Map<String, Card> cards = new HashMap<>();
-            root.fields().forEachRemaining(e -> {
-                if (!e.getKey().startsWith("_")) cards.put(e.getKey(), parse(e.getValue()));
-            });
-            return cards;
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException("cannot read the built-in zoo-cards.json", e);
+        public Published {
+            Objects.requireNonNull(unit, "unit");
+            Objects.requireNonNull(source, "source");
         }
-    }
-
-    private static Card parse(JsonNode n) {
-        JsonNode p = n.path("pretrained"), q = n.path("published");
-        Pretrained pretrained = p.isObject() ? new Pretrained(URI.create(p.get("url").asText()), p.get("file").asText(),
-                p.path("sha256").isTextual() ? p.get("sha256").asText() : null, p.get("source").asText()) : null;
-        Published published = q.isObject() ? new Published(q.get("params_m").asDouble(), q.get("compute").asDouble(),
-                q.get("unit").asText(), q.get("source").asText()) : null;
-        return new Card(EvalTransform.named(n.get("eval").asText()), pretrained, published);
     }
 }

@@ -17,14 +17,13 @@ import java.util.Map;
 
 /**
  * A model saved whole in one {@code .safetensors} file: the parameters under the official names
- * (so PyTorch loads it as a state_dict), and in its metadata the spec, the native input size, the
- * class names and the evaluation preprocessing, so that {@code bin/cvt predict --model-file} and
+ * (so PyTorch loads it as a state_dict), and in its metadata the spec (which carries the input
+ * size), the class names and the evaluation preprocessing, so that {@code bin/cvt predict --model-file} and
  * {@link #load} rebuild the same model without anything else.
  */
 public final class ModelFile {
     private static final ObjectMapper JSON = new ObjectMapper();
-    static final String SPEC = "cvt.spec", NAME = "cvt.name", CLASSES = "cvt.class_names", EVAL = "cvt.eval",
-            SIZE = "cvt.native_size";
+    static final String SPEC = "cvt.spec", NAME = "cvt.name", CLASSES = "cvt.class_names", EVAL = "cvt.eval";
 
     private ModelFile() {
     }
@@ -33,9 +32,8 @@ public final class ModelFile {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(NAME, m.architecture().name());
         meta.put(SPEC, m.architecture().specTree().toString());
-        meta.put(SIZE, m.architecture().nativeSize()[0] + "x" + m.architecture().nativeSize()[1]);
         meta.put(CLASSES, JSON.valueToTree(m.classNames()).toString());
-        meta.put(EVAL, evalTree(m.eval()).toString());
+        if (m.eval() != null) meta.put(EVAL, evalTree(m.eval()).toString());
         m.exportSafetensors(file, meta);
     }
 
@@ -50,15 +48,12 @@ public final class ModelFile {
         }
         try {
             Architecture arch = Zoo.architecture(JSON.readTree(meta.get(SPEC)), file.getFileName().toString(), null);
-            String name = meta.getOrDefault(NAME, arch.name());
-            String[] size = meta.getOrDefault(SIZE, "").split("x");
-            if (arch instanceof org.cvtzoo.zoo.cvt.CvT c && size.length == 2) {
-                arch = new org.cvtzoo.zoo.cvt.CvT(name, c.spec(), new int[]{Integer.parseInt(size[0]), Integer.parseInt(size[1])});
-            }
+            if (meta.containsKey(NAME)) arch = arch.withName(meta.get(NAME));
             VisionModel m = VisionModel.fromCheckpoint(arch, file);
             List<String> names = new ArrayList<>();
             JSON.readTree(meta.get(CLASSES)).forEach(n -> names.add(n.asText()));
-            return m.withClassNames(names).withEval(evalFromTree(JSON.readTree(meta.get(EVAL))));
+            m = m.withClassNames(names);
+            return meta.containsKey(EVAL) ? m.withEval(evalFromTree(JSON.readTree(meta.get(EVAL)))) : m;
         } catch (IOException | RuntimeException e) {
             if (e instanceof CheckpointException c) throw c;
             throw new CheckpointException(file + ": model file metadata is damaged (" + e.getMessage() + ")", e);

@@ -1,6 +1,5 @@
 package org.cvtzoo.zoo;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import org.cvtzoo.zoo.spec.ModelSpec;
 
 /** The part of an {@link Architecture} that every family shares: a name and a spec. */
@@ -13,12 +12,13 @@ public abstract class SpecArchitecture<S extends ModelSpec<S>> implements Archit
         this.spec = spec;
     }
 
+    @Override
     public S spec() {
         return spec;
     }
 
-    /** The same family and name with another spec. */
-    protected abstract Architecture withSpec(S other);
+    /** This family's architecture of that name and spec. */
+    protected abstract Architecture create(String name, S spec);
 
     @Override
     public String name() {
@@ -26,17 +26,17 @@ public abstract class SpecArchitecture<S extends ModelSpec<S>> implements Archit
     }
 
     @Override
-    public int numClasses() {
-        return spec.numClasses();
-    }
-
-    @Override
     public Architecture withNumClasses(int n) {
-        return withSpec(spec.withNumClasses(n));
+        return create(name, spec.withNumClasses(n));
     }
 
     @Override
-    public JsonNode specTree() {
-        return spec.toTree();
+    public Architecture withName(String other) {
+        return create(other, spec);
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + family() + ")";
     }
 }

@@ -8,5 +8,5 @@ import java.util.List;
  * variants appear in {@code Zoo.variants()}, {@code Zoo.load(name)} and {@code bin/cvt models}.
  */
 public interface VariantProvider {
-    List<Zoo.Variant> variants();
+    List<Variant> variants();
 }

@@ -1,5 +1,6 @@
 package org.cvtzoo.zoo;
 
+import org.cvtzoo.core.ZooException;
 import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Scope;
 import org.cvtzoo.core.image.EvalTransform;
@@ -25,42 +26,58 @@ import java.util.Map;
 /**
  * A loaded model: its parameters under the official names, and an inference graph per input
  * size built on demand from the family's block code (all sharing the same parameter arrays).
+ *
+ * <p>{@code with...} methods return a new model that shares this one's parameters and graphs
+ * (loading weights into or training one changes both) and differs only in what was asked.
  */
 public final class VisionModel {
     private static final String INPUT = "input";
     private static final int GRAPH_CACHE = 2;
 
     private final Architecture arch;
-    private final ParamStore params;
-    private final Map<String, Graph> graphs = new LinkedHashMap<>(4, 0.75f, true);
-    private Listener[] listeners = new Listener[0];
-    private EvalTransform eval;
-    private List<String> classNames;
-    private long batchesTrained;
+    private final Weights weights;
+    private final EvalTransform eval;
+    private final List<String> classNames;
 
-    /** Logits {@code [B, classes]}, features {@code [B, dim]}, attention (null where the graph has none). */
+    /** Logits {@code [B, classes]}, features {@code [B, dim]}, attention {@code [B, heads, h, w]} (null where the model has none). */
     public record Output(INDArray logits, INDArray features, INDArray attention) {
     }
 
     private record Graph(SameDiff sd, String logits, String features, String attention) {
     }
 
-    /** A model with freshly initialised parameters. */
-    public VisionModel(Architecture arch) {
-        this(arch, true);
+    /** The parameters and what is built on them, shared by a model and its {@code with...} copies. */
+    private static final class Weights {
+        final ParamStore params;
+        final Map<String, Graph> graphs = new LinkedHashMap<>(4, 0.75f, true);
+        Listener[] listeners = new Listener[0];
+        long batchesTrained;
+
+        Weights(boolean initialise) {
+            params = new ParamStore(initialise);
+        }
     }
 
-    private VisionModel(Architecture arch, boolean initialise) {
-        this.arch = arch;
-        this.eval = defaultEval(arch);
-        this.params = new ParamStore(initialise);
+    /** A model with freshly initialised parameters. */
+    public VisionModel(Architecture arch) {
+        this(arch, new Weights(true), arch.eval(), null);
         int[] size = arch.nativeSize();
         graph(size[0], size[1]); // declares every parameter
     }
 
+    private VisionModel(Architecture arch, Weights weights, EvalTransform eval, List<String> classNames) {
+        this.arch = arch;
+        this.weights = weights;
+        this.eval = eval;
+        this.classNames = classNames;
+    }
+
     /** A model with the weights of a checkpoint (.pth or .safetensors, official or Hugging Face names). */
     public static VisionModel fromCheckpoint(Architecture arch, Path file) {
-        return new VisionModel(arch, false).loadWeights(file);
+        VisionModel m = new VisionModel(arch, new Weights(false), arch.eval(), null);
+        int[] size = arch.nativeSize();
+        m.graph(size[0], size[1]); // declares every parameter, uninitialised: the checkpoint fills them
+        return m.loadWeights(file);
     }
 
     public Architecture architecture() {
@@ -68,31 +85,36 @@ public final class VisionModel {
     }
 
     public ParamStore parameters() {
-        return params;
+        return weights.params;
     }
 
     /** Replaces the parameters by a checkpoint's (.pth or .safetensors, official or Hugging Face names), strictly. */
     public VisionModel loadWeights(Path file) {
         try (StateDict dict = Checkpoints.open(file)) {
-            params.load(arch.toOfficialNames(dict), file.getFileName().toString());
+            weights.params.load(arch.filterCheckpoint(dict), file.getFileName().toString());
         }
         return this;
     }
 
     /** SameDiff listeners for every inference graph (e.g. to time each op: {@code bin/cvt bench --profile}). */
-    public synchronized void setListeners(Listener... listeners) {
-        this.listeners = listeners.clone();
-        graphs.values().forEach(g -> g.sd.setListeners(this.listeners));
+    public void setListeners(Listener... listeners) {
+        synchronized (weights) {
+            weights.listeners = listeners.clone();
+            weights.graphs.values().forEach(g -> g.sd.setListeners(weights.listeners));
+        }
     }
 
-    /** How images are preprocessed for this model (the variant's published evaluation transform). */
+    /**
+     * How images are preprocessed for this model: its spec's official evaluation transform unless
+     * another was set; null where none is known (then only preprocessed input can be given).
+     */
     public EvalTransform eval() {
         return eval;
     }
 
+    /** This model, preprocessing images with {@code transform}. */
     public VisionModel withEval(EvalTransform transform) {
-        this.eval = transform;
-        return this;
+        return new VisionModel(arch, weights, transform, classNames);
     }
 
     /** Class names for the logits: ImageNet-1k's for 1000 classes unless set (e.g. by fine-tuning). */
@@ -102,17 +124,26 @@ public final class VisionModel {
         return java.util.stream.IntStream.range(0, arch.numClasses()).mapToObj(i -> "class " + i).toList();
     }
 
+    /** This model, with names for its classes. */
     public VisionModel withClassNames(List<String> names) {
         if (names.size() != arch.numClasses()) {
-            throw new IllegalArgumentException(names.size() + " class names for a model with " + arch.numClasses() + " classes");
+            throw new ZooException(names.size() + " class names for a model with " + arch.numClasses() + " classes");
         }
-        this.classNames = List.copyOf(names);
-        return this;
+        return new VisionModel(arch, weights, eval, List.copyOf(names));
     }
 
     /** Preprocesses images with {@link #eval()} into one NCHW batch. */
     public INDArray preprocess(List<RgbImage> images) {
+        if (eval == null) {
+            throw new ZooException("no evaluation preprocessing is known for " + arch.name() + " (" + why(arch)
+                    + "); set one with withEval(...), or give preprocessed input");
+        }
         return Images.stack(images.stream().map(eval::apply).toList());
+    }
+
+    private static String why(Architecture a) {
+        int[] s = a.nativeSize();
+        return s[0] != s[1] ? "its spec's input size " + s[0] + "x" + s[1] + " is not square" : "its spec does not say";
     }
 
     /** The top-k classes of each image. */
@@ -136,7 +167,7 @@ public final class VisionModel {
 
     /** Softmax probabilities of logits {@code [B, classes]} and the top-k labels of each row. */
     public List<Prediction> predictions(INDArray logits, int k) {
-        if (k < 1) throw new IllegalArgumentException("top-k needs k >= 1, got " + k);
+        if (k < 1) throw new ZooException("top-k needs k >= 1, got " + k);
         INDArray probs = Transforms.softmax(logits.castTo(DataType.DOUBLE), true);
         List<String> names = classNames();
         List<Prediction> out = new java.util.ArrayList<>();
@@ -149,13 +180,6 @@ public final class VisionModel {
             out.add(new Prediction(top));
         }
         return out;
-    }
-
-    /** ImageNet-style evaluation at the model's native size, until a variant's own is set. */
-    private static EvalTransform defaultEval(Architecture arch) {
-        int size = arch.nativeSize()[0];
-        return new EvalTransform(EvalTransform.Resize.shorterSide((int) (size / 0.875)), size,
-                EvalTransform.CVT_224.mean(), EvalTransform.CVT_224.std(), "bicubic");
     }
 
     /** Whether the model exposes an attention map (at its native size). */
@@ -175,34 +199,37 @@ public final class VisionModel {
     /** As {@link #exportSafetensors(Path)}, with more metadata (see {@link ModelFile}). */
     public void exportSafetensors(Path file, Map<String, String> metadata) {
         Map<String, Long> counters = new LinkedHashMap<>(); // BatchNorm's counter, which strict PyTorch loading expects
-        for (String name : params.entries().keySet()) {
+        for (String name : weights.params.entries().keySet()) {
             if (name.endsWith(".running_mean")) {
-                counters.put(name.substring(0, name.length() - "running_mean".length()) + "num_batches_tracked", batchesTrained);
+                counters.put(name.substring(0, name.length() - "running_mean".length()) + "num_batches_tracked",
+                        weights.batchesTrained);
             }
         }
         Map<String, String> meta = new LinkedHashMap<>(Map.of("format", "pt"));
         meta.putAll(metadata);
-        SafetensorsWriter.write(file, params.stateDict(), counters, meta);
+        SafetensorsWriter.write(file, weights.params.stateDict(), counters, meta);
     }
 
     /** Counts training steps (BatchNorm's num_batches_tracked in exports). */
     public void countTrainingStep() {
-        batchesTrained++;
+        synchronized (weights) {
+            weights.batchesTrained++;
+        }
     }
 
     /** Runs a preprocessed float NCHW batch through the inference graph. */
     public Output forward(INDArray input) {
         long[] s = input.shape();
         if (input.rank() != 4) {
-            throw new IllegalArgumentException("input must be a batch of images [B, 3, H, W], got shape " + Arrays.toString(s));
+            throw new ZooException("input must be a batch of images [B, 3, H, W], got shape " + Arrays.toString(s));
         }
         if (s[1] != 3) {
-            throw new IllegalArgumentException("input must have 3 channels (RGB) in NCHW order, got shape " + Arrays.toString(s));
+            throw new ZooException("input must have 3 channels (RGB) in NCHW order, got shape " + Arrays.toString(s));
         }
         if (!input.dataType().isFPType()) {
-            throw new IllegalArgumentException("input must be floating point, got " + input.dataType());
+            throw new ZooException("input must be floating point, got " + input.dataType());
         }
-        if (s[0] < 1) throw new IllegalArgumentException("input batch is empty");
+        if (s[0] < 1) throw new ZooException("input batch is empty");
         Graph g = graph(s[2], s[3]);
         INDArray x = input.dataType() == DataType.FLOAT ? input : input.castTo(DataType.FLOAT);
         Map<String, INDArray> out = g.attention == null
@@ -211,20 +238,22 @@ public final class VisionModel {
         return new Output(out.get(g.logits), out.get(g.features), g.attention == null ? null : out.get(g.attention));
     }
 
-    private synchronized Graph graph(long h, long w) {
-        String key = h + "x" + w;
-        Graph g = graphs.get(key);
-        if (g != null) return g;
-        arch.checkInputSize(h, w);
-        SameDiff sd = SameDiff.create();
-        SDVariable input = sd.placeHolder(INPUT, DataType.FLOAT, -1, 3, h, w);
-        Architecture.Outputs o = arch.build(new Scope(sd, params), input, h, w);
-        sd.setListeners(listeners);
-        g = new Graph(sd, o.logits().name(), o.features().name(), o.attention() == null ? null : o.attention().name());
-        graphs.put(key, g);
-        if (graphs.size() > GRAPH_CACHE) {
-            graphs.remove(graphs.keySet().iterator().next());
+    private Graph graph(long h, long w) {
+        synchronized (weights) {
+            String key = h + "x" + w;
+            Graph g = weights.graphs.get(key);
+            if (g != null) return g;
+            arch.checkInputSize(h, w);
+            SameDiff sd = SameDiff.create();
+            SDVariable input = sd.placeHolder(INPUT, DataType.FLOAT, -1, 3, h, w);
+            Architecture.Outputs o = arch.build(new Scope(sd, weights.params), input, h, w);
+            sd.setListeners(weights.listeners);
+            g = new Graph(sd, o.logits().name(), o.features().name(), o.attention() == null ? null : o.attention().name());
+            weights.graphs.put(key, g);
+            if (weights.graphs.size() > GRAPH_CACHE) {
+                weights.graphs.remove(weights.graphs.keySet().iterator().next());
+            }
+            return g;
         }
-        return g;
     }
 }

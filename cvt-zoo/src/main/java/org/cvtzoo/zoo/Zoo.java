@@ -1,82 +1,57 @@
 package org.cvtzoo.zoo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.cvtzoo.zoo.cvt.CvT;
+import org.cvtzoo.zoo.cvt.CvtFamily;
 import org.cvtzoo.zoo.download.WeightsCache;
 import org.cvtzoo.zoo.pcn.PatchConvNetFamily;
-import org.cvtzoo.zoo.vit.VitFamily;
-import org.cvtzoo.zoo.spec.CvtSpec;
 import org.cvtzoo.zoo.spec.SpecException;
 import org.cvtzoo.zoo.spec.SpecFiles;
+import org.cvtzoo.zoo.vit.VitFamily;
 
-import org.cvtzoo.core.image.EvalTransform;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
-import java.util.function.IntFunction;
+import java.util.stream.Stream;
 
-/** The registered variants by name, and custom models from spec files. */
+/** The registered variants by name and alias, and custom models from spec files. */
 public final class Zoo {
     private Zoo() {
     }
 
-    /**
-     * One registered variant: its name, aliases, how to make its architecture for n classes, and
-     * what is published about it ({@link Card}).
-     */
-    public record Variant(String name, String family, List<String> aliases, int[] nativeSize,
-                          int defaultClasses, IntFunction<Architecture> factory, Card card) {
-        /** A variant about which nothing is published (yet). */
-        public Variant(String name, String family, List<String> aliases, int[] nativeSize,
-                       int defaultClasses, IntFunction<Architecture> factory) {
-            this(name, family, aliases, nativeSize, defaultClasses, factory, Card.UNKNOWN);
-        }
-
-        public Variant withCard(Card c) {
-            return new Variant(name, family, aliases, nativeSize, defaultClasses, factory, c);
-        }
-
-        /** The published evaluation preprocessing, or null where none is known. */
-        public EvalTransform eval() {
-            return card.eval();
-        }
-
-        /** A model of this variant: its architecture with n classes (null: the variant's own), its evaluation transform. */
-        VisionModel model(Integer numClasses, java.nio.file.Path weights) {
-            Architecture a = factory.apply(numClasses == null ? defaultClasses : numClasses);
-            VisionModel m = weights == null ? new VisionModel(a) : VisionModel.fromCheckpoint(a, weights);
-            return card.eval() == null ? m : m.withEval(card.eval());
-        }
-    }
-
-    private static final Map<String, Card> CARDS = Card.builtIn();
-
+    private static final Map<String, Family> FAMILIES = new LinkedHashMap<>();
     private static final Map<String, Variant> VARIANTS = new LinkedHashMap<>();
-    private static final Map<String, String> ALIASES = new LinkedHashMap<>();
+    private static final Map<String, String> NAMES = new LinkedHashMap<>(); // lower-case name or alias -> name
 
     static {
-        cvt("cvt-13", 224, List.of("cvt13", "microsoft/cvt-13"));
-        cvt("cvt-21", 224, List.of("cvt21", "microsoft/cvt-21"));
-        cvt("cvt-w24", 384, List.of("cvtw24", "microsoft/cvt-w24-384-22k"));
-        VitFamily.variants().forEach(Zoo::register);
-        PatchConvNetFamily.variants().forEach(Zoo::register);
+        for (Family f : List.of(new CvtFamily(), new VitFamily(), new PatchConvNetFamily())) {
+            FAMILIES.put(f.name(), f);
+            f.variants().forEach(Zoo::register);
+        }
         for (VariantProvider p : ServiceLoader.load(VariantProvider.class)) p.variants().forEach(Zoo::register);
     }
 
-    private static void cvt(String name, int size, List<String> aliases) {
-        CvtSpec spec = CvtSpec.fromTree(SpecFiles.readResource(CvT.class, name + ".yaml"), name + ".yaml");
-        register(new Variant(name, "cvt", aliases, new int[]{size, size}, spec.numClasses(),
-                n -> new CvT(name, spec.withNumClasses(n), new int[]{size, size})));
+    /**
+     * Adds a variant (or replaces one of the same name). A name or alias that already means
+     * another variant is an error: one name never finds two models.
+     */
+    public static synchronized void register(Variant v) {
+        Variant old = VARIANTS.get(v.name());
+        if (old != null) old.aliases().forEach(a -> NAMES.remove(a.toLowerCase(Locale.ROOT)));
+        for (String n : concat(v.name(), v.aliases())) {
+            String other = NAMES.get(n.toLowerCase(Locale.ROOT));
+            if (other != null && !other.equals(v.name())) {
+                throw new IllegalArgumentException("cannot register " + v.name() + ": '" + n + "' already names " + other);
+            }
+        }
+        VARIANTS.put(v.name(), v);
+        for (String n : concat(v.name(), v.aliases())) NAMES.put(n.toLowerCase(Locale.ROOT), v.name());
     }
 
-    /** Adds a variant (or replaces one of the same name); its aliases find it too. */
-    public static synchronized void register(Variant v) {
-        if (v.card() == Card.UNKNOWN && CARDS.containsKey(v.name())) v = v.withCard(CARDS.get(v.name()));
-        VARIANTS.put(v.name(), v);
-        for (String a : v.aliases()) ALIASES.put(a.toLowerCase(Locale.ROOT), v.name());
+    private static List<String> concat(String name, List<String> aliases) {
+        return Stream.concat(Stream.of(name), aliases.stream()).toList();
     }
 
     public static synchronized List<Variant> variants() {
@@ -84,8 +59,7 @@ public final class Zoo {
     }
 
     public static synchronized Variant variant(String name) {
-        String key = name.toLowerCase(Locale.ROOT);
-        Variant v = VARIANTS.get(ALIASES.getOrDefault(key, key));
+        Variant v = VARIANTS.get(NAMES.get(name.toLowerCase(Locale.ROOT)));
         if (v == null) {
             throw new SpecException("unknown model '" + name + "' (known: " + String.join(", ", VARIANTS.keySet()) + ")");
         }
@@ -94,14 +68,13 @@ public final class Zoo {
 
     /** The architecture of a registered variant, with its own number of classes or {@code numClasses}. */
     public static Architecture architecture(String name, Integer numClasses) {
-        Variant v = variant(name);
-        return v.factory().apply(numClasses == null ? v.defaultClasses() : numClasses);
+        return variant(name).architecture(numClasses);
     }
 
     /**
      * The architecture a spec file describes: an official CvT experiment YAML (or JSON of its
      * structure), or a flat JSON with {@code family} {@code vit} / {@code patchconvnet} and the
-     * timm / deit constructor names.
+     * timm / deit constructor names. The spec carries its input size and evaluation transform.
      */
     public static Architecture architecture(Path specFile, Integer numClasses) {
         return architecture(SpecFiles.read(specFile), specFile.getFileName().toString(), numClasses);
@@ -109,28 +82,31 @@ public final class Zoo {
 
     /** The architecture a spec tree describes (as read from a spec file, or saved in a model file). */
     public static Architecture architecture(JsonNode tree, String source, Integer numClasses) {
-        if (!tree.has("family")) {
-            CvtSpec spec = CvtSpec.fromTree(tree, source);
-            if (numClasses != null) spec = spec.withNumClasses(numClasses);
-            return new CvT("custom CvT (" + source + ")", spec, new int[]{224, 224});
+        // CvT's specs are the official YAML's structure, which has no 'family' field
+        String name = tree.has("family") ? tree.get("family").asText().toLowerCase(Locale.ROOT) : CvtFamily.NAME;
+        Family family = FAMILIES.get(name);
+        if (family == null) {
+            List<String> named = FAMILIES.keySet().stream().filter(f -> !f.equals(CvtFamily.NAME)).toList();
+            throw new SpecException(source + ": unknown family '" + tree.get("family").asText() + "' (expected "
+                    + String.join(" or ", named) + ", or a CvT YAML)");
         }
-        String family = tree.get("family").asText();
-        return switch (family.toLowerCase(Locale.ROOT)) {
-            case "vit" -> VitFamily.fromSpec(tree, source, numClasses);
-            case "patchconvnet" -> PatchConvNetFamily.fromSpec(tree, source, numClasses);
-            case "cvt" -> throw new SpecException(source + ": a CvT spec has the structure of microsoft/CvT's experiment YAML (MODEL.SPEC), not a 'family' field");
-            default -> throw new SpecException(source + ": unknown family '" + family + "' (expected vit or patchconvnet, or a CvT YAML)");
-        };
+        Architecture a = family.fromSpec(tree, source);
+        return numClasses == null ? a : a.withNumClasses(numClasses);
     }
 
     /** A registered variant with freshly initialised parameters. */
     public static VisionModel load(String name) {
-        return variant(name).model(null, null);
+        return new VisionModel(variant(name).architecture());
     }
 
     /** A registered variant with the weights of a checkpoint file. */
     public static VisionModel load(String name, Path weights) {
-        return variant(name).model(null, weights);
+        return VisionModel.fromCheckpoint(variant(name).architecture(), weights);
+    }
+
+    /** A registered variant with another number of classes (a fresh head), random weights: for fine-tuning. */
+    public static VisionModel load(String name, int numClasses) {
+        return new VisionModel(variant(name).architecture(numClasses));
     }
 
     /**
@@ -145,10 +121,5 @@ public final class Zoo {
                     + " (see bin/cvt models --sources); pass --weights FILE");
         }
         return cache.fetch(v.name(), p.file(), p.url(), p.sha256());
-    }
-
-    /** A registered variant with another number of classes (a fresh head), random weights: for fine-tuning. */
-    public static VisionModel load(String name, int numClasses) {
-        return variant(name).model(numClasses, null);
     }
 }

@@ -1,16 +1,16 @@
 package org.cvtzoo.zoo;
 
-import org.cvtzoo.core.blocks.ConvProjection;
+import org.cvtzoo.zoo.cvt.ConvProjection;
 import org.cvtzoo.zoo.cvt.CvT;
-import org.cvtzoo.zoo.spec.CvtSpec;
+import org.cvtzoo.zoo.cvt.CvtSpec;
 import org.cvtzoo.zoo.spec.SpecException;
 import org.cvtzoo.zoo.spec.SpecFiles;
 import org.junit.jupiter.api.Test;
 
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.List;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,17 +23,21 @@ class CvtSpecTest {
     /** microsoft/CvT's experiment YAML files, as they are in the repository, are specs. */
     @Test
     void officialYamlIsASpecAndMatchesTheRegisteredVariant() throws Exception {
-        CvtSpec yaml = CvtSpec.read(spec("cvt-13-224x224.yaml"));
+        CvtSpec yaml = read("cvt-13-224x224.yaml");
         CvtSpec registered = ((CvT) Zoo.architecture("cvt-13", null)).spec();
         assertEquals(1000, yaml.numClasses());
-        assertArrayEquals(registered.dimEmbed(), yaml.dimEmbed());
-        assertArrayEquals(registered.depth(), yaml.depth());
-        assertArrayEquals(registered.numHeads(), yaml.numHeads());
-        assertArrayEquals(new boolean[]{false, false, true}, yaml.clsToken());
-        assertArrayEquals(new double[]{0.0, 0.0, 0.1}, yaml.dropPathRate());
-        assertEquals(ConvProjection.Method.DW_BN, yaml.qkvProjMethod()[2]);
-        CvtSpec w24 = CvtSpec.read(spec("cvt-w24-384x384.yaml"));
-        assertArrayEquals(((CvT) Zoo.architecture("cvt-w24", null)).spec().dimEmbed(), w24.dimEmbed());
+        assertEquals(registered, yaml); // the whole value: stages, TEST and INPUT
+        assertEquals(List.of(64, 192, 384), yaml.stages().stream().map(CvtSpec.Stage::dimEmbed).toList());
+        assertEquals(List.of(1, 2, 10), yaml.stages().stream().map(CvtSpec.Stage::depth).toList());
+        assertEquals(List.of(1, 3, 6), yaml.stages().stream().map(CvtSpec.Stage::numHeads).toList());
+        assertEquals(List.of(false, false, true), yaml.stages().stream().map(CvtSpec.Stage::clsToken).toList());
+        assertEquals(List.of(0.0, 0.0, 0.1), yaml.stages().stream().map(CvtSpec.Stage::dropPathRate).toList());
+        assertEquals(ConvProjection.Method.DW_BN, yaml.lastStage().qkvProjMethod());
+        assertEquals(((CvT) Zoo.architecture("cvt-w24", null)).spec(), read("cvt-w24-384x384.yaml"));
+    }
+
+    static CvtSpec read(String name) throws URISyntaxException {
+        return CvtSpec.fromTree(SpecFiles.read(spec(name)), name);
     }
 
     @Test
@@ -50,7 +54,7 @@ class CvtSpecTest {
                 + " \"QKV_BIAS\": [true], \"CLS_TOKEN\": [true], \"QKV_PROJ_METHOD\": [\"%s\"], \"KERNEL_QKV\": [3],"
                 + " \"PADDING_KV\": [1], \"STRIDE_KV\": [2], \"PADDING_Q\": [1], \"STRIDE_Q\": [1]}}}";
         CvtSpec ok = CvtSpec.fromTree(SpecFiles.parse(String.format(base, "16", "avg"), "ok.json"), "ok.json");
-        assertEquals(ConvProjection.Method.AVG, ok.qkvProjMethod()[0]);
+        assertEquals(ConvProjection.Method.AVG, ok.stages().get(0).qkvProjMethod());
         assertMessage(String.format(base, "15", "dw_bn"), "DIM_EMBED[0] = 15 is not divisible by NUM_HEADS[0] = 2");
         assertMessage(String.format(base, "16", "conv"), "unknown QKV_PROJ_METHOD 'conv'");
         assertMessage(String.format(base, "16, 32", "dw_bn"), "DIM_EMBED has 2 entries but NUM_STAGES is 1");

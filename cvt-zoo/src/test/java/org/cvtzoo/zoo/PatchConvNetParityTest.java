@@ -1,5 +1,6 @@
 package org.cvtzoo.zoo;
 
+import org.cvtzoo.core.ZooException;
 import org.cvtzoo.core.weights.CheckpointException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class PatchConvNetParityTest {
         VisionModel.Output out = model.forward(Fixtures.npy(fixture, "input.npy"));
         assertClose(out.logits(), Fixtures.npy(fixture, "logits.npy"), fixture + " logits");
         assertClose(out.features(), Fixtures.npy(fixture, "features.npy"), fixture + " features");
-        assertClose(out.attention(), Fixtures.npy(fixture, "attention.npy"), fixture + " attention");
+        assertClose(out.attention(), oneHead(Fixtures.npy(fixture, "attention.npy")), fixture + " attention");
     }
 
     /** Batch 1: the first image alone gives the reference's first row. */
@@ -52,22 +53,29 @@ class PatchConvNetParityTest {
         VisionModel.Output out = model.forward(first);
         assertClose(out.logits(), Fixtures.npy("pcn_tiny", "logits.npy").get(NDArrayIndex.interval(0, 1)), "logits");
         assertClose(out.features(), Fixtures.npy("pcn_tiny", "features.npy").get(NDArrayIndex.interval(0, 1)), "features");
-        assertClose(out.attention(), Fixtures.npy("pcn_tiny", "attention.npy").get(NDArrayIndex.interval(0, 1)), "attention");
+        assertClose(out.attention(), oneHead(Fixtures.npy("pcn_tiny", "attention.npy").get(NDArrayIndex.interval(0, 1))),
+                "attention");
     }
 
     /** Each map is a probability distribution over the grid. */
     @Test
     void attentionSumsToOneOverTheGrid() {
         INDArray a = model.forward(Fixtures.npy("pcn_tiny_96", "input.npy")).attention();
-        assertArrayEquals(new long[]{3, 6, 6}, a.shape());
-        INDArray sums = a.sum(1, 2);
+        assertArrayEquals(new long[]{3, 1, 6, 6}, a.shape());
+        INDArray sums = a.sum(1, 2, 3);
         for (int i = 0; i < 3; i++) assertEquals(1.0, sums.getDouble(i), 1e-5);
         assertTrue(a.minNumber().doubleValue() >= 0);
     }
 
+    /** The reference's class attention {@code [B, h, w]} as the zoo's contract has it: {@code [B, heads = 1, h, w]}. */
+    private static INDArray oneHead(INDArray reference) {
+        long[] s = reference.shape();
+        return reference.reshape(s[0], 1, s[1], s[2]);
+    }
+
     @Test
     void nonSquareInputIsAClearError() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        ZooException e = assertThrows(ZooException.class,
                 () -> model.forward(Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 3, 64, 96)));
         assertTrue(e.getMessage().contains("square") && e.getMessage().contains("64x96"), e.getMessage());
     }

@@ -1,9 +1,10 @@
 package org.cvtzoo.zoo;
 
-import org.cvtzoo.core.blocks.ConvStem;
+import org.cvtzoo.zoo.pcn.ConvStem;
 import org.cvtzoo.core.blocks.SqueezeExcite;
 import org.cvtzoo.zoo.pcn.PatchConvNet;
 import org.cvtzoo.zoo.pcn.PatchConvNetSpec;
+import org.cvtzoo.core.ZooException;
 import org.cvtzoo.zoo.spec.SpecException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,11 +42,11 @@ class PcnSpecTest {
         for (V v : new V[]{new V("patchconvnet-s60", "S60", 384, 60, 1e-4), new V("patchconvnet-s120", "s120", 384, 120, 1e-6),
                 new V("patchconvnet-b60", "patchconvnet_b60", 768, 60, 1e-6), new V("patchconvnet-b120", "B120", 768, 120, 1e-6),
                 new V("patchconvnet-l60", "L60", 1024, 60, 1e-6), new V("patchconvnet-l120", "patchconvnet_l120", 1024, 120, 1e-6)}) {
-            Zoo.Variant zv = Zoo.variant(v.alias());
+            Variant zv = Zoo.variant(v.alias());
             assertEquals(v.name(), zv.name());
             assertEquals("patchconvnet", zv.family());
-            assertArrayEquals(new int[]{224, 224}, zv.nativeSize());
-            assertEquals(1000, zv.defaultClasses());
+            assertArrayEquals(new int[]{224, 224}, zv.architecture().nativeSize());
+            assertEquals(1000, zv.architecture().numClasses());
             PatchConvNet a = (PatchConvNet) Zoo.architecture(v.name(), null);
             assertEquals(v.dim(), a.spec().embedDim());
             assertEquals(v.depth(), a.spec().depth());
@@ -59,7 +60,7 @@ class PcnSpecTest {
     @Test
     void fixtureSpecReads() {
         PatchConvNet a = (PatchConvNet) Zoo.architecture(Fixtures.dir("pcn_tiny").resolve("spec.json"), null);
-        assertEquals(new PatchConvNetSpec(64, 2, 1, 3.0, 1e-4, 10, 224, 0.0), a.spec());
+        assertEquals(new PatchConvNetSpec(64, 2, 1, 3.0, 1e-4, 10, 224, 0.0, 0.875), a.spec());
         assertEquals("patchconvnet", a.family());
         assertEquals(5, Zoo.architecture(Fixtures.dir("pcn_tiny").resolve("spec.json"), 5).numClasses());
     }
@@ -67,7 +68,7 @@ class PcnSpecTest {
     @Test
     void defaultsAreDeits() throws IOException {
         PatchConvNet a = (PatchConvNet) spec("{\"family\": \"patchconvnet\", \"embed_dim\": 32, \"depth\": 1}");
-        assertEquals(new PatchConvNetSpec(32, 1, 1, 3.0, 1e-4, 1000, 224, 0.0), a.spec());
+        assertEquals(new PatchConvNetSpec(32, 1, 1, 3.0, 1e-4, 1000, 224, 0.0, 0.875), a.spec());
     }
 
     @Test
@@ -91,13 +92,13 @@ class PcnSpecTest {
         m = error("{\"family\": \"patchconvnet\", \"embed_dim\": 64, \"depth\": 2, \"patch_size\": 8}");
         assertTrue(m.contains("patch_size must be 16"), m);
         m = error("{\"family\": \"patchconvnet\", \"embed_dims\": 64, \"depth\": 2}");
-        assertTrue(m.contains("unknown field 'embed_dims'"), m);
+        assertTrue(m.contains("unknown field(s) [embed_dims]"), m);
     }
 
     @Test
     void nonSquareSizesAreRejectedSquareOnesAccepted() {
         Architecture a = Zoo.architecture("patchconvnet-s60", null);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.checkInputSize(224, 160));
+        ZooException e = assertThrows(ZooException.class, () -> a.checkInputSize(224, 160));
         assertTrue(e.getMessage().contains("square") && e.getMessage().contains("224x160"), e.getMessage());
         a.checkInputSize(224, 224);
         a.checkInputSize(160, 160);

@@ -1,5 +1,6 @@
 package org.cvtzoo.zoo;
 
+import org.cvtzoo.core.ZooException;
 import org.cvtzoo.core.weights.CheckpointException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,7 +91,7 @@ class VitParityTest {
         String[] hw = size.split("x");
         INDArray x = org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 3,
                 Long.parseLong(hw[0]), Long.parseLong(hw[1]));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> tiny.forward(x));
+        ZooException e = assertThrows(ZooException.class, () -> tiny.forward(x));
         assertTrue(e.getMessage().contains(hw[0] + "x" + hw[1]) && e.getMessage().contains("16"), e.getMessage());
     }
 

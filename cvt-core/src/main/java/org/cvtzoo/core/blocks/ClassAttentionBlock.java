@@ -7,8 +7,8 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
- * PatchConvNet's class-attention block ({@code blocks_token_only.i}, deit's
- * {@code Layer_scale_init_Block_only_token} with {@code Learned_Aggregation_Layer}, one head):
+ * A one-head class-attention block (CaiT's and PatchConvNet's {@code blocks_token_only.i}: deit's
+ * {@code Layer_scale_init_Block_only_token} with {@code Learned_Aggregation_Layer}):
  * the class token attends over [class token, patches] after {@code norm1}; separate Linear
  * {@code attn.q}, {@code attn.k}, {@code attn.v} with bias, scale {@code dim ** -0.5}, output
  * Linear {@code attn.proj}; {@code cls + gamma_1 * attn}, then
@@ -20,7 +20,7 @@ public final class ClassAttentionBlock {
 
     /**
      * The new class token {@code [B, 1, dim]}, and the attention of the class token over the
-     * patches {@code [B, h, w]}: the block's softmax with the class token's own key left out
+     * patches {@code [B, 1, h, w]} (one head): the block's softmax with the class token's own key left out
      * and the rest renormalised (the softmax of the patch scores alone), so that it sums to 1
      * over the grid.
      */
@@ -49,7 +49,7 @@ public final class ClassAttentionBlock {
 
         SDVariable patchScores = sd.reshape(scores, -1, n).get(
                 org.nd4j.autodiff.samediff.SDIndex.all(), org.nd4j.autodiff.samediff.SDIndex.interval(1L, n));
-        SDVariable map = sd.reshape(sd.nn().softmax(patchScores, 1), -1, patches.h(), patches.w());
+        SDVariable map = sd.reshape(sd.nn().softmax(patchScores, 1), -1, 1, patches.h(), patches.w());
         return new Result(out, map);
     }
 }

@@ -102,6 +102,18 @@ public final class Ops {
         return sd.reshape(sd.permute(tokens, 0, 2, 1), -1, c, h, w);
     }
 
+    /** Attention heads: {@code [B, n, heads*hd]} to {@code [B, heads, n, hd]}. */
+    public static SDVariable splitHeads(SDVariable x, long n, long heads, long hd) {
+        SameDiff sd = x.getSameDiff();
+        return sd.permute(sd.reshape(x, -1, n, heads, hd), 0, 2, 1, 3);
+    }
+
+    /** Back from heads: {@code [B, heads, n, hd]} to {@code [B, n, heads*hd]} ({@code dim}). */
+    public static SDVariable mergeHeads(SDVariable x, long n, long dim) {
+        SameDiff sd = x.getSameDiff();
+        return sd.reshape(sd.permute(x, 0, 2, 1, 3), -1, n, dim);
+    }
+
     /** Tokens {@code [from, to)} along axis 1 of {@code [B, N, C]}. */
     public static SDVariable tokenRange(SDVariable tokens, long from, long to) {
         return tokens.get(SDIndex.all(), SDIndex.interval(from, to), SDIndex.all());

@@ -51,22 +51,31 @@ public record EvalTransform(Resize resize, int crop, float[] mean, float[] std,
         }
     }
 
-    private static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
-    private static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
-    private static final float[] HALF = {0.5f, 0.5f, 0.5f};
+    /** ImageNet's per-channel mean (R, G, B), as torchvision's examples and timm's IMAGENET_DEFAULT_MEAN. */
+    public static float[] imagenetMean() {
+        return new float[]{0.485f, 0.456f, 0.406f};
+    }
 
-    /** microsoft/CvT at 224: Resize(256) bicubic, CenterCrop(224), ImageNet mean/std. */
-    public static final EvalTransform CVT_224 = new EvalTransform(Resize.shorterSide(256), 224,
-            IMAGENET_MEAN, IMAGENET_STD, "bicubic");
-    /** microsoft/CvT at 384: Resize((384, 384)) bicubic, no crop, ImageNet mean/std. */
-    public static final EvalTransform CVT_384 = new EvalTransform(Resize.exact(384, 384), 0,
-            IMAGENET_MEAN, IMAGENET_STD, "bicubic");
-    /** timm ViT at 224 (crop_pct 0.9): Resize(248) bicubic, CenterCrop(224), mean/std 0.5. */
-    public static final EvalTransform VIT_224 = new EvalTransform(Resize.shorterSide(248), 224,
-            HALF, HALF, "bicubic");
-    /** PatchConvNet at 224 (crop_pct 0.875): Resize(256) bicubic, CenterCrop(224), ImageNet. */
-    public static final EvalTransform PATCHCONVNET_224 = new EvalTransform(
-            Resize.shorterSide(256), 224, IMAGENET_MEAN, IMAGENET_STD, "bicubic");
+    /** ImageNet's per-channel standard deviation (timm's IMAGENET_DEFAULT_STD). */
+    public static float[] imagenetStd() {
+        return new float[]{0.229f, 0.224f, 0.225f};
+    }
+
+    /**
+     * timm's and deit's evaluation: {@code Resize(floor(size / cropPct))} (the shorter side),
+     * {@code CenterCrop(size)}. (microsoft/CvT's {@code TEST.CENTER_CROP} is this with 0.875.)
+     */
+    public static EvalTransform centerCrop(int size, double cropPct, float[] mean, float[] std, String interpolation) {
+        if (!(cropPct > 0 && cropPct <= 1)) {
+            throw new IllegalArgumentException("crop fraction must be in (0, 1], got " + cropPct);
+        }
+        return new EvalTransform(Resize.shorterSide((int) Math.floor(size / cropPct)), size, mean, std, interpolation);
+    }
+
+    /** {@code Resize((height, width))} and no crop. */
+    public static EvalTransform resizeTo(int height, int width, float[] mean, float[] std, String interpolation) {
+        return new EvalTransform(Resize.exact(height, width), 0, mean, std, interpolation);
+    }
 
     public EvalTransform {
         if (resize == null) {
@@ -105,23 +114,6 @@ public record EvalTransform(Resize resize, int crop, float[] mean, float[] std,
     /** The resampling filter that {@link #interpolation()} names. */
     public Interpolation filter() {
         return Interpolation.named(interpolation);
-    }
-
-    /** The preset of that family name: cvt_224, cvt_384, vit_224, patchconvnet_224. */
-    public static EvalTransform named(String name) {
-        switch (name) {
-            case "cvt_224":
-                return CVT_224;
-            case "cvt_384":
-                return CVT_384;
-            case "vit_224":
-                return VIT_224;
-            case "patchconvnet_224":
-                return PATCHCONVNET_224;
-            default:
-                throw new IllegalArgumentException("unknown transform '" + name
-                        + "' (cvt_224, cvt_384, vit_224, patchconvnet_224)");
-        }
     }
 
     /** The resized (and center-cropped) image, before {@code ToTensor} and {@code Normalize}. */

@@ -31,7 +31,7 @@ class PreprocessParityTest {
     void withinTheParityBarOfTorchvision(String image, String transform) {
         String stem = image.substring(0, image.lastIndexOf('.'));
         INDArray want = ImageFixtures.npyGz(stem + "__" + transform + ".npy.gz");
-        INDArray got = EvalTransform.named(transform).apply(
+        INDArray got = TorchvisionPresets.named(transform).apply(
                 Images.read(ImageFixtures.path(image)));
         assertArrayEquals(want.shape(), got.shape(), image + " " + transform + " shape");
         INDArray diff = Transforms.abs(got.sub(want));
@@ -61,7 +61,7 @@ class PreprocessParityTest {
     @MethodSource("hashed")
     void bitExactWithTorchvision(String image, String transform) {
         JsonNode want = ImageFixtures.json("preprocess.json").get(image + "/" + transform);
-        INDArray got = EvalTransform.named(transform).apply(
+        INDArray got = TorchvisionPresets.named(transform).apply(
                 Images.read(ImageFixtures.path(image)));
         long[] shape = new long[want.get("shape").size()];
         for (int i = 0; i < shape.length; i++) {

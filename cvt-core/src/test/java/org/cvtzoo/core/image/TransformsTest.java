@@ -97,15 +97,21 @@ class TransformsTest {
         }
     }
 
+    /** timm's and deit's resize-then-crop rule: the shorter side to floor(size / crop fraction). */
     @Test
-    void presets() {
-        assertSame(EvalTransform.CVT_224, EvalTransform.named("cvt_224"));
-        assertEquals(EvalTransform.Resize.exact(384, 384), EvalTransform.CVT_384.resize());
-        assertEquals(0, EvalTransform.CVT_384.crop());
-        assertEquals(248, EvalTransform.VIT_224.resize().shorter());
-        assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f}, EvalTransform.VIT_224.std());
-        assertEquals(Interpolation.BICUBIC, EvalTransform.PATCHCONVNET_224.filter());
-        assertThrows(IllegalArgumentException.class, () -> EvalTransform.named("resnet"));
+    void factories() {
+        float[] half = {0.5f, 0.5f, 0.5f};
+        EvalTransform vit = EvalTransform.centerCrop(224, 0.9, half, half, "bicubic");
+        assertEquals(EvalTransform.Resize.shorterSide(248), vit.resize()); // floor(248.9)
+        assertEquals(224, vit.crop());
+        assertEquals(TorchvisionPresets.named("vit_224"), vit);
+        assertEquals(TorchvisionPresets.named("cvt_224"), EvalTransform.centerCrop(224, 0.875,
+                EvalTransform.imagenetMean(), EvalTransform.imagenetStd(), "bicubic"));
+        assertEquals(TorchvisionPresets.named("cvt_384"), EvalTransform.resizeTo(384, 384,
+                EvalTransform.imagenetMean(), EvalTransform.imagenetStd(), "bicubic"));
+        assertEquals(EvalTransform.Resize.shorterSide(384), EvalTransform.centerCrop(384, 1.0, half, half, "bicubic").resize());
+        assertThrows(IllegalArgumentException.class, () -> EvalTransform.centerCrop(224, 0, half, half, "bicubic"));
+        assertThrows(IllegalArgumentException.class, () -> EvalTransform.centerCrop(224, 1.1, half, half, "bicubic"));
         assertThrows(IllegalArgumentException.class, () -> new EvalTransform(
                 EvalTransform.Resize.shorterSide(8), 4, new float[3], new float[3], "bicubic"));
         assertThrows(IllegalArgumentException.class, () -> new EvalTransform(
@@ -119,9 +125,10 @@ class TransformsTest {
     void applyBatch() {
         RgbImage a = Images.read(ImageFixtures.path("chelsea_150x100.bmp"));
         RgbImage b = Images.read(ImageFixtures.path("green_palette.png"));
-        INDArray batch = EvalTransform.VIT_224.applyBatch(List.of(a, b));
+        EvalTransform vit = TorchvisionPresets.named("vit_224");
+        INDArray batch = vit.applyBatch(List.of(a, b));
         assertArrayEquals(new long[] {2, 3, 224, 224}, batch.shape());
-        assertEquals(EvalTransform.VIT_224.apply(b), batch.get(
+        assertEquals(vit.apply(b), batch.get(
                 org.nd4j.linalg.indexing.NDArrayIndex.point(1),
                 org.nd4j.linalg.indexing.NDArrayIndex.all(),
                 org.nd4j.linalg.indexing.NDArrayIndex.all(),

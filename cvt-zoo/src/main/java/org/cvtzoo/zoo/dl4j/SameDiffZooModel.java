@@ -25,7 +25,7 @@ public abstract class SameDiffZooModel {
 
     /** {@code [channels, height, width]} of the native input. */
     public int[] inputShape() {
-        int[] s = Zoo.variant(variant).nativeSize();
+        int[] s = Zoo.variant(variant).architecture().nativeSize();
         return new int[]{3, s[0], s[1]};
     }
 

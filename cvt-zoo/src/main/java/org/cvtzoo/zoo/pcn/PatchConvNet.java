@@ -1,8 +1,8 @@
 package org.cvtzoo.zoo.pcn;
 
+import org.cvtzoo.core.ZooException;
 import org.cvtzoo.core.blocks.ClassAttentionBlock;
-import org.cvtzoo.core.blocks.ConvMixerBlock;
-import org.cvtzoo.core.blocks.ConvStem;
+import org.cvtzoo.core.blocks.ClassifierHead;
 import org.cvtzoo.core.blocks.Tokens;
 import org.cvtzoo.core.graph.Ops;
 import org.cvtzoo.core.graph.ParamStore;
@@ -24,7 +24,8 @@ import org.nd4j.autodiff.samediff.SameDiff;
  *   <li>{@code norm} on the class token (the features), {@code head} Linear (the logits).</li>
  * </ol>
  * Exact GELU and LayerNorm eps 1e-6 throughout. Square inputs only: deit folds the tokens back
- * into a {@code sqrt(N) x sqrt(N)} grid. The attention map is the class attention over the grid.
+ * into a {@code sqrt(N) x sqrt(N)} grid. The attention map is the (one-head) class attention over
+ * the grid, {@code [B, 1, h, w]}.
  */
 public final class PatchConvNet extends SpecArchitecture<PatchConvNetSpec> {
     public static final double EPS = 1e-6;
@@ -34,25 +35,20 @@ public final class PatchConvNet extends SpecArchitecture<PatchConvNetSpec> {
     }
 
     @Override
-    protected Architecture withSpec(PatchConvNetSpec other) {
-        return new PatchConvNet(name, other);
+    protected Architecture create(String name, PatchConvNetSpec spec) {
+        return new PatchConvNet(name, spec);
     }
 
     @Override
     public String family() {
-        return "patchconvnet";
-    }
-
-    @Override
-    public int[] nativeSize() {
-        return new int[]{spec.imgSize(), spec.imgSize()};
+        return PatchConvNetFamily.NAME;
     }
 
     @Override
     public void checkInputSize(long h, long w) {
-        if (h < 1 || w < 1) throw new IllegalArgumentException("input " + h + "x" + w + " has no pixels");
+        if (h < 1 || w < 1) throw new ZooException("input " + h + "x" + w + " has no pixels");
         if (h != w) {
-            throw new IllegalArgumentException(name + " takes square inputs only (deit's PatchConvNet folds its tokens"
+            throw new ZooException(name + " takes square inputs only (deit's PatchConvNet folds its tokens"
                     + " into a square grid), got " + h + "x" + w + " (height x width); resize or crop to a square such as "
                     + spec.imgSize() + "x" + spec.imgSize());
         }
@@ -73,9 +69,8 @@ public final class PatchConvNet extends SpecArchitecture<PatchConvNetSpec> {
         SDVariable cls = Ops.expandToBatch(clsParam, patches.x());
         ClassAttentionBlock.Result r = ClassAttentionBlock.apply(root.child("blocks_token_only.0"), cls, patches,
                 spec.mlpRatioClstk(), spec.initScale(), EPS);
-        // deit normalises [cls, patches] and keeps the first token: LayerNorm is per token
-        SDVariable features = sd.reshape(Ops.layerNorm(root, "norm", r.cls(), dim, EPS), -1, dim);
-        SDVariable logits = Ops.linear(root, "head", features, 0, dim, spec.numClasses(), true);
-        return new Outputs(logits, features, r.patchAttention());
+        // deit normalises [cls, patches] and keeps the first token
+        ClassifierHead.Result head = ClassifierHead.onClassToken(root, r.cls(), dim, spec.numClasses(), EPS);
+        return new Outputs(head.logits(), head.features(), r.patchAttention());
     }
 }

@@ -215,9 +215,8 @@ public final class FineTune {
                 if (src != null && java.util.Arrays.equals(src.torchShape(), e.torchShape())) e.value().assign(src.value());
             }
         }
-        m.withEval(base.eval());
-        if (classNames != null) m.withClassNames(classNames);
-        return m;
+        m = m.withEval(base.eval());
+        return classNames != null ? m.withClassNames(classNames) : m;
     }
 
     /** The names of the parameters that train. */

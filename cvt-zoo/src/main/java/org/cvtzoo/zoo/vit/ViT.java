@@ -1,9 +1,11 @@
 package org.cvtzoo.zoo.vit;
 
+import org.cvtzoo.core.ZooException;
+import org.cvtzoo.core.blocks.ClassifierHead;
 import org.cvtzoo.core.blocks.FusedQkvAttention;
+import org.cvtzoo.core.blocks.PatchEmbed;
 import org.cvtzoo.core.blocks.Tokens;
-import org.cvtzoo.core.blocks.VitBlock;
-import org.cvtzoo.core.blocks.VitPatchEmbed;
+import org.cvtzoo.core.blocks.TransformerBlock;
 import org.cvtzoo.core.graph.Ops;
 import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Resample;
@@ -22,7 +24,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * head on the normalised class token. Features are that normalised class token {@code [B, dim]}.
  *
  * <p>A checkpoint whose position embedding was trained on another square grid is resampled to
- * the spec's grid when it is loaded (see {@link #toOfficialNames}).
+ * the spec's grid when it is loaded (see {@link #filterCheckpoint}).
  *
  * <p>Attention map: the last block's class-token attention per head over the patch keys,
  * {@code [B, heads, h, w]} on the patch grid. The class token's attention to itself is dropped
@@ -36,29 +38,24 @@ public final class ViT extends SpecArchitecture<VitSpec> {
     }
 
     @Override
-    protected Architecture withSpec(VitSpec other) {
-        return new ViT(name, other);
+    protected Architecture create(String name, VitSpec spec) {
+        return new ViT(name, spec);
     }
 
     @Override
     public String family() {
-        return "vit";
-    }
-
-    @Override
-    public int[] nativeSize() {
-        return new int[]{spec.imgHeight(), spec.imgWidth()};
+        return VitFamily.NAME;
     }
 
     @Override
     public void checkInputSize(long h, long w) {
         int p = spec.patchSize();
         if (h < p || w < p) {
-            throw new IllegalArgumentException("input " + h + "x" + w + " is too small for " + name + ": it needs at least one "
+            throw new ZooException("input " + h + "x" + w + " is too small for " + name + ": it needs at least one "
                     + p + "x" + p + " patch along each side");
         }
         if (h % p != 0 || w % p != 0) {
-            throw new IllegalArgumentException("input " + h + "x" + w + " does not fit " + name + ": height and width must be "
+            throw new ZooException("input " + h + "x" + w + " does not fit " + name + ": height and width must be "
                     + "multiples of the patch size " + p + " (e.g. " + (h / p) * p + "x" + (w / p) * p + " or "
                     + ceil(h, p) + "x" + ceil(w, p) + ")");
         }
@@ -76,21 +73,20 @@ public final class ViT extends SpecArchitecture<VitSpec> {
         SDVariable cls = root.param("cls_token", ParamStore.Layout.AS_IS, Scope.truncNormal(1e-6), 1, 1, dim);
         long oldH = spec.gridHeight(), oldW = spec.gridWidth();
         SDVariable pos = root.param("pos_embed", ParamStore.Layout.AS_IS, Scope.truncNormal(0.02), 1, 1 + oldH * oldW, dim);
-        Tokens patches = VitPatchEmbed.apply(root.child("patch_embed"), input, 3, h, w, dim, spec.patchSize());
+        Tokens patches = PatchEmbed.apply(root.child("patch_embed"), input, 3, h, w, dim, spec.patchSize());
         long gh = patches.h(), gw = patches.w(), n = patches.n() + 1;
         SDVariable x = sd.concat(1, Ops.expandToBatch(cls, patches.x()), patches.x())
                 .add(Resample.absPosEmbed(pos, 1, oldH, oldW, gh, gw, dim));
         SDVariable probs = null;
         for (int i = 0; i < spec.depth(); i++) {
-            FusedQkvAttention.Result r = VitBlock.apply(root.child("blocks." + i), x, n, dim, spec.numHeads(),
+            FusedQkvAttention.Result r = TransformerBlock.apply(root.child("blocks." + i), x, n, dim, spec.numHeads(),
                     spec.mlpRatio(), spec.qkvBias(), EPS, Scope.linearDropPath(spec.dropPathRate(), i, spec.depth()));
             x = r.out();
             probs = r.probs();
         }
-        // LayerNorm is per token: normalising only the class token gives timm's norm(x)[:, 0]
-        SDVariable features = sd.reshape(Ops.layerNorm(root, "norm", Ops.tokenRange(x, 0, 1), dim, EPS), -1, dim);
-        SDVariable logits = Ops.linear(root, "head", features, 0, dim, spec.numClasses(), true);
-        return new Outputs(logits, features, probs == null ? null : Ops.classTokenAttentionMap(probs, spec.numHeads(), gh, gw));
+        ClassifierHead.Result head = ClassifierHead.onClassToken(root, Ops.tokenRange(x, 0, 1), dim, spec.numClasses(), EPS);
+        return new Outputs(head.logits(), head.features(),
+                probs == null ? null : Ops.classTokenAttentionMap(probs, spec.numHeads(), gh, gw));
     }
 
     /**
@@ -99,7 +95,7 @@ public final class ViT extends SpecArchitecture<VitSpec> {
      * {@code checkpoint_filter_fn} does the same).
      */
     @Override
-    public StateDict toOfficialNames(StateDict dict) {
+    public StateDict filterCheckpoint(StateDict dict) {
         return PosEmbedAdaptingStateDict.adapt(dict, spec.gridHeight(), spec.gridWidth());
     }
 }

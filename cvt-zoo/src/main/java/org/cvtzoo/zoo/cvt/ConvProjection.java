@@ -1,5 +1,6 @@
-package org.cvtzoo.core.blocks;
+package org.cvtzoo.zoo.cvt;
 
+import org.cvtzoo.core.blocks.Tokens;
 import org.cvtzoo.core.graph.Ops;
 import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Scope;
@@ -39,7 +40,7 @@ public final class ConvProjection {
     public static final double BN_EPS = 1e-5;
 
     /** Projects the grid {@code [B, C, h, w]} (no class token) to tokens {@code [B, n', C]}. */
-    public static Tokens apply(Scope s, Method method, SDVariable grid, long c, long h, long w,
+    static Tokens apply(Scope s, Method method, SDVariable grid, long c, long h, long w,
                                long kernel, long stride, long pad) {
         return switch (method) {
             case LINEAR -> new Tokens(Ops.gridToTokens(grid, c, h, w), c, h, w, false);

@@ -9,8 +9,8 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * {@code x + dropPath(attn(norm1(x)))}, then {@code x + dropPath(mlp(norm2(x)))} with exact (erf)
  * GELU and {@code int(dim * mlp_ratio)} hidden units; drop path acts in training graphs only.
  */
-public final class VitBlock {
-    private VitBlock() {
+public final class TransformerBlock {
+    private TransformerBlock() {
     }
 
     /** The block's output {@code [B, n, dim]} and its attention probabilities {@code [B, heads, n, n]}. */

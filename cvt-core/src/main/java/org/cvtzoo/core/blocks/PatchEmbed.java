@@ -10,8 +10,8 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * {@code proj} with kernel = stride = patch and bias, flattened to tokens {@code [B, h*w, dim]}.
  * The input's height and width must be multiples of the patch (checked by the caller).
  */
-public final class VitPatchEmbed {
-    private VitPatchEmbed() {
+public final class PatchEmbed {
+    private PatchEmbed() {
     }
 
     public static Tokens apply(Scope s, SDVariable grid, long inChannels, long h, long w, long dim, long patch) {

@@ -1,4 +1,4 @@
-package org.cvtzoo.core.blocks;
+package org.cvtzoo.zoo.pcn;
 
 import org.cvtzoo.core.graph.Ops;
 import org.cvtzoo.core.graph.ParamStore;

@@ -1,5 +1,7 @@
-package org.cvtzoo.core.blocks;
+package org.cvtzoo.zoo.pcn;
 
+import org.cvtzoo.core.blocks.Pointwise;
+import org.cvtzoo.core.blocks.SqueezeExcite;
 import org.cvtzoo.core.graph.Ops;
 import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Scope;

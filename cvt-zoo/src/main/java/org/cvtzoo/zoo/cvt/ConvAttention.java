@@ -1,0 +1,62 @@
+package org.cvtzoo.zoo.cvt;
+
+import org.cvtzoo.core.blocks.Tokens;
+import org.cvtzoo.core.graph.Ops;
+import org.cvtzoo.core.graph.Scope;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/**
+ * CvT's multi-head attention with convolutional projections ({@code attn}): the class token
+ * is split off, the grid is projected separately for q, k and v (q by {@code linear} when the
+ * method is {@code avg}), the class token is put back in front, then separate q/k/v Linear
+ * layers, softmax attention scaled by {@code dim_out ** -0.5} (the whole width, as the
+ * official code does), and the output Linear {@code proj}. Dropout on the output projection
+ * ({@code DROP_RATE}) and on the attention probabilities ({@code ATTN_DROP_RATE}) acts in
+ * training graphs only.
+ */
+final class ConvAttention {
+    private ConvAttention() {
+    }
+
+    /**
+     * The block's output, its attention probabilities {@code [B, heads, nq, nkv]}, the layout
+     * of its queries (the input tokens) and of its keys (the projected grid, plus the class
+     * token in front where the input has one).
+     */
+    record Result(SDVariable out, SDVariable probs, long heads, Tokens queries, Tokens keyGrid) {
+        Result withOut(SDVariable other) {
+            return new Result(other, probs, heads, queries, keyGrid);
+        }
+    }
+
+    static Result apply(Scope s, Tokens in, CvtSpec.Stage stage) {
+        SameDiff sd = s.sd();
+        long c = in.dim();
+        SDVariable cls = in.hasCls() ? Ops.tokenRange(in.x(), 0, 1) : null;
+        SDVariable patches = in.hasCls() ? Ops.tokenRange(in.x(), 1, in.n()) : in.x();
+        SDVariable grid = Ops.tokensToGrid(patches, c, in.h(), in.w());
+        ConvProjection.Method kv = stage.qkvProjMethod();
+        ConvProjection.Method qMethod = kv == ConvProjection.Method.AVG ? ConvProjection.Method.LINEAR : kv;
+        long kernel = stage.kernelQkv();
+        Tokens q = ConvProjection.apply(s.child("conv_proj_q"), qMethod, grid, c, in.h(), in.w(), kernel, stage.strideQ(), stage.paddingQ());
+        Tokens k = ConvProjection.apply(s.child("conv_proj_k"), kv, grid, c, in.h(), in.w(), kernel, stage.strideKv(), stage.paddingKv());
+        Tokens v = ConvProjection.apply(s.child("conv_proj_v"), kv, grid, c, in.h(), in.w(), kernel, stage.strideKv(), stage.paddingKv());
+        long extra = in.hasCls() ? 1 : 0;
+        long nq = q.h() * q.w() + extra, nkv = k.h() * k.w() + extra;
+        SDVariable qx = in.hasCls() ? sd.concat(1, cls, q.x()) : q.x();
+        SDVariable kx = in.hasCls() ? sd.concat(1, cls, k.x()) : k.x();
+        SDVariable vx = in.hasCls() ? sd.concat(1, cls, v.x()) : v.x();
+
+        long heads = stage.numHeads(), d = stage.dimEmbed(), hd = d / heads;
+        boolean bias = stage.qkvBias();
+        // the scale is applied to q (nq x d values) rather than to the scores (nq x nkv per head)
+        SDVariable qh = Ops.splitHeads(Ops.linear(s, "proj_q", qx, nq, c, d, bias).mul(Math.pow(d, -0.5)), nq, heads, hd);
+        SDVariable kh = Ops.splitHeads(Ops.linear(s, "proj_k", kx, nkv, c, d, bias), nkv, heads, hd);
+        SDVariable vh = Ops.splitHeads(Ops.linear(s, "proj_v", vx, nkv, c, d, bias), nkv, heads, hd);
+        SDVariable probs = sd.nn().softmax(sd.mmul(qh, kh, false, true, false), 3);
+        SDVariable attended = sd.mmul(s.dropout(probs, stage.attnDropRate(), heads, nq, nkv), vh);
+        SDVariable out = Ops.linear(s, "proj", Ops.mergeHeads(attended, nq, d), nq, d, d, true);
+        return new Result(s.dropout(out, stage.dropRate(), nq, d), probs, heads, in, k);
+    }
+}
