@@ -40,6 +40,20 @@ class CvtSpecTest {
         return CvtSpec.fromTree(SpecFiles.read(spec(name)), name);
     }
 
+    /** A spec is a value: nothing it hands out can change it, or the registered variant it came from. */
+    @Test
+    void specsAreImmutable() {
+        CvtSpec registered = ((CvT) Zoo.architecture("cvt-13", null)).spec();
+        CvtSpec ten = registered.withNumClasses(10);
+        assertThrows(UnsupportedOperationException.class, () -> ten.stages().set(0, ten.stages().get(1)));
+        assertThrows(UnsupportedOperationException.class, () -> ten.stages().add(ten.lastStage()));
+        assertThrows(UnsupportedOperationException.class, () -> ten.test().mean().set(0, 9.0));
+        assertEquals(registered, ((CvT) Zoo.architecture("cvt-13", null)).spec());
+        assertEquals(registered, ten.withNumClasses(1000));
+        assertEquals(10, Zoo.architecture("cvt-13", 10).numClasses());
+        assertEquals(1000, Zoo.architecture("cvt-13", null).numClasses());
+    }
+
     @Test
     void registeredVariantsHaveTheOfficialParameterCounts() {
         // counts printed by shared/reference/gen.py for the reference models (meta.json 'params')

@@ -16,6 +16,28 @@ class ZooTest {
         assertTrue(Fixtures.relativeError(out.logits(), Fixtures.npy("cvt_tiny", "logits.npy")) <= 1e-4);
     }
 
+    /** Each variant is registered with its card; names and aliases find exactly one variant. */
+    @Test
+    void everyVariantHasItsCardAndOneName() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Variant v : Zoo.variants()) {
+            assertTrue(v.card() != null, v.name());
+            for (String n : java.util.stream.Stream.concat(java.util.stream.Stream.of(v.name()), v.aliases().stream()).toList()) {
+                assertTrue(names.add(n.toLowerCase(java.util.Locale.ROOT)), "'" + n + "' names two variants");
+                assertEquals(v.name(), Zoo.variant(n).name());
+            }
+        }
+        assertEquals(16, Zoo.variants().stream().filter(v -> !v.name().startsWith("test-")).count());
+        Architecture tiny = Zoo.architecture("test-cvt-tiny", null);
+        IllegalArgumentException noCard = assertThrows(IllegalArgumentException.class,
+                () -> new Variant(tiny, java.util.List.of(), null));
+        assertTrue(noCard.getMessage().contains("no card"), noCard.getMessage());
+        IllegalArgumentException taken = assertThrows(IllegalArgumentException.class, () -> Zoo.register(
+                new Variant(tiny.withName("test-other"), java.util.List.of("CvT-13"), new Card(null, null))));
+        assertTrue(taken.getMessage().contains("already names cvt-13"), taken.getMessage());
+        assertEquals("cvt-13", Zoo.variant("cvt-13").name());
+    }
+
     @Test
     void namesAndAliasesAreCaseInsensitive() {
         assertEquals("cvt-13", Zoo.variant("CvT-13").name());

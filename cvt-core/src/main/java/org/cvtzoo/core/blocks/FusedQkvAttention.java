@@ -7,7 +7,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
- * Multi-head self-attention with one fused qkv Linear ({@code attn}, timm's {@code Attention}, as in ViT): one fused Linear
+ * Multi-head self-attention ({@code attn}, timm's {@code Attention}, as in ViT): one fused Linear
  * {@code qkv} (weight {@code [3*dim, dim]}, output in q, k, v order, each split into heads),
  * softmax attention scaled by {@code head_dim ** -0.5}, and the output Linear {@code proj}.
  */

@@ -6,7 +6,7 @@ import org.cvtzoo.core.graph.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
- * ViT's patch embedding ({@code patch_embed}, timm's {@code PatchEmbed} with no norm): a Conv2d
+ * A patch embedding ({@code patch_embed}, timm's {@code PatchEmbed} with no norm, as in ViT): a Conv2d
  * {@code proj} with kernel = stride = patch and bias, flattened to tokens {@code [B, h*w, dim]}.
  * The input's height and width must be multiples of the patch (checked by the caller).
  */

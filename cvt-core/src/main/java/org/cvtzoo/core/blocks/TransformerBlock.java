@@ -5,7 +5,7 @@ import org.cvtzoo.core.graph.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
- * ViT's pre-norm transformer block ({@code blocks.i}, timm's {@code Block} without layer scale):
+ * A pre-norm transformer block ({@code blocks.i}, timm's {@code Block} without layer scale, as in ViT):
  * {@code x + dropPath(attn(norm1(x)))}, then {@code x + dropPath(mlp(norm2(x)))} with exact (erf)
  * GELU and {@code int(dim * mlp_ratio)} hidden units; drop path acts in training graphs only.
  */

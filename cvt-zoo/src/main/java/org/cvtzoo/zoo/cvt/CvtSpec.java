@@ -49,8 +49,8 @@ public record CvtSpec(int numClasses, List<Stage> stages, Test test) implements 
 
         EvalTransform eval() {
             String filter = filterName(interpolation);
-            return centerCrop ? EvalTransform.centerCrop(width, 0.875, floats(mean), floats(std), filter)
-                    : EvalTransform.resizeTo(height, width, floats(mean), floats(std), filter);
+            return centerCrop ? EvalTransform.centerCrop(width, 0.875, SpecReader.floats(mean), SpecReader.floats(std), filter)
+                    : EvalTransform.resizeTo(height, width, SpecReader.floats(mean), SpecReader.floats(std), filter);
         }
 
         /** PIL's filter numbers, as torchvision's Resize takes them. */
@@ -61,12 +61,6 @@ public record CvtSpec(int numClasses, List<Stage> stages, Test test) implements 
                 case 4 -> "box";
                 default -> null;
             };
-        }
-
-        private static float[] floats(List<Double> v) {
-            float[] out = new float[v.size()];
-            for (int i = 0; i < out.length; i++) out[i] = v.get(i).floatValue();
-            return out;
         }
     }
 

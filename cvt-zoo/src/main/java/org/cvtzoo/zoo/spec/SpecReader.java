@@ -142,6 +142,13 @@ public final class SpecReader {
         if (!problems.isEmpty()) throw new SpecException(source + ": " + String.join("; ", problems));
     }
 
+    /** Values read as numbers, as the float32 that image normalisation uses. */
+    public static float[] floats(List<Double> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) out[i] = values.get(i).floatValue();
+        return out;
+    }
+
     private <T> T read(String field, T dflt, T placeholder, String what, Function<JsonNode, T> parse) {
         JsonNode n = tree.path(field);
         if (n.isMissingNode() || n.isNull()) {

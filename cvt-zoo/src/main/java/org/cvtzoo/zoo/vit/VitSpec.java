@@ -139,14 +139,8 @@ public record VitSpec(int patchSize, int embedDim, int depth, int numHeads, doub
     @Override
     public EvalTransform eval() {
         if (imgHeight != imgWidth) return null;
-        return EvalTransform.centerCrop(imgHeight, evaluation.cropPct(), floats(evaluation.mean()), floats(evaluation.std()),
-                evaluation.interpolation());
-    }
-
-    private static float[] floats(List<Double> v) {
-        float[] out = new float[v.size()];
-        for (int i = 0; i < out.length; i++) out[i] = v.get(i).floatValue();
-        return out;
+        return EvalTransform.centerCrop(imgHeight, evaluation.cropPct(), SpecReader.floats(evaluation.mean()),
+                SpecReader.floats(evaluation.std()), evaluation.interpolation());
     }
 
     /** The position embedding's grid: {@code img_size / patch_size} along each axis. */
