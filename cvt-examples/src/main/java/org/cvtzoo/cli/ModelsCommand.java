@@ -24,7 +24,7 @@ final class ModelsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String fmt = "%-18s %-12s %-7s %-7s %-8s %-14s %-39s %-8s %s%n";
+        String fmt = "%-18s %-12s %-7s %-7s %-8s %-14s %-49s %-8s %s%n";
         System.out.printf(fmt, "name", "family", "input", "classes", "params", "compute", "eval preprocessing",
                 "sha256", "pretrained weights");
         for (Variant v : Zoo.variants()) {
