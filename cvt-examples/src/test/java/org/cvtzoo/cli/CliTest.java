@@ -302,6 +302,23 @@ class CliTest {
                 null, "nothing");
     }
 
+    /** A broken image met while training is the user's to fix: one line naming it, exit 2. */
+    @Test
+    void finetuneNamesABrokenImageInTheData() throws IOException {
+        Path data = tmp.resolve("data");
+        for (String cls : List.of("cats", "rockets")) Files.createDirectories(data.resolve(cls));
+        for (int i = 0; i < 2; i++) {
+            Files.copy(IMAGES.resolve("chelsea.png"), data.resolve("cats").resolve("c" + i + ".png"));
+            Files.copy(IMAGES.resolve("rocket.jpg"), data.resolve("rockets").resolve("r" + i + ".jpg"));
+        }
+        Files.copy(IMAGES.resolve("rocket_truncated.jpg"), data.resolve("rockets").resolve("broken.jpg"));
+        Path out = tmp.resolve("run");
+        int status = cvt("finetune", "--spec", TINY.resolve("spec.json"), "--weights", TINY.resolve("model.pth"),
+                "--data", data, "--val", data, "--epochs", "1", "--batch", "5", "--out", out, "--train", "head");
+        assertUserError(status, null, "broken.jpg", "truncated");
+        assertEquals(1, stderr().strip().lines().count(), stderr());
+    }
+
     @Test
     void infoNamesTheBackend() {
         assertEquals(0, cvt("info"));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.cvtzoo.core.ZooException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -80,7 +81,7 @@ class ImagesTest {
         Path p = dir.resolve("nope.jpg");
         ImageException e = assertThrows(ImageException.class, () -> Images.read(p));
         assertEquals("no such file: " + p, e.getMessage());
-        assertTrue(e instanceof IllegalArgumentException);
+        assertTrue(e instanceof ZooException);
     }
 
     @Test
