@@ -1,6 +1,6 @@
 package org.cvtzoo.cli;
 
-import org.cvtzoo.core.weights.CheckpointException;
+import org.cvtzoo.core.ZooException;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -11,10 +11,14 @@ final class Errors {
     private Errors() {
     }
 
+    /**
+     * Whether the user caused {@code t} and can fix it (exit status 2, no class name): every
+     * {@link ZooException}, file-system errors, and IllegalArgumentException, which library code
+     * still throws for values that come straight from the command line (--epochs, --optimizer, an
+     * input size the model cannot take) with a message written for the caller.
+     */
     static boolean isUserError(Throwable t) {
-        return t instanceof IllegalArgumentException || t instanceof CheckpointException
-                || t instanceof org.cvtzoo.zoo.download.DownloadException
-                || t instanceof IOException || t instanceof UserError || t instanceof org.cvtzoo.core.ZooException;
+        return t instanceof ZooException || t instanceof IOException || t instanceof IllegalArgumentException;
     }
 
     static String describe(Throwable t) {
@@ -26,7 +30,7 @@ final class Errors {
     }
 
     /** A problem with what the user asked for, already phrased for them. */
-    static final class UserError extends RuntimeException {
+    static final class UserError extends ZooException {
         UserError(String message) {
             super(message);
         }

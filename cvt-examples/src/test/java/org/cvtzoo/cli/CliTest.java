@@ -277,15 +277,21 @@ class CliTest {
                 null, "no official pretrained weights");
     }
 
-    /** finetune on an image folder, then predict with the saved model file and its class names. */
-    @Test
-    void finetuneThenPredictWithTheModelFile() throws IOException {
+    /** An image folder to fine-tune on: {@code perClass} images in each of data/cats and data/rockets. */
+    private Path imageFolder(int perClass) throws IOException {
         Path data = tmp.resolve("data");
         for (String cls : List.of("cats", "rockets")) Files.createDirectories(data.resolve(cls));
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < perClass; i++) {
             Files.copy(IMAGES.resolve("chelsea.png"), data.resolve("cats").resolve("c" + i + ".png"));
             Files.copy(IMAGES.resolve("rocket.jpg"), data.resolve("rockets").resolve("r" + i + ".jpg"));
         }
+        return data;
+    }
+
+    /** finetune on an image folder, then predict with the saved model file and its class names. */
+    @Test
+    void finetuneThenPredictWithTheModelFile() throws IOException {
+        Path data = imageFolder(4);
         Path out = tmp.resolve("run");
         int status = cvt("finetune", "--spec", TINY.resolve("spec.json"), "--weights", TINY.resolve("model.pth"),
                 "--data", data, "--val-fraction", "0.25", "--epochs", "1", "--batch", "2", "--out", out, "--train", "last:1");
@@ -300,6 +306,18 @@ class CliTest {
                 IMAGES.resolve("chelsea.png")), null, "--model-file carries");
         assertUserError(cvt("finetune", "--spec", TINY.resolve("spec.json"), "--data", tmp.resolve("nothing"), "--out", out),
                 null, "nothing");
+    }
+
+    /** A broken image met while training is the user's to fix: one line naming it, exit 2. */
+    @Test
+    void finetuneNamesABrokenImageInTheData() throws IOException {
+        Path data = imageFolder(2);
+        Files.copy(IMAGES.resolve("rocket_truncated.jpg"), data.resolve("rockets").resolve("broken.jpg"));
+        Path out = tmp.resolve("run");
+        int status = cvt("finetune", "--spec", TINY.resolve("spec.json"), "--weights", TINY.resolve("model.pth"),
+                "--data", data, "--val", data, "--epochs", "1", "--batch", "5", "--out", out, "--train", "head");
+        assertUserError(status, null, "broken.jpg", "truncated");
+        assertEquals(1, stderr().strip().lines().count(), stderr());
     }
 
     @Test

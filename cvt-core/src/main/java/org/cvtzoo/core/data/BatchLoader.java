@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.cvtzoo.core.ZooException;
 import org.cvtzoo.core.image.Images;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -266,8 +267,10 @@ public final class BatchLoader implements Iterable<Batch>, AutoCloseable {
                 try {
                     e = dataset.get(index, new Random(exampleSeed(epoch, index)));
                 } catch (RuntimeException | Error x) {
+                    // a user's error (a broken image) reads as its message; anything else names its class
+                    String why = x instanceof ZooException ? x.getMessage() : x.toString();
                     throw new DataLoadingException("example " + index + " (batch " + b
-                            + " of epoch " + epoch + "): " + x, x);
+                            + " of epoch " + epoch + "): " + why, x);
                 }
                 images.add(e.image());
                 labels[k] = e.label();

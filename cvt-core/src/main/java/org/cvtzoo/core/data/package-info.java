@@ -17,7 +17,7 @@
  *       on worker threads.</li>
  * </ul>
  *
- * <p>Errors about files and folders are {@link org.cvtzoo.core.data.DataException}s (an
- * {@link IllegalArgumentException}) whose messages name the path.
+ * <p>Errors about files and folders are {@link org.cvtzoo.core.data.DataException}s (a
+ * {@link org.cvtzoo.core.ZooException}) whose messages name the path.
  */
 package org.cvtzoo.core.data;

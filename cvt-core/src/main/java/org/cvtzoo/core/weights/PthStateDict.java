@@ -9,12 +9,10 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.StringJoiner;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
@@ -29,27 +27,23 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * A {@code torch.save} zip checkpoint (torch >= 1.6): {@code <archive>/data.pkl} plus one entry
  * {@code <archive>/data/<key>} per storage. Tensors are read from the zip one at a time.
  */
-final class PthStateDict implements StateDict {
+final class PthStateDict extends FileStateDict<TensorRef> {
 
     /** Keys under which training checkpoints wrap the model's state_dict, in order of preference. */
     static final List<String> WRAPPER_KEYS = List.of("state_dict", "model", "model_ema");
 
     private static final long MAX_PICKLE_BYTES = 1L << 30;
 
-    private final Path file;
     private final ZipFile zip;
     private final String prefix;
     private final ByteOrder order;
-    private final Map<String, TensorRef> tensors;
-    private volatile boolean closed;
 
     private PthStateDict(Path file, ZipFile zip, String prefix, ByteOrder order,
                          Map<String, TensorRef> tensors) {
-        this.file = file;
+        super(file, zip, tensors);
         this.zip = zip;
         this.prefix = prefix;
         this.order = order;
-        this.tensors = tensors;
     }
 
     static PthStateDict open(Path file) {
@@ -62,13 +56,7 @@ final class PthStateDict implements StateDict {
         } catch (IOException e) {
             throw new CheckpointException(file + ": cannot open (" + e + ")", e);
         }
-        try {
-            PthStateDict sd = openZip(file, zip);
-            return sd;
-        } catch (RuntimeException e) {
-            closeQuietly(zip);
-            throw e;
-        }
+        return closingOnFailure(zip, z -> openZip(file, z));
     }
 
     private static PthStateDict openZip(Path file, ZipFile zip) {
@@ -204,35 +192,13 @@ final class PthStateDict implements StateDict {
     }
 
     @Override
-    public Path source() {
-        return file;
-    }
-
-    @Override
-    public Set<String> keys() {
-        return Collections.unmodifiableSet(tensors.keySet());
-    }
-
-    @Override
     public TensorInfo info(String key) {
-        TensorRef t = ref(key);
+        TensorRef t = entry(key);
         return new TensorInfo(key, t.storage().dtype(), t.size());
     }
 
-    private TensorRef ref(String key) {
-        TensorRef t = tensors.get(key);
-        if (t == null) {
-            throw StateDicts.noSuchKey(file, key, tensors.keySet());
-        }
-        return t;
-    }
-
     @Override
-    public INDArray get(String key) {
-        if (closed) {
-            throw new IllegalStateException(file + ": state dict is closed");
-        }
-        TensorRef t = ref(key);
+    INDArray read(String key, TensorRef t) {
         StorageRef s = t.storage();
         String dtype = s.dtype();
         if (!DTypes.isSupported(dtype)) {
@@ -248,10 +214,7 @@ final class PthStateDict implements StateDict {
         } catch (ArithmeticException e) {
             throw new CheckpointException(file + ": tensor '" + key + "' has an absurd shape", e);
         }
-        if (numel > StateDicts.MAX_ELEMENTS) {
-            throw new CheckpointException(file + ": tensor '" + key + "' has " + numel
-                    + " elements, more than one Java array can hold");
-        }
+        checkFitsOneArray(key, numel);
         if (numel == 0) {
             return StateDicts.toArray(new float[0], shape);
         }
@@ -291,19 +254,6 @@ final class PthStateDict implements StateDict {
         return StateDicts.toArray(data, shape);
     }
 
-    @Override
-    public void close() {
-        if (!closed) {
-            closed = true;
-            closeQuietly(zip);
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "StateDict(" + file + ", " + tensors.size() + " tensors)";
-    }
-
     private static byte[] readEntry(Path file, ZipFile zip, ZipEntry e, long limit) {
         if (e.getSize() > limit) {
             throw new CheckpointException(file + ": " + e.getName() + " is implausibly large ("
@@ -327,13 +277,5 @@ final class PthStateDict implements StateDict {
             return String.join(", ", names);
         }
         return String.join(", ", names.subList(0, 8)) + ", ... (" + names.size() + " in all)";
-    }
-
-    private static void closeQuietly(ZipFile zip) {
-        try {
-            zip.close();
-        } catch (IOException ignored) {
-            // nothing useful to do
-        }
     }
 }

@@ -12,11 +12,9 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -25,7 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * little-endian tensor bytes, offsets counted from the end of the header. Tensors are read by
  * positional reads from a {@link FileChannel}, so files of any size work.
  */
-final class SafetensorsStateDict implements StateDict {
+final class SafetensorsStateDict extends FileStateDict<SafetensorsStateDict.Entry> {
 
     /** The safetensors format's own limit on the header size. */
     static final long MAX_HEADER_BYTES = 100_000_000L;
@@ -34,21 +32,17 @@ final class SafetensorsStateDict implements StateDict {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    private record Entry(TensorInfo info, long begin, long end) {
+    record Entry(TensorInfo info, long begin, long end) {
     }
 
-    private final Path file;
     private final FileChannel channel;
     private final long dataStart;
-    private final Map<String, Entry> entries;
-    private volatile boolean closed;
 
     private SafetensorsStateDict(Path file, FileChannel channel, long dataStart,
                                  Map<String, Entry> entries) {
-        this.file = file;
+        super(file, channel, entries);
         this.channel = channel;
         this.dataStart = dataStart;
-        this.entries = entries;
     }
 
     static SafetensorsStateDict open(Path file) {
@@ -58,16 +52,7 @@ final class SafetensorsStateDict implements StateDict {
         } catch (IOException e) {
             throw new CheckpointException(file + ": cannot open (" + e + ")", e);
         }
-        try {
-            return openChannel(file, ch);
-        } catch (RuntimeException e) {
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // keep the original problem
-            }
-            throw e;
-        }
+        return closingOnFailure(ch, c -> openChannel(file, c));
     }
 
     private static SafetensorsStateDict openChannel(Path file, FileChannel ch) {
@@ -202,44 +187,19 @@ final class SafetensorsStateDict implements StateDict {
     }
 
     @Override
-    public Path source() {
-        return file;
-    }
-
-    @Override
-    public Set<String> keys() {
-        return Collections.unmodifiableSet(entries.keySet());
-    }
-
-    @Override
     public TensorInfo info(String key) {
         return entry(key).info();
     }
 
-    private Entry entry(String key) {
-        Entry e = entries.get(key);
-        if (e == null) {
-            throw StateDicts.noSuchKey(file, key, entries.keySet());
-        }
-        return e;
-    }
-
     @Override
-    public INDArray get(String key) {
-        if (closed) {
-            throw new IllegalStateException(file + ": state dict is closed");
-        }
-        Entry e = entry(key);
+    INDArray read(String key, Entry e) {
         TensorInfo info = e.info();
         if (!info.isSupportedDtype()) {
             throw new CheckpointException(file + ": unsupported dtype " + info.dtype()
                     + " for tensor '" + key + "'");
         }
         long numel = info.numel();
-        if (numel > StateDicts.MAX_ELEMENTS) {
-            throw new CheckpointException(file + ": tensor '" + key + "' has " + numel
-                    + " elements, more than one Java array can hold");
-        }
+        checkFitsOneArray(key, numel);
         long[] position = {dataStart + e.begin()};
         float[] data;
         try {
@@ -258,22 +218,5 @@ final class SafetensorsStateDict implements StateDict {
                     + ex + ")", ex);
         }
         return StateDicts.toArray(data, info.shape());
-    }
-
-    @Override
-    public void close() {
-        if (!closed) {
-            closed = true;
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // nothing useful to do
-            }
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "StateDict(" + file + ", " + entries.size() + " tensors)";
     }
 }

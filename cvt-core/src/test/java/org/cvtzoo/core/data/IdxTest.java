@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
+import org.cvtzoo.core.ZooException;
 import org.cvtzoo.core.image.RgbImage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,7 +131,7 @@ class IdxTest {
         Path text = Files.writeString(tmp.resolve("notes.txt"), "hello, world");
         e = assertThrows(DataException.class, () -> Idx.readImages(text));
         assertMessage(e, text.toString(), "bad magic", "not an IDX file");
-        assertTrue(e instanceof IllegalArgumentException);
+        assertTrue(e instanceof ZooException);
     }
 
     @Test

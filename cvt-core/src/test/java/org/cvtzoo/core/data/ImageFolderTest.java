@@ -1,5 +1,6 @@
 package org.cvtzoo.core.data;
 
+import static org.cvtzoo.core.Fixtures.DATA;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -30,7 +31,7 @@ class ImageFolderTest {
     /** Classes and sample order equal torchvision's ImageFolder on the same tree. */
     @Test
     void matchesTorchvisionOrder() throws IOException {
-        JsonNode fx = DataFixtures.json("image_folder.json");
+        JsonNode fx = DATA.json("image_folder.json");
         Path root = tmp.resolve("tree");
         for (JsonNode f : fx.get("files")) {
             touch(root, f.asText());

@@ -1,5 +1,7 @@
 package org.cvtzoo.core.data;
 
+import static org.cvtzoo.core.Fixtures.DATA;
+import static org.cvtzoo.core.Fixtures.sha256;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -32,7 +34,7 @@ class TrainTransformTest {
 
     static Stream<String> cases() {
         List<String> out = new ArrayList<>();
-        DataFixtures.json("resized_crop.json").fieldNames().forEachRemaining(out::add);
+        DATA.json("resized_crop.json").fieldNames().forEachRemaining(out::add);
         return out.stream();
     }
 
@@ -48,21 +50,20 @@ class TrainTransformTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void resizedCropEqualsTorchvision(String name) {
-        JsonNode c = DataFixtures.json("resized_crop.json").get(name);
-        RgbImage src = Images.read(DataFixtures.path(c.get("source").asText()));
+        JsonNode c = DATA.json("resized_crop.json").get(name);
+        RgbImage src = Images.read(DATA.path(c.get("source").asText()));
         JsonNode b = c.get("box");
         CropBox box = new CropBox(b.get(0).asInt(), b.get(1).asInt(), b.get(2).asInt(),
                 b.get(3).asInt());
         TrainTransform t = forCase(c);
         RgbImage got = t.resizedCrop(src, box);
-        RgbImage want = Images.read(DataFixtures.path(c.get("output").asText()));
+        RgbImage want = Images.read(DATA.path(c.get("output").asText()));
         assertEquals(want, got, name);
         // ToTensor + Normalize, and the flipped image, as torch's float32 bytes
         assertEquals(c.get("sha256").asText(),
-                DataFixtures.sha256(Images.normalize(got, t.mean(), t.std())), name);
+                sha256(Images.normalize(got, t.mean(), t.std())), name);
         assertEquals(c.get("sha256_flipped").asText(),
-                DataFixtures.sha256(Images.normalize(TrainTransform.hflip(got), t.mean(),
-                        t.std())), name + " flipped");
+                sha256(Images.normalize(TrainTransform.hflip(got), t.mean(), t.std())), name + " flipped");
     }
 
     /**
@@ -76,13 +77,13 @@ class TrainTransformTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("fallbackCases")
     void fallbackEqualsTorchvision(String name) {
-        JsonNode c = DataFixtures.json("resized_crop.json").get(name);
-        RgbImage src = Images.read(DataFixtures.path(c.get("source").asText()));
+        JsonNode c = DATA.json("resized_crop.json").get(name);
+        RgbImage src = Images.read(DATA.path(c.get("source").asText()));
         TrainTransform t = forCase(c).withScale(1.5, 2.0).withFlip(0.0);
         JsonNode b = c.get("box");
         CropBox want = new CropBox(b.get(0).asInt(), b.get(1).asInt(), b.get(2).asInt(),
                 b.get(3).asInt());
-        RgbImage wantPixels = Images.read(DataFixtures.path(c.get("output").asText()));
+        RgbImage wantPixels = Images.read(DATA.path(c.get("output").asText()));
         for (long seed = 0; seed < 5; seed++) {
             assertEquals(want, t.sampleCrop(src.height(), src.width(), new Random(seed)));
             assertEquals(wantPixels, t.augment(src, new Random(seed)), name + " seed " + seed);

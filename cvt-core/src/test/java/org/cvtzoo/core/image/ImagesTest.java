@@ -1,11 +1,14 @@
 package org.cvtzoo.core.image;
 
+import static org.cvtzoo.core.Fixtures.IMAGE;
+import static org.cvtzoo.core.Fixtures.sha256;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.cvtzoo.core.ZooException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -22,7 +25,7 @@ class ImagesTest {
 
     static Stream<String> readable() {
         List<String> names = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = ImageFixtures.json("decode.json")
+        for (Iterator<Map.Entry<String, JsonNode>> it = IMAGE.json("decode.json")
                 .fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!e.getValue().has("error")) {
@@ -34,7 +37,7 @@ class ImagesTest {
 
     static Stream<String> broken() {
         List<String> names = new ArrayList<>();
-        ImageFixtures.json("decode.json").fields().forEachRemaining(e -> {
+        IMAGE.json("decode.json").fields().forEachRemaining(e -> {
             if (e.getValue().has("error")) {
                 names.add(e.getKey());
             }
@@ -45,8 +48,8 @@ class ImagesTest {
     @ParameterizedTest
     @MethodSource("readable")
     void decodesLikePilConvertRgb(String name) {
-        JsonNode want = ImageFixtures.json("decode.json").get(name);
-        RgbImage im = Images.read(ImageFixtures.path(name));
+        JsonNode want = IMAGE.json("decode.json").get(name);
+        RgbImage im = Images.read(IMAGE.path(name));
         assertEquals(want.get("width").asInt(), im.width(), name + " width");
         assertEquals(want.get("height").asInt(), im.height(), name + " height");
         long[] sums = new long[3];
@@ -60,14 +63,14 @@ class ImagesTest {
         }
         assertArrayEquals(wantSums, sums, name + " (" + want.get("mode").asText()
                 + ") channel sums");
-        assertEquals(want.get("sha256").asText(), ImageFixtures.sha256(b),
+        assertEquals(want.get("sha256").asText(), sha256(b),
                 name + " RGB bytes");
     }
 
     @ParameterizedTest
     @MethodSource("broken")
     void brokenFilesAreImageExceptionsNamingTheFile(String name) {
-        Path p = ImageFixtures.path(name);
+        Path p = IMAGE.path(name);
         ImageException e = assertThrows(ImageException.class, () -> Images.read(p));
         assertTrue(e.getMessage().startsWith(p.toString() + ": "), e.getMessage());
         if (name.contains("truncated")) {
@@ -80,12 +83,12 @@ class ImagesTest {
         Path p = dir.resolve("nope.jpg");
         ImageException e = assertThrows(ImageException.class, () -> Images.read(p));
         assertEquals("no such file: " + p, e.getMessage());
-        assertTrue(e instanceof IllegalArgumentException);
+        assertTrue(e instanceof ZooException);
     }
 
     @Test
     void truncatedJpegSaysSo() {
-        Path p = ImageFixtures.path("rocket_truncated.jpg");
+        Path p = IMAGE.path("rocket_truncated.jpg");
         ImageException e = assertThrows(ImageException.class, () -> Images.read(p));
         assertTrue(e.getMessage().startsWith(p + ": JPEG image file is truncated ("),
                 e.getMessage());
@@ -94,12 +97,12 @@ class ImagesTest {
     @Test
     void trailingDataAfterJpegEndIsIgnored(@TempDir Path dir) throws Exception {
         // as PIL ignores it (e.g. a video appended to a "motion photo")
-        byte[] jpeg = java.nio.file.Files.readAllBytes(ImageFixtures.path("rocket.jpg"));
+        byte[] jpeg = java.nio.file.Files.readAllBytes(IMAGE.path("rocket.jpg"));
         byte[] longer = java.util.Arrays.copyOf(jpeg, jpeg.length + 10000);
         java.util.Arrays.fill(longer, jpeg.length, longer.length, (byte) 0x55);
         Path p = dir.resolve("trailing.jpg");
         java.nio.file.Files.write(p, longer);
-        assertEquals(Images.read(ImageFixtures.path("rocket.jpg")), Images.read(p));
+        assertEquals(Images.read(IMAGE.path("rocket.jpg")), Images.read(p));
     }
 
     @Test
@@ -110,7 +113,7 @@ class ImagesTest {
 
     @Test
     void greyIsReplicatedAndAlphaDropped() {
-        RgbImage grey = Images.read(ImageFixtures.path("camera_320.png"));
+        RgbImage grey = Images.read(IMAGE.path("camera_320.png"));
         for (int y = 0; y < grey.height(); y += 37) {
             for (int x = 0; x < grey.width(); x += 41) {
                 assertEquals(grey.get(x, y, 0), grey.get(x, y, 1));

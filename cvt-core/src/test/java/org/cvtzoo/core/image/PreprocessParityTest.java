@@ -1,5 +1,7 @@
 package org.cvtzoo.core.image;
 
+import static org.cvtzoo.core.Fixtures.IMAGE;
+import static org.cvtzoo.core.Fixtures.sha256;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,9 +32,9 @@ class PreprocessParityTest {
             "chelsea.png, vit_224", "camera_320.png, patchconvnet_224", "horse.png, cvt_224"})
     void withinTheParityBarOfTorchvision(String image, String transform) {
         String stem = image.substring(0, image.lastIndexOf('.'));
-        INDArray want = ImageFixtures.npyGz(stem + "__" + transform + ".npy.gz");
+        INDArray want = IMAGE.npyGz(stem + "__" + transform + ".npy.gz");
         INDArray got = TorchvisionPresets.named(transform).apply(
-                Images.read(ImageFixtures.path(image)));
+                Images.read(IMAGE.path(image)));
         assertArrayEquals(want.shape(), got.shape(), image + " " + transform + " shape");
         INDArray diff = Transforms.abs(got.sub(want));
         double mean = diff.meanNumber().doubleValue();
@@ -45,7 +47,7 @@ class PreprocessParityTest {
 
     static Stream<Arguments> hashed() {
         List<Arguments> out = new ArrayList<>();
-        ImageFixtures.json("preprocess.json").fieldNames().forEachRemaining(k -> {
+        IMAGE.json("preprocess.json").fieldNames().forEachRemaining(k -> {
             int slash = k.lastIndexOf('/');
             out.add(Arguments.of(k.substring(0, slash), k.substring(slash + 1)));
         });
@@ -60,15 +62,15 @@ class PreprocessParityTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("hashed")
     void bitExactWithTorchvision(String image, String transform) {
-        JsonNode want = ImageFixtures.json("preprocess.json").get(image + "/" + transform);
+        JsonNode want = IMAGE.json("preprocess.json").get(image + "/" + transform);
         INDArray got = TorchvisionPresets.named(transform).apply(
-                Images.read(ImageFixtures.path(image)));
+                Images.read(IMAGE.path(image)));
         long[] shape = new long[want.get("shape").size()];
         for (int i = 0; i < shape.length; i++) {
             shape[i] = want.get("shape").get(i).asLong();
         }
         assertArrayEquals(shape, got.shape(), image + " " + transform + " shape");
-        assertEquals(want.get("sha256").asText(), ImageFixtures.sha256(got),
+        assertEquals(want.get("sha256").asText(), sha256(got),
                 image + " " + transform + " float32 bytes");
     }
 }

@@ -1,5 +1,7 @@
 package org.cvtzoo.core.image;
 
+import static org.cvtzoo.core.Fixtures.IMAGE;
+import static org.cvtzoo.core.Fixtures.sha256;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -21,7 +23,7 @@ class TransformsTest {
 
     static Stream<Arguments> resizes() {
         List<Arguments> out = new ArrayList<>();
-        ImageFixtures.json("ops.json").get("resize").fieldNames().forEachRemaining(k -> {
+        IMAGE.json("ops.json").get("resize").fieldNames().forEachRemaining(k -> {
             String[] p = k.split("/");
             String[] wh = p[2].split("x");
             out.add(Arguments.of(p[0], p[1], Integer.parseInt(wh[0]), Integer.parseInt(wh[1])));
@@ -32,19 +34,19 @@ class TransformsTest {
     @ParameterizedTest(name = "{0} {1} {2}x{3}")
     @MethodSource("resizes")
     void resizeEqualsPillow(String image, String filter, int width, int height) {
-        JsonNode want = ImageFixtures.json("ops.json").get("resize")
+        JsonNode want = IMAGE.json("ops.json").get("resize")
                 .get(image + "/" + filter + "/" + width + "x" + height);
-        RgbImage got = Resampler.resize(Images.read(ImageFixtures.path(image)), width, height,
+        RgbImage got = Resampler.resize(Images.read(IMAGE.path(image)), width, height,
                 Interpolation.named(filter));
         assertEquals(width, got.width());
         assertEquals(height, got.height());
-        assertEquals(want.get("sha256").asText(), ImageFixtures.sha256(got.toBytes()),
+        assertEquals(want.get("sha256").asText(), sha256(got.toBytes()),
                 image + " " + filter + " " + width + "x" + height);
     }
 
     static Stream<Arguments> crops() {
         List<Arguments> out = new ArrayList<>();
-        ImageFixtures.json("ops.json").get("center_crop").fieldNames().forEachRemaining(k -> {
+        IMAGE.json("ops.json").get("center_crop").fieldNames().forEachRemaining(k -> {
             String[] p = k.split("/");
             String[] hw = p[1].split("x");
             out.add(Arguments.of(p[0], Integer.parseInt(hw[0]), Integer.parseInt(hw[1])));
@@ -55,13 +57,13 @@ class TransformsTest {
     @ParameterizedTest(name = "{0} {1}x{2}")
     @MethodSource("crops")
     void centerCropEqualsTorchvision(String image, int height, int width) {
-        JsonNode want = ImageFixtures.json("ops.json").get("center_crop")
+        JsonNode want = IMAGE.json("ops.json").get("center_crop")
                 .get(image + "/" + height + "x" + width);
-        RgbImage got = Transforms.centerCrop(Images.read(ImageFixtures.path(image)), height,
+        RgbImage got = Transforms.centerCrop(Images.read(IMAGE.path(image)), height,
                 width);
         assertEquals(width, got.width());
         assertEquals(height, got.height());
-        assertEquals(want.get("sha256").asText(), ImageFixtures.sha256(got.toBytes()),
+        assertEquals(want.get("sha256").asText(), sha256(got.toBytes()),
                 image + " crop " + height + "x" + width);
     }
 
@@ -91,7 +93,7 @@ class TransformsTest {
 
     @Test
     void sameSizeResizeIsIdentity() {
-        RgbImage im = Images.read(ImageFixtures.path("noise_37x23.png"));
+        RgbImage im = Images.read(IMAGE.path("noise_37x23.png"));
         for (Interpolation f : Interpolation.values()) {
             assertSame(im, Resampler.resize(im, 37, 23, f));
         }
@@ -123,8 +125,8 @@ class TransformsTest {
 
     @Test
     void applyBatch() {
-        RgbImage a = Images.read(ImageFixtures.path("chelsea_150x100.bmp"));
-        RgbImage b = Images.read(ImageFixtures.path("green_palette.png"));
+        RgbImage a = Images.read(IMAGE.path("chelsea_150x100.bmp"));
+        RgbImage b = Images.read(IMAGE.path("green_palette.png"));
         EvalTransform vit = TorchvisionPresets.named("vit_224");
         INDArray batch = vit.applyBatch(List.of(a, b));
         assertArrayEquals(new long[] {2, 3, 224, 224}, batch.shape());

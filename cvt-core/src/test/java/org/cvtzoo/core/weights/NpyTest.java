@@ -1,8 +1,8 @@
 package org.cvtzoo.core.weights;
 
-import static org.cvtzoo.core.weights.Fixtures.assertArray;
-import static org.cvtzoo.core.weights.Fixtures.assertFails;
-import static org.cvtzoo.core.weights.Fixtures.path;
+import static org.cvtzoo.core.Fixtures.WEIGHTS;
+import static org.cvtzoo.core.weights.Expected.assertArray;
+import static org.cvtzoo.core.weights.Expected.assertFails;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,36 +27,36 @@ class NpyTest {
 
     @Test
     void readsWhatNumpyWrote() {
-        JsonNode npy = Fixtures.expected("npy");
+        JsonNode npy = Expected.expected("npy");
         int n = 0;
         for (Iterator<String> it = npy.fieldNames(); it.hasNext(); n++) {
             String name = it.next();
             JsonNode t = npy.get(name);
-            Path p = path(name);
-            assertArrayEquals(Fixtures.shape(t), Npy.readShape(p), name);
+            Path p = WEIGHTS.path(name);
+            assertArrayEquals(Expected.shape(t), Npy.readShape(p), name);
             assertEquals(t.get("dtype").asText(), Npy.readHeader(p).descr(), name);
             assertArray(t, Npy.read(p), name);
         }
         assertEquals(13, n);
-        assertTrue(Npy.readHeader(path("fortran.npy")).fortranOrder());
+        assertTrue(Npy.readHeader(WEIGHTS.path("fortran.npy")).fortranOrder());
     }
 
     @Test
     void badMagic() {
-        assertFails(() -> Npy.read(path("bad_magic.npy")), "bad_magic.npy",
+        assertFails(() -> Npy.read(WEIGHTS.path("bad_magic.npy")), "bad_magic.npy",
                 "not a .npy file (bad magic)");
     }
 
     @Test
     void truncated() {
-        assertFails(() -> Npy.read(path("truncated.npy")), "truncated.npy",
+        assertFails(() -> Npy.read(WEIGHTS.path("truncated.npy")), "truncated.npy",
                 "truncated: header says 2x3x64x64 float32 (98304 bytes of data) but 1000 bytes follow");
-        assertFails(() -> Npy.readShape(path("truncated.npy")), "truncated.npy", "truncated");
+        assertFails(() -> Npy.readShape(WEIGHTS.path("truncated.npy")), "truncated.npy", "truncated");
     }
 
     @Test
     void unsupportedDtype() {
-        assertFails(() -> Npy.read(path("complex.npy")), "complex.npy", "unsupported dtype '<c8'");
+        assertFails(() -> Npy.read(WEIGHTS.path("complex.npy")), "complex.npy", "unsupported dtype '<c8'");
     }
 
     @Test
@@ -91,10 +91,10 @@ class NpyTest {
 
     @Test
     void writesTheSameHeaderAsNumpy() throws IOException {
-        byte[] numpyFile = Files.readAllBytes(path("f32.npy"));
+        byte[] numpyFile = Files.readAllBytes(WEIGHTS.path("f32.npy"));
         byte[] ours = Npy.header(new long[] {2, 3, 4});
         assertArrayEquals(Arrays.copyOf(numpyFile, ours.length), ours);
-        byte[] numpyScalar = Files.readAllBytes(path("scalar.npy"));
+        byte[] numpyScalar = Files.readAllBytes(WEIGHTS.path("scalar.npy"));
         byte[] oursScalar = Npy.header(new long[0]);
         assertArrayEquals(Arrays.copyOf(numpyScalar, oursScalar.length), oursScalar);
     }

@@ -1,8 +1,8 @@
 package org.cvtzoo.core.weights;
 
-import static org.cvtzoo.core.weights.Fixtures.assertFails;
-import static org.cvtzoo.core.weights.Fixtures.assertStateDict;
-import static org.cvtzoo.core.weights.Fixtures.path;
+import static org.cvtzoo.core.Fixtures.WEIGHTS;
+import static org.cvtzoo.core.weights.Expected.assertFails;
+import static org.cvtzoo.core.weights.Expected.assertStateDict;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -25,8 +25,8 @@ class PthCheckpointTest {
     @ValueSource(strings = {"bare.pth", "wrapped_model.pth", "wrapped_state_dict_module.pth",
             "module_prefix.pth", "wrapped_model_ema.pth", "views.pth", "dtypes.pth", "proto4.pth"})
     void readsTensorsAsTorchSavedThem(String fixture) {
-        try (StateDict sd = Checkpoints.open(path(fixture))) {
-            assertEquals(Checkpoints.Format.PYTORCH_ZIP, Checkpoints.detect(path(fixture)));
+        try (StateDict sd = Checkpoints.open(WEIGHTS.path(fixture))) {
+            assertEquals(Checkpoints.Format.PYTORCH_ZIP, Checkpoints.detect(WEIGHTS.path(fixture)));
             assertStateDict(fixture, sd);
         }
     }
@@ -34,7 +34,7 @@ class PthCheckpointTest {
     @Test
     void wrappedCheckpointPrefersModelOverModelEmaAndIgnoresOtherEntries() {
         // expected.json holds the 'model' values; 'model_ema' holds those + 1
-        try (StateDict sd = Checkpoints.open(path("wrapped_model.pth"))) {
+        try (StateDict sd = Checkpoints.open(WEIGHTS.path("wrapped_model.pth"))) {
             assertFalse(sd.contains("epoch"));
             assertFalse(sd.contains("args"));
             assertTrue(sd.contains("0.weight"));
@@ -43,14 +43,14 @@ class PthCheckpointTest {
 
     @Test
     void moduleAndStateDictWrapperPrefixesAreStripped() {
-        try (StateDict sd = Checkpoints.open(path("wrapped_state_dict_module.pth"))) {
+        try (StateDict sd = Checkpoints.open(WEIGHTS.path("wrapped_state_dict_module.pth"))) {
             assertTrue(sd.keys().stream().noneMatch(k -> k.startsWith("module.")));
         }
     }
 
     @Test
     void viewsShareStorageButComeBackAsIndependentArrays() {
-        try (StateDict sd = Checkpoints.open(path("views.pth"))) {
+        try (StateDict sd = Checkpoints.open(WEIGHTS.path("views.pth"))) {
             INDArray a = sd.get("transposed");
             a.assign(0);
             INDArray b = sd.get("transposed");
@@ -62,19 +62,19 @@ class PthCheckpointTest {
 
     @Test
     void parameterScalarAndEmptyTensors() {
-        try (StateDict sd = Checkpoints.open(path("dtypes.pth"))) {
+        try (StateDict sd = Checkpoints.open(WEIGHTS.path("dtypes.pth"))) {
             assertEquals(0, sd.get("scalar").rank());
             assertEquals(42f, sd.get("scalar_i64").getFloat(0));
             assertTrue(sd.get("empty").isEmpty());
         }
-        try (StateDict sd = Checkpoints.open(path("bare.pth"))) {
+        try (StateDict sd = Checkpoints.open(WEIGHTS.path("bare.pth"))) {
             assertEquals(List.of(2L, 2L), List.of(sd.info("param").shape()[0], sd.info("param").shape()[1]));
         }
     }
 
     @Test
     void unsupportedDtypeIsListedButRefusedOnRead() {
-        try (StateDict sd = Checkpoints.open(path("complex.pth"))) {
+        try (StateDict sd = Checkpoints.open(WEIGHTS.path("complex.pth"))) {
             assertEquals(List.of("ok", "z"), List.copyOf(sd.keys()));
             assertEquals("C64", sd.info("z").dtype());
             assertEquals(2, sd.get("ok").length());
@@ -84,7 +84,7 @@ class PthCheckpointTest {
 
     @Test
     void unknownKey() {
-        try (StateDict sd = Checkpoints.open(path("bare.pth"))) {
+        try (StateDict sd = Checkpoints.open(WEIGHTS.path("bare.pth"))) {
             assertFails(() -> sd.get("nope"), "bare.pth", "no tensor named 'nope'");
             assertFails(() -> sd.info("nope"), "no tensor named 'nope'");
         }
@@ -92,7 +92,7 @@ class PthCheckpointTest {
 
     @Test
     void closedStateDictRefusesReads() {
-        StateDict sd = Checkpoints.open(path("bare.pth"));
+        StateDict sd = Checkpoints.open(WEIGHTS.path("bare.pth"));
         sd.close();
         sd.close();
         assertThrows(IllegalStateException.class, () -> sd.get("0.weight"));
@@ -100,25 +100,25 @@ class PthCheckpointTest {
 
     @Test
     void truncatedZip() {
-        assertFails(() -> Checkpoints.open(path("truncated.pth")), "truncated.pth",
+        assertFails(() -> Checkpoints.open(WEIGHTS.path("truncated.pth")), "truncated.pth",
                 "truncated or corrupt zip archive");
     }
 
     @Test
     void randomBytes() {
-        assertFails(() -> Checkpoints.open(path("random.bin")), "random.bin",
+        assertFails(() -> Checkpoints.open(WEIGHTS.path("random.bin")), "random.bin",
                 "unrecognised format");
     }
 
     @Test
     void zipWithoutDataPkl() {
-        assertFails(() -> Checkpoints.open(path("zip_without_pkl.pth")), "zip_without_pkl.pth",
+        assertFails(() -> Checkpoints.open(WEIGHTS.path("zip_without_pkl.pth")), "zip_without_pkl.pth",
                 "no data.pkl", "archive/readme.txt");
     }
 
     @Test
     void missingStorageEntry() {
-        try (StateDict sd = Checkpoints.open(path("missing_storage.pth"))) {
+        try (StateDict sd = Checkpoints.open(WEIGHTS.path("missing_storage.pth"))) {
             assertFails(() -> sd.get("0.weight"), "missing_storage.pth", "data/0",
                     "tensor '0.weight'", "missing");
             assertEquals(2, sd.get("0.bias").length());
@@ -127,20 +127,20 @@ class PthCheckpointTest {
 
     @Test
     void legacyFormat() {
-        assertFails(() -> Checkpoints.open(path("legacy.pth")), "legacy.pth",
+        assertFails(() -> Checkpoints.open(WEIGHTS.path("legacy.pth")), "legacy.pth",
                 "not a PyTorch zip checkpoint", "legacy torch.save format is not supported",
                 "torch >= 1.6");
     }
 
     @Test
     void wholePickledModule() {
-        assertFails(() -> Checkpoints.open(path("whole_module.pth")), "whole_module.pth",
+        assertFails(() -> Checkpoints.open(WEIGHTS.path("whole_module.pth")), "whole_module.pth",
                 "torch.nn.modules.linear.Linear", "not a dict of tensors");
     }
 
     @Test
     void noTensors() {
-        assertFails(() -> Checkpoints.open(path("no_tensors.pth")), "no_tensors.pth",
+        assertFails(() -> Checkpoints.open(WEIGHTS.path("no_tensors.pth")), "no_tensors.pth",
                 "no tensors found (top-level keys: epoch, arch)");
     }
 
@@ -155,17 +155,17 @@ class PthCheckpointTest {
 
     @Test
     void npyIsNotACheckpoint() {
-        assertFails(() -> Checkpoints.open(path("f32.npy")), "f32.npy", ".npy array");
+        assertFails(() -> Checkpoints.open(WEIGHTS.path("f32.npy")), "f32.npy", ".npy array");
     }
 
     @Test
     void formatIsDetectedByContentNotName(@TempDir Path dir) throws IOException {
-        Path st = Files.copy(path("dtypes.safetensors"), dir.resolve("weights.pth"));
+        Path st = Files.copy(WEIGHTS.path("dtypes.safetensors"), dir.resolve("weights.pth"));
         try (StateDict sd = Checkpoints.open(st)) {
             assertEquals(Checkpoints.Format.SAFETENSORS, Checkpoints.detect(st));
             assertStateDict("dtypes.safetensors", sd);
         }
-        Path pth = Files.copy(path("bare.pth"), dir.resolve("weights.safetensors"));
+        Path pth = Files.copy(WEIGHTS.path("bare.pth"), dir.resolve("weights.safetensors"));
         try (StateDict sd = Checkpoints.open(pth)) {
             assertStateDict("bare.pth", sd);
         }

@@ -1,9 +1,9 @@
 package org.cvtzoo.core.weights;
 
-import static org.cvtzoo.core.weights.Fixtures.assertArray;
-import static org.cvtzoo.core.weights.Fixtures.assertFails;
-import static org.cvtzoo.core.weights.Fixtures.expected;
-import static org.cvtzoo.core.weights.Fixtures.path;
+import static org.cvtzoo.core.Fixtures.WEIGHTS;
+import static org.cvtzoo.core.weights.Expected.assertArray;
+import static org.cvtzoo.core.weights.Expected.assertFails;
+import static org.cvtzoo.core.weights.Expected.expected;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -14,7 +14,7 @@ class RenamedStateDictTest {
 
     @Test
     void renamesDropsAndKeepsTensorsLazy() {
-        try (StateDict sd = Checkpoints.open(path("bare.pth"))) {
+        try (StateDict sd = Checkpoints.open(WEIGHTS.path("bare.pth"))) {
             StateDict r = sd.renamed(k -> k.startsWith("1.") ? null : "net." + k);
             assertEquals(List.of("net.0.weight", "net.0.bias", "net.3.weight", "net.3.bias",
                     "net.param"), List.copyOf(r.keys()));
@@ -28,7 +28,7 @@ class RenamedStateDictTest {
 
     @Test
     void collisionIsAnError() {
-        try (StateDict sd = Checkpoints.open(path("bare.pth"))) {
+        try (StateDict sd = Checkpoints.open(WEIGHTS.path("bare.pth"))) {
             assertFails(() -> sd.renamed(k -> k.endsWith("bias") ? "bias" : k), "bare.pth",
                     "'0.bias'", "'1.bias'", "to 'bias'");
         }
@@ -36,7 +36,7 @@ class RenamedStateDictTest {
 
     @Test
     void closingTheViewClosesTheFile() {
-        StateDict sd = Checkpoints.open(path("bare.pth"));
+        StateDict sd = Checkpoints.open(WEIGHTS.path("bare.pth"));
         StateDict r = sd.renamed(k -> k);
         r.close();
         assertThrows(IllegalStateException.class, () -> sd.get("0.weight"));

@@ -1,8 +1,8 @@
 package org.cvtzoo.core.weights;
 
-import static org.cvtzoo.core.weights.Fixtures.assertFails;
-import static org.cvtzoo.core.weights.Fixtures.assertStateDict;
-import static org.cvtzoo.core.weights.Fixtures.path;
+import static org.cvtzoo.core.Fixtures.WEIGHTS;
+import static org.cvtzoo.core.weights.Expected.assertFails;
+import static org.cvtzoo.core.weights.Expected.assertStateDict;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -14,47 +14,47 @@ class SafetensorsTest {
 
     @Test
     void readsEveryDtypeScalarAndEmptyTensor() {
-        try (StateDict sd = Checkpoints.open(path("dtypes.safetensors"))) {
+        try (StateDict sd = Checkpoints.open(WEIGHTS.path("dtypes.safetensors"))) {
             assertStateDict("dtypes.safetensors", sd);
         }
     }
 
     @Test
     void truncatedFile() throws IOException {
-        long size = Files.size(path("truncated.safetensors"));
-        assertFails(() -> Checkpoints.open(path("truncated.safetensors")),
+        long size = Files.size(WEIGHTS.path("truncated.safetensors"));
+        assertFails(() -> Checkpoints.open(WEIGHTS.path("truncated.safetensors")),
                 "truncated.safetensors", "header says tensor 'w' ends at byte 184",
                 "but the file has " + size + " bytes");
     }
 
     @Test
     void offsetsBeyondTheFile() {
-        assertFails(() -> Checkpoints.open(path("offsets_beyond_file.safetensors")),
+        assertFails(() -> Checkpoints.open(WEIGHTS.path("offsets_beyond_file.safetensors")),
                 "offsets_beyond_file.safetensors", "header says tensor 'b' ends at byte");
     }
 
     @Test
     void shapeAndOffsetsDisagree() {
-        assertFails(() -> Checkpoints.open(path("size_mismatch.safetensors")),
+        assertFails(() -> Checkpoints.open(WEIGHTS.path("size_mismatch.safetensors")),
                 "size_mismatch.safetensors", "tensor 'b' has shape 5 of F32 (20 bytes)",
                 "span 16 bytes");
     }
 
     @Test
     void absurdHeaderLength() {
-        assertFails(() -> Checkpoints.open(path("absurd_header.safetensors")),
+        assertFails(() -> Checkpoints.open(WEIGHTS.path("absurd_header.safetensors")),
                 "absurd_header.safetensors", "header length 1099511627776");
     }
 
     @Test
     void headerIsNotJson() {
-        assertFails(() -> Checkpoints.open(path("bad_json.safetensors")),
+        assertFails(() -> Checkpoints.open(WEIGHTS.path("bad_json.safetensors")),
                 "bad_json.safetensors", "not valid JSON");
     }
 
     @Test
     void unsupportedDtypeIsListedButRefusedOnRead() {
-        try (StateDict sd = Checkpoints.open(path("unsupported_dtype.safetensors"))) {
+        try (StateDict sd = Checkpoints.open(WEIGHTS.path("unsupported_dtype.safetensors"))) {
             assertEquals("F8_E4M3", sd.info("b").dtype());
             assertArrayEquals(new long[] {16}, sd.info("b").shape());
             assertEquals(16, sd.get("w").length());

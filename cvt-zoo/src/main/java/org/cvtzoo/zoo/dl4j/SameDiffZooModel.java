@@ -7,8 +7,8 @@ import org.cvtzoo.zoo.download.WeightsCache;
 /**
  * DL4J's zoo idiom for this zoo's SameDiff models: {@code new CvT13().initPretrained()} as
  * {@code new ResNet50().initPretrained()}. DL4J's own {@code ZooModel} returns
- * MultiLayerNetwork / ComputationGraph, which a SameDiff graph is not, so these classes return
- * a {@link VisionModel}; the cache is DL4J's ({@code ~/.deeplearning4j/models/<name>/}), and
+ * MultiLayerNetwork / ComputationGraph, which a SameDiff graph is not, so these classes are not
+ * ZooModels and return a {@link VisionModel} (there is no ComputationGraph adapter); the cache is DL4J's ({@code ~/.deeplearning4j/models/<name>/}), and
  * downloads are checked with SHA-256 where one is published (DL4J checks Adler32).
  */
 public abstract class SameDiffZooModel {

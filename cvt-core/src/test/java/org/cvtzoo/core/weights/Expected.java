@@ -1,20 +1,13 @@
 package org.cvtzoo.core.weights;
 
+import static org.cvtzoo.core.Fixtures.WEIGHTS;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -22,35 +15,17 @@ import org.junit.jupiter.api.function.Executable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Access to the fixtures in src/test/resources/weights (made by make_fixtures.py). */
-final class Fixtures {
-    private Fixtures() {
+/** The weights fixtures' expected.json (made by make_fixtures.py) and the assertions against it. */
+final class Expected {
+    private Expected() {
     }
 
     private static JsonNode expected;
 
-    static Path path(String name) {
-        URL url = Fixtures.class.getResource("/weights/" + name);
-        if (url == null) {
-            throw new IllegalStateException("missing fixture " + name);
-        }
-        try {
-            return Path.of(url.toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** expected.json, as written by make_fixtures.py with torch/numpy. */
     static synchronized JsonNode expected() {
         if (expected == null) {
-            JsonMapper m = JsonMapper.builder()
-                    .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
-            try (InputStream in = Fixtures.class.getResourceAsStream("/weights/expected.json")) {
-                expected = m.readTree(in);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            expected = WEIGHTS.json("expected.json");
         }
         return expected;
     }
