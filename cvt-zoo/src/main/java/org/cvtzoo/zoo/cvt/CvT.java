@@ -137,4 +137,16 @@ public final class CvT extends SpecArchitecture<CvtSpec> {
     public StateDict toOfficialNames(StateDict dict) {
         return CvtNames.isHuggingFace(dict.keys()) ? dict.renamed(CvtNames::fromHuggingFace) : dict;
     }
+
+    /**
+     * microsoft/CvT: each stage's {@code stageS.blocks.i}, counted over the stages; no weight decay
+     * on the stages' {@code cls_token} and {@code pos_embed} (its {@code no_weight_decay()}).
+     */
+    @Override
+    public org.cvtzoo.zoo.ParameterGroups parameterGroups() {
+        org.cvtzoo.zoo.ParameterGroups groups = org.cvtzoo.zoo.ParameterGroups.of("head", "norm",
+                n -> n.matches("stage\\d+\\.(cls_token|pos_embed)"));
+        for (int s = 0; s < spec.numStages(); s++) groups = groups.withBlocks("stage" + s + ".blocks", spec.depth()[s]);
+        return groups;
+    }
 }

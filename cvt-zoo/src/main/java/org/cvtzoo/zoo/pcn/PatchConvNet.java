@@ -78,4 +78,15 @@ public final class PatchConvNet extends SpecArchitecture<PatchConvNetSpec> {
         SDVariable logits = Ops.linear(root, "head", features, 0, dim, spec.numClasses(), true);
         return new Outputs(logits, features, r.patchAttention());
     }
+
+    /**
+     * deit's PatchConvNet: the trunk's {@code blocks.i}, then {@code blocks_token_only.0}; no weight
+     * decay on {@code cls_token} and the layer scales {@code gamma_*}.
+     */
+    @Override
+    public org.cvtzoo.zoo.ParameterGroups parameterGroups() {
+        return org.cvtzoo.zoo.ParameterGroups.of("head", "norm",
+                        n -> n.equals("cls_token") || n.substring(n.lastIndexOf('.') + 1).startsWith("gamma"))
+                .withBlocks("blocks", spec.depth()).withBlocks("blocks_token_only", 1);
+    }
 }

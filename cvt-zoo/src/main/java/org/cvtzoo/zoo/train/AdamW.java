@@ -39,7 +39,7 @@ public final class AdamW extends PerParameterOptimizer {
      * @param eps         added to the denominator (default 1e-8)
      * @param weightDecay decoupled weight decay λ for the parameters {@code decayRule} decays
      *                    (PyTorch's default 0.01; fine-tuning recipes use 0.05)
-     * @param decayRule   which parameters are decayed ({@link NoDecay#rule()}, {@link DecayRule#ALL})
+     * @param decayRule   which parameters are decayed ({@link DecayRule#of}, {@link DecayRule#ALL})
      */
     public AdamW(double beta1, double beta2, double eps, double weightDecay, DecayRule decayRule) {
         super(weightDecay, decayRule);
@@ -51,9 +51,9 @@ public final class AdamW extends PerParameterOptimizer {
         this.eps = eps;
     }
 
-    /** Betas (0.9, 0.999), eps 1e-8, the given weight decay, {@link NoDecay#rule()} groups. */
-    public AdamW(double weightDecay) {
-        this(0.9, 0.999, 1e-8, weightDecay, NoDecay.rule());
+    /** Betas (0.9, 0.999), eps 1e-8 (PyTorch's defaults), the given weight decay and groups. */
+    public AdamW(double weightDecay, DecayRule decayRule) {
+        this(0.9, 0.999, 1e-8, weightDecay, decayRule);
     }
 
     @Override

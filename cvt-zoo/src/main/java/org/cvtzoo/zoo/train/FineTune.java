@@ -10,6 +10,7 @@ import org.cvtzoo.core.weights.Checkpoints;
 import org.cvtzoo.core.weights.SafetensorsWriter;
 import org.cvtzoo.core.weights.StateDict;
 import org.cvtzoo.zoo.ModelFile;
+import org.cvtzoo.zoo.ParameterGroups;
 import org.cvtzoo.zoo.TrainingGraph;
 import org.cvtzoo.zoo.VisionModel;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -21,18 +22,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Fine-tunes a zoo model on a dataset: a new head for the new classes, a choice of what trains
- * (head only, the last N blocks, or everything), AdamW (decoupled decay, none on norms, biases,
- * tokens, position embeddings and layer scales) or SGD with momentum, linear warm-up then cosine
+ * (head only, the last N blocks, or everything; the family's {@link ParameterGroups} say which
+ * parameters those are), AdamW (decoupled decay, none on norms, biases, tokens, position
+ * embeddings and layer scales) or SGD with momentum, linear warm-up then cosine
  * learning rate, label smoothing, gradient clipping; after each epoch validation loss and top-1 /
  * top-5, a checkpoint written atomically (resumable with optimiser state and schedule), and the
  * best model kept as a model file.
@@ -61,13 +59,11 @@ public final class FineTune {
     }
 
     public static final String LAST = "last.ckpt.safetensors", BEST = "best.safetensors";
-    private static final Pattern BLOCK = Pattern.compile("^(.*?blocks(?:_token_only)?\\.\\d+)\\.");
 
     private final VisionModel base;
     private Integer numClasses;
     private List<String> classNames;
-    private String trainable = "all";
-    private int lastBlocks;
+    private Trainable trainable = Trainable.ALL;
     private int epochs = 5, batchSize = 32;
     private double lr = 5e-4, minLr = 1e-6, warmupEpochs = 1, weightDecay = 0.05, momentum = 0.9;
     private double labelSmoothing = 0.1, clipNorm = 0;
@@ -99,19 +95,18 @@ public final class FineTune {
 
     /** Trains the new head only (the rest keeps its pretrained values; BatchNorm statistics still move, as in PyTorch's train mode). */
     public FineTune freezeBackbone() {
-        trainable = "head";
+        trainable = Trainable.HEAD;
         return this;
     }
 
     public FineTune trainAll() {
-        trainable = "all";
+        trainable = Trainable.ALL;
         return this;
     }
 
     /** Trains the head, the final norm and the last {@code n} transformer blocks. */
     public FineTune unfreezeLast(int n) {
-        trainable = "last";
-        lastBlocks = n;
+        trainable = Trainable.lastBlocks(n);
         return this;
     }
 
@@ -220,29 +215,6 @@ public final class FineTune {
         return m;
     }
 
-    /** The names of the parameters that train. */
-    static List<String> trainableNames(List<String> all, String mode, int lastBlocks) {
-        if (mode.equals("all")) return all;
-        if (mode.equals("head")) return all.stream().filter(n -> n.startsWith("head.")).toList();
-        List<String> blocks = new ArrayList<>(new LinkedHashSet<>(all.stream().map(BLOCK::matcher)
-                .filter(Matcher::find).map(x -> x.group(1)).toList()));
-        Set<String> keep = new LinkedHashSet<>(blocks.subList(Math.max(0, blocks.size() - lastBlocks), blocks.size()));
-        String lastBlock = blocks.isEmpty() ? null : blocks.get(blocks.size() - 1);
-        int after = lastBlock == null ? 0 : lastIndexWithPrefix(all, lastBlock + ".") + 1;
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < all.size(); i++) {
-            String name = all.get(i);
-            Matcher b = BLOCK.matcher(name);
-            if ((b.find() && keep.contains(b.group(1))) || i >= after || name.startsWith("head.")) out.add(name);
-        }
-        return out;
-    }
-
-    private static int lastIndexWithPrefix(List<String> names, String prefix) {
-        for (int i = names.size() - 1; i >= 0; i--) if (names.get(i).startsWith(prefix)) return i;
-        return -1;
-    }
-
     public Result fit(Dataset train, Dataset validation) {
         if (outputDir == null) throw new IllegalArgumentException("set outputDir(...) for checkpoints and the best model");
         try {
@@ -254,9 +226,11 @@ public final class FineTune {
         int[] size = inputSize != null ? inputSize : model.eval().hasCrop()
                 ? new int[]{model.eval().crop(), model.eval().crop()} : model.architecture().nativeSize();
         TrainingGraph graph = new TrainingGraph(model, size[0], size[1], new Random(seed));
-        List<String> names = trainableNames(graph.trainableNames(), trainable, lastBlocks);
+        ParameterGroups groups = model.architecture().parameterGroups();
+        List<String> names = trainable.select(graph.trainableNames(), groups);
         if (names.isEmpty()) throw new IllegalArgumentException("nothing to train (" + trainable + ")");
-        Optimizer opt = optimizer.equals("adamw") ? new AdamW(weightDecay) : new SgdMomentum(momentum, false, weightDecay, NoDecay.rule());
+        Optimizer opt = optimizer.equals("adamw") ? new AdamW(weightDecay, DecayRule.of(groups))
+                : new SgdMomentum(momentum, false, weightDecay, DecayRule.of(groups));
         int batchesPerEpoch = Math.max(1, train.size() / batchSize);
         long totalSteps = (long) epochs * batchesPerEpoch;
         LrSchedule schedule = LrSchedule.cosine(lr, lr * 1e-3, Math.round(warmupEpochs * batchesPerEpoch), minLr, totalSteps);

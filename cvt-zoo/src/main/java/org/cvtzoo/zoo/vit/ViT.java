@@ -102,4 +102,11 @@ public final class ViT extends SpecArchitecture<VitSpec> {
     public StateDict toOfficialNames(StateDict dict) {
         return PosEmbedAdaptingStateDict.adapt(dict, spec.gridHeight(), spec.gridWidth());
     }
+
+    /** timm's ViT: {@code blocks.i}; no weight decay on {@code cls_token} and {@code pos_embed}. */
+    @Override
+    public org.cvtzoo.zoo.ParameterGroups parameterGroups() {
+        return org.cvtzoo.zoo.ParameterGroups.of("head", "norm", n -> n.equals("cls_token") || n.equals("pos_embed"))
+                .withBlocks("blocks", spec.depth());
+    }
 }

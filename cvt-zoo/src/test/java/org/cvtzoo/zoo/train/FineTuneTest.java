@@ -5,6 +5,7 @@ import org.cvtzoo.core.data.Example;
 import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.zoo.Fixtures;
 import org.cvtzoo.zoo.ModelFile;
+import org.cvtzoo.zoo.ParameterGroups;
 import org.cvtzoo.zoo.VisionModel;
 import org.cvtzoo.zoo.Zoo;
 import org.junit.jupiter.api.Test;
@@ -101,9 +102,10 @@ class FineTuneTest {
     void freezingChoosesWhatTrains() {
         List<String> names = List.of("stage0.patch_embed.proj.weight", "stage2.blocks.0.attn.proj.weight",
                 "stage2.blocks.1.mlp.fc1.weight", "stage2.blocks.1.norm2.weight", "norm.weight", "head.weight", "head.bias");
-        assertEquals(List.of("head.weight", "head.bias"), FineTune.trainableNames(names, "head", 0));
+        ParameterGroups cvt = TrainFixtures.groups("cvt_tiny"); // stage depths 1, 1, 2
+        assertEquals(List.of("head.weight", "head.bias"), Trainable.HEAD.select(names, cvt));
         assertEquals(List.of("stage2.blocks.1.mlp.fc1.weight", "stage2.blocks.1.norm2.weight", "norm.weight", "head.weight",
-                "head.bias"), FineTune.trainableNames(names, "last", 1));
-        assertEquals(names, FineTune.trainableNames(names, "all", 0));
+                "head.bias"), Trainable.lastBlocks(1).select(names, cvt));
+        assertEquals(names, Trainable.ALL.select(names, cvt));
     }
 }
