@@ -48,7 +48,7 @@ def save(arr, *parts):
 
 
 def decays(name, shape):
-    """The no-decay rule of NoDecay.rule(), restated: rank <= 1, biases, tokens,
+    """The no-decay rule of DecayRule.of(the family's groups), restated: rank <= 1, biases, tokens,
     position embeddings and layer-scale gammas are not decayed."""
     last = name.rsplit('.', 1)[-1]
     if len(shape) <= 1 or last == 'bias':

@@ -4,6 +4,7 @@ import org.cvtzoo.zoo.Architecture;
 import org.cvtzoo.zoo.TrainingGraph;
 import org.cvtzoo.zoo.VisionModel;
 import org.cvtzoo.zoo.train.AdamW;
+import org.cvtzoo.zoo.train.DecayRule;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -93,13 +94,13 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A training step as FineTune runs it: forward and backward on the training graph, then AdamW. */
+    /** A training step as Trainer runs it: forward and backward on the training graph, then AdamW. */
     private void benchTraining(VisionModel m, int[] hw) {
         TrainingGraph g = new TrainingGraph(m, hw[0], hw[1]);
         List<String> names = g.trainableNames();
         Map<String, INDArray> params = new java.util.LinkedHashMap<>();
         names.forEach(n -> params.put(n, m.parameters().entries().get(n).value()));
-        AdamW opt = new AdamW(0.05);
+        AdamW opt = new AdamW(0.05, DecayRule.of(m.architecture().parameterGroups()));
         int classes = m.architecture().numClasses();
         for (int batch : batches) {
             if (batch < 1) throw new Errors.UserError("batch sizes must be at least 1, got " + batch);

@@ -11,7 +11,9 @@ import org.cvtzoo.zoo.Prediction;
 import org.cvtzoo.zoo.VisionModel;
 import org.cvtzoo.zoo.Zoo;
 import org.cvtzoo.zoo.spec.SpecFiles;
-import org.cvtzoo.zoo.train.FineTune;
+import org.cvtzoo.zoo.train.EpochReport;
+import org.cvtzoo.zoo.train.FineTuneConfig;
+import org.cvtzoo.zoo.train.Trainer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
@@ -65,12 +67,13 @@ final class DemoCommand implements Callable<Integer> {
         System.out.printf("Fashion-MNIST from %s: %d training / %d test images at %dx%d; a CvT of %,d parameters%n", fm.dir(),
                 train.size(), test.size(), SIZE, SIZE, model.parameters().parameterCount());
         long t0 = System.nanoTime();
-        FineTune.Result r = FineTune.of(model).trainAll().inputSize(SIZE, SIZE).epochs(epochs).batchSize(batch).lr(lr)
-                .minLr(lr * 0.01).warmupEpochs(0.3).weightDecay(0.05).labelSmoothing(0.1).clipNorm(5).seed(7)
-                .outputDir(out).resume(resume).listener(new TrainingProgress()).fit(train, test);
+        FineTuneConfig config = FineTuneConfig.defaults().withInputSize(SIZE, SIZE).withEpochs(epochs).withBatchSize(batch)
+                .withLr(lr).withMinLr(lr * 0.01).withWarmupEpochs(0.3).withWeightDecay(0.05).withLabelSmoothing(0.1)
+                .withClipNorm(5).withSeed(7).withOutputDir(out).withResume(resume);
+        Trainer.Result r = new Trainer(model, config, new TrainingProgress()).fit(train, test);
         double minutes = (System.nanoTime() - t0) / 60e9;
-        FineTune.EpochReport last = r.history().get(r.history().size() - 1);
-        double best = r.history().stream().mapToDouble(FineTune.EpochReport::valTop1).max().orElse(Double.NaN);
+        EpochReport last = r.history().get(r.history().size() - 1);
+        double best = r.history().stream().mapToDouble(EpochReport::valTop1).max().orElse(Double.NaN);
         System.out.printf(Locale.ROOT, "test accuracy: %.2f%% (best epoch %.2f%%), %d epochs in %.1f min; model: %s%n",
                 100 * last.valTop1(), 100 * best, r.history().size(), minutes, r.bestFile());
 

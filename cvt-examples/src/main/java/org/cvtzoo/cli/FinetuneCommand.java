@@ -4,8 +4,13 @@ import org.cvtzoo.core.data.ImageFolder;
 import org.cvtzoo.core.data.ImageFolderDataset;
 import org.cvtzoo.core.data.TrainTransform;
 import org.cvtzoo.core.image.EvalTransform;
+import org.cvtzoo.core.ZooException;
 import org.cvtzoo.zoo.VisionModel;
-import org.cvtzoo.zoo.train.FineTune;
+import org.cvtzoo.zoo.train.EpochReport;
+import org.cvtzoo.zoo.train.FineTuneConfig;
+import org.cvtzoo.zoo.train.Trainable;
+import org.cvtzoo.zoo.train.Trainer;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,11 +46,12 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--warmup-epochs", defaultValue = "1") double warmupEpochs;
     @Option(names = "--label-smoothing", defaultValue = "0.1") double labelSmoothing;
     @Option(names = "--clip", defaultValue = "0", description = "Clip gradients to this global norm (0: off).") double clip;
-    @Option(names = "--optimizer", defaultValue = "adamw", description = "adamw or sgd.") String optimizer;
+    @Option(names = "--optimizer", defaultValue = "adamw", converter = OptimizerConverter.class, description = "adamw or sgd.")
+    FineTuneConfig.OptimizerKind optimizer;
 
-    @Option(names = "--train", defaultValue = "all", paramLabel = "WHAT",
+    @Option(names = "--train", defaultValue = "all", paramLabel = "WHAT", converter = TrainableConverter.class,
             description = "What trains: all, head (the backbone frozen), or last:N (head, final norm and the last N blocks).")
-    String train;
+    Trainable train;
 
     @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
     @Option(names = "--resume", description = "Continue from OUT/last.ckpt.safetensors.") boolean resume;
@@ -61,30 +67,46 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         VisionModel base = model.load();
         EvalTransform eval = base.eval();
-        int size = eval.hasCrop() ? eval.crop() : base.architecture().nativeSize()[0];
+        int[] hw = base.architecture().nativeSize();
+        if (eval == null || hw[0] != hw[1]) {
+            throw new Errors.UserError("finetune trains square images with the model's evaluation preprocessing; "
+                    + base.architecture().name() + (eval == null ? " has none known" : " is " + hw[0] + "x" + hw[1]));
+        }
+        int size = hw[0];
         TrainTransform augment = TrainTransform.of(size, eval.mean(), eval.std());
-        FineTune ft = FineTune.of(base).numClasses(split.train().classes().size()).classNames(split.train().classes())
-                .epochs(epochs).batchSize(batch).lr(lr).weightDecay(weightDecay).warmupEpochs(warmupEpochs)
-                .labelSmoothing(labelSmoothing).clipNorm(clip).optimizer(optimizer).seed(seed).inputSize(size, size)
-                .outputDir(out).resume(resume).listener(new TrainingProgress());
-        if (train.equals("head")) ft.freezeBackbone();
-        else if (train.startsWith("last:")) ft.unfreezeLast(parseLast(train));
-        else if (!train.equals("all")) throw new Errors.UserError("--train must be all, head or last:N, got " + train);
+        FineTuneConfig config = FineTuneConfig.defaults().withClasses(split.train().classes()).withTrainable(train)
+                .withEpochs(epochs).withBatchSize(batch).withLr(lr).withWeightDecay(weightDecay).withWarmupEpochs(warmupEpochs)
+                .withLabelSmoothing(labelSmoothing).withClipNorm(clip).withOptimizer(optimizer).withSeed(seed)
+                .withInputSize(size, size).withOutputDir(out).withResume(resume);
         System.out.printf("%s: %d training / %d validation images, %d classes, %dx%d%n", model.describe(),
                 split.train().size(), split.validation().size(), split.train().classes().size(), size, size);
-        FineTune.Result r = ft.fit(ImageFolderDataset.train(split.train(), augment), ImageFolderDataset.eval(split.validation(), eval));
-        double best = r.history().stream().mapToDouble(FineTune.EpochReport::valTop1).max().orElse(Double.NaN);
+        Trainer.Result r = new Trainer(base, config, new TrainingProgress())
+                .fit(ImageFolderDataset.train(split.train(), augment), ImageFolderDataset.eval(split.validation(), eval));
+        double best = r.history().stream().mapToDouble(EpochReport::valTop1).max().orElse(Double.NaN);
         System.out.printf(Locale.ROOT, "best validation top-1 %.2f%%: %s%n", 100 * best, r.bestFile());
+        if (r.evaluation() != null) System.out.println(Confusions.describe(r.evaluation()));
         return 0;
     }
 
-    private static int parseLast(String s) {
-        try {
-            int n = Integer.parseInt(s.substring("last:".length()));
-            if (n < 1) throw new NumberFormatException();
-            return n;
-        } catch (NumberFormatException e) {
-            throw new Errors.UserError("--train last:N needs a positive N, got " + s);
+    static final class TrainableConverter implements CommandLine.ITypeConverter<Trainable> {
+        @Override
+        public Trainable convert(String text) {
+            try {
+                return Trainable.parse(text);
+            } catch (ZooException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class OptimizerConverter implements CommandLine.ITypeConverter<FineTuneConfig.OptimizerKind> {
+        @Override
+        public FineTuneConfig.OptimizerKind convert(String text) {
+            try {
+                return FineTuneConfig.OptimizerKind.parse(text);
+            } catch (ZooException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 }

@@ -298,7 +298,10 @@ class CliTest {
         assertEquals(0, status, stderr());
         assertTrue(out.toString().length() > 0 && Files.exists(out.resolve("best.safetensors")), stderr());
         assertTrue(Files.exists(out.resolve("last.ckpt.safetensors")));
-        assertTrue(this.out.toString(StandardCharsets.UTF_8).contains("epoch 1/1"), this.out.toString(StandardCharsets.UTF_8));
+        String trained = this.out.toString(StandardCharsets.UTF_8);
+        assertTrue(trained.contains("epoch 1/1"), trained);
+        assertTrue(trained.contains("confusion of the best model") && trained.contains("0 = cats") && trained.contains("1 = rockets"),
+                trained);
         assertEquals(0, cvt("predict", "--model-file", out.resolve("best.safetensors"), IMAGES.resolve("chelsea.png"), "--top", "2"));
         String printed = this.out.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("cats") && printed.contains("rockets"), printed);

@@ -67,4 +67,7 @@ public interface Architecture {
     default StateDict filterCheckpoint(StateDict dict) {
         return dict;
     }
+
+    /** Which parameters are the classifier, which take no weight decay, and the blocks in order (for fine-tuning). */
+    ParameterGroups parameterGroups();
 }

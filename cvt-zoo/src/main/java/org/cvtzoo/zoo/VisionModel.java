@@ -256,4 +256,13 @@ public final class VisionModel {
             return g;
         }
     }
+
+    /**
+     * Accuracy, top-5 accuracy, per-class precision, recall and F1 and the confusion matrix (with
+     * {@link #classNames()}) over a DL4J iterator's batches: features float NCHW, labels one-hot
+     * {@code [B, classes]}. The iterator is reset first where it can be.
+     */
+    public org.nd4j.evaluation.classification.Evaluation evaluate(org.nd4j.linalg.dataset.api.iterator.DataSetIterator data) {
+        return org.cvtzoo.zoo.train.Evaluator.evaluate(this, data).evaluation();
+    }
 }

@@ -8,6 +8,7 @@ import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Scope;
 import org.cvtzoo.core.weights.StateDict;
 import org.cvtzoo.zoo.Architecture;
+import org.cvtzoo.zoo.ParameterGroups;
 import org.cvtzoo.zoo.SpecArchitecture;
 import org.nd4j.autodiff.samediff.SDVariable;
 
@@ -113,5 +114,18 @@ public final class CvT extends SpecArchitecture<CvtSpec> {
     @Override
     public StateDict filterCheckpoint(StateDict dict) {
         return CvtNames.isHuggingFace(dict.keys()) ? dict.renamed(CvtNames::fromHuggingFace) : dict;
+    }
+
+    /**
+     * microsoft/CvT: each stage's {@code stageS.blocks.i}, counted over the stages; no weight decay
+     * on the stages' {@code cls_token} and {@code pos_embed} (its {@code no_weight_decay()}).
+     */
+    @Override
+    public ParameterGroups parameterGroups() {
+        ParameterGroups groups = ParameterGroups.of("head", "norm", n -> n.matches("stage\\d+\\.(cls_token|pos_embed)"));
+        for (int i = 0; i < spec.stages().size(); i++) {
+            groups = groups.withBlocks("stage" + i + ".blocks", spec.stages().get(i).depth());
+        }
+        return groups;
     }
 }

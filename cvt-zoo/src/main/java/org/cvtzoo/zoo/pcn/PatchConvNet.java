@@ -8,6 +8,7 @@ import org.cvtzoo.core.graph.Ops;
 import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Scope;
 import org.cvtzoo.zoo.Architecture;
+import org.cvtzoo.zoo.ParameterGroups;
 import org.cvtzoo.zoo.SpecArchitecture;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -72,5 +73,16 @@ public final class PatchConvNet extends SpecArchitecture<PatchConvNetSpec> {
         // deit normalises [cls, patches] and keeps the first token
         ClassifierHead.Result head = ClassifierHead.onClassToken(root, r.cls(), dim, spec.numClasses(), EPS);
         return new Outputs(head.logits(), head.features(), r.patchAttention());
+    }
+
+    /**
+     * deit's PatchConvNet: the trunk's {@code blocks.i}, then {@code blocks_token_only.0}; no weight
+     * decay on {@code cls_token} and the layer scales {@code gamma_*}.
+     */
+    @Override
+    public ParameterGroups parameterGroups() {
+        return ParameterGroups.of("head", "norm",
+                        n -> n.equals("cls_token") || n.substring(n.lastIndexOf('.') + 1).startsWith("gamma"))
+                .withBlocks("blocks", spec.depth()).withBlocks("blocks_token_only", 1);
     }
 }

@@ -20,7 +20,7 @@ import java.util.Map;
  * i.e. ε is added after the square root of the bias-corrected second moment. Arithmetic is
  * float32, element-wise, in PyTorch's order; scalar coefficients are computed in double.
  */
-public final class AdamW implements Optimizer {
+public final class AdamW extends PerParameterOptimizer {
 
     /** {@link OptimizerState#optimizer()} of this optimiser's states. */
     public static final String KIND = "AdamW";
@@ -28,10 +28,7 @@ public final class AdamW implements Optimizer {
     private final double beta1;
     private final double beta2;
     private final double eps;
-    private final double weightDecay;
-    private final DecayRule decayRule;
 
-    private long steps;
     private final Map<String, Long> paramSteps = new LinkedHashMap<>();
     private final Map<String, INDArray> expAvg = new LinkedHashMap<>();
     private final Map<String, INDArray> expAvgSq = new LinkedHashMap<>();
@@ -42,73 +39,56 @@ public final class AdamW implements Optimizer {
      * @param eps         added to the denominator (default 1e-8)
      * @param weightDecay decoupled weight decay λ for the parameters {@code decayRule} decays
      *                    (PyTorch's default 0.01; fine-tuning recipes use 0.05)
-     * @param decayRule   which parameters are decayed ({@link NoDecay#rule()}, {@link DecayRule#ALL})
+     * @param decayRule   which parameters are decayed ({@link DecayRule#of}, {@link DecayRule#ALL})
      */
     public AdamW(double beta1, double beta2, double eps, double weightDecay, DecayRule decayRule) {
+        super(weightDecay, decayRule);
         if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException("beta1 must be in [0, 1): " + beta1);
         if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("beta2 must be in [0, 1): " + beta2);
         if (!(eps >= 0)) throw new IllegalArgumentException("eps must be >= 0: " + eps);
-        if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0: " + weightDecay);
-        if (decayRule == null) throw new NullPointerException("decayRule");
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
-        this.weightDecay = weightDecay;
-        this.decayRule = decayRule;
     }
 
-    /** Betas (0.9, 0.999), eps 1e-8, the given weight decay, {@link NoDecay#rule()} groups. */
-    public AdamW(double weightDecay) {
-        this(0.9, 0.999, 1e-8, weightDecay, NoDecay.rule());
-    }
-
-    @Override
-    public void step(Map<String, INDArray> params, Map<String, INDArray> grads, double lr) {
-        Steps.checkGrads(params, grads);
-        for (Map.Entry<String, INDArray> e : params.entrySet()) {
-            String name = e.getKey();
-            INDArray p = e.getValue();
-            INDArray g = grads.get(name);
-            if (g == null) continue;
-            INDArray m = Steps.stateFor(expAvg, name, p);
-            INDArray v = Steps.stateFor(expAvgSq, name, p);
-            long t = paramSteps.merge(name, 1L, Long::sum);
-
-            double wd = decayRule.decays(name, p.rank()) ? weightDecay : 0.0;
-            if (wd != 0.0) p.muli(1.0 - lr * wd);
-
-            m.muli(beta1).addi(g.mul(1.0 - beta1));
-            v.muli(beta2).addi(g.mul(g).muli(1.0 - beta2));
-
-            double biasCorrection1 = 1.0 - Math.pow(beta1, t);
-            double biasCorrection2 = 1.0 - Math.pow(beta2, t);
-            INDArray denom = Transforms.sqrt(v, true).divi(Math.sqrt(biasCorrection2)).addi(eps);
-            p.subi(m.mul(lr / biasCorrection1).divi(denom));
-        }
-        steps++;
+    /** Betas (0.9, 0.999), eps 1e-8 (PyTorch's defaults), the given weight decay and groups. */
+    public AdamW(double weightDecay, DecayRule decayRule) {
+        this(0.9, 0.999, 1e-8, weightDecay, decayRule);
     }
 
     @Override
-    public long steps() {
-        return steps;
+    void update(String name, INDArray p, INDArray g, double lr, double weightDecay) {
+        INDArray m = stateFor(expAvg, name, p);
+        INDArray v = stateFor(expAvgSq, name, p);
+        long t = paramSteps.merge(name, 1L, Long::sum);
+
+        if (weightDecay != 0.0) p.muli(1.0 - lr * weightDecay);
+
+        m.muli(beta1).addi(g.mul(1.0 - beta1));
+        v.muli(beta2).addi(g.mul(g).muli(1.0 - beta2));
+
+        double biasCorrection1 = 1.0 - Math.pow(beta1, t);
+        double biasCorrection2 = 1.0 - Math.pow(beta2, t);
+        INDArray denom = Transforms.sqrt(v, true).divi(Math.sqrt(biasCorrection2)).addi(eps);
+        p.subi(m.mul(lr / biasCorrection1).divi(denom));
     }
 
     @Override
     public OptimizerState state() {
         Map<String, INDArray> tensors = new LinkedHashMap<>();
-        Steps.export(tensors, "exp_avg", expAvg);
-        Steps.export(tensors, "exp_avg_sq", expAvgSq);
-        return new OptimizerState(KIND, steps, paramSteps, tensors);
+        export(tensors, "exp_avg", expAvg);
+        export(tensors, "exp_avg_sq", expAvgSq);
+        return new OptimizerState(KIND, steps(), paramSteps, tensors);
     }
 
     @Override
     public void loadState(OptimizerState state) {
-        Steps.checkKind(state, KIND);
-        steps = state.steps();
+        checkKind(state, KIND);
+        restoreSteps(state.steps());
         paramSteps.clear();
         paramSteps.putAll(state.paramSteps());
-        Steps.importInto(expAvg, "exp_avg", state);
-        Steps.importInto(expAvgSq, "exp_avg_sq", state);
+        importInto(expAvg, "exp_avg", state);
+        importInto(expAvgSq, "exp_avg_sq", state);
         if (!expAvg.keySet().equals(expAvgSq.keySet()) || !expAvg.keySet().equals(paramSteps.keySet())) {
             throw new IllegalArgumentException("AdamW state is inconsistent: exp_avg for " + expAvg.keySet()
                     + ", exp_avg_sq for " + expAvgSq.keySet() + ", step counts for " + paramSteps.keySet());

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * A first-order optimiser working on plain arrays, independent of any graph: gradients come
- * from SameDiff ({@code sd.calculateGradients}), the update is applied here, in place, on the
+ * from a {@link org.cvtzoo.zoo.TrainingGraph} step, the update is applied here, in place, on the
  * parameter arrays (normally the {@code ParamStore} arrays, in graph layout: every optimiser
  * here is element-wise, so the layout does not matter, and the weight-decay rule only looks at
  * names and ranks, which are the same in both layouts).

@@ -19,17 +19,14 @@ import java.util.Map;
  * </pre>
  * With momentum 0 this is plain SGD and keeps no state. Arithmetic is float32, element-wise.
  */
-public final class SgdMomentum implements Optimizer {
+public final class SgdMomentum extends PerParameterOptimizer {
 
     /** {@link OptimizerState#optimizer()} of this optimiser's states. */
     public static final String KIND = "SGD";
 
     private final double momentum;
     private final boolean nesterov;
-    private final double weightDecay;
-    private final DecayRule decayRule;
 
-    private long steps;
     private final Map<String, INDArray> buffers = new LinkedHashMap<>();
 
     /**
@@ -39,59 +36,41 @@ public final class SgdMomentum implements Optimizer {
      * @param decayRule   which parameters are decayed
      */
     public SgdMomentum(double momentum, boolean nesterov, double weightDecay, DecayRule decayRule) {
+        super(weightDecay, decayRule);
         if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1): " + momentum);
         if (nesterov && momentum == 0) throw new IllegalArgumentException("Nesterov momentum requires momentum > 0");
-        if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0: " + weightDecay);
-        if (decayRule == null) throw new NullPointerException("decayRule");
         this.momentum = momentum;
         this.nesterov = nesterov;
-        this.weightDecay = weightDecay;
-        this.decayRule = decayRule;
     }
 
     @Override
-    public void step(Map<String, INDArray> params, Map<String, INDArray> grads, double lr) {
-        Steps.checkGrads(params, grads);
-        for (Map.Entry<String, INDArray> e : params.entrySet()) {
-            String name = e.getKey();
-            INDArray p = e.getValue();
-            INDArray g = grads.get(name);
-            if (g == null) continue;
-
-            double wd = decayRule.decays(name, p.rank()) ? weightDecay : 0.0;
-            INDArray d = wd != 0.0 ? g.add(p.mul(wd)) : g;
-            if (momentum != 0.0) {
-                INDArray b = buffers.get(name);
-                if (b == null) {
-                    b = p.ulike().assign(d);
-                    buffers.put(name, b);
-                } else {
-                    Steps.checkShape(name, "momentum_buffer", b, p);
-                    b.muli(momentum).addi(d);
-                }
-                d = nesterov ? d.add(b.mul(momentum)) : b;
+    void update(String name, INDArray p, INDArray g, double lr, double weightDecay) {
+        INDArray d = weightDecay != 0.0 ? g.add(p.mul(weightDecay)) : g;
+        if (momentum != 0.0) {
+            INDArray b = buffers.get(name);
+            if (b == null) {
+                b = p.ulike().assign(d);
+                buffers.put(name, b);
+            } else {
+                checkShape(name, "momentum_buffer", b, p);
+                b.muli(momentum).addi(d);
             }
-            p.subi(d.mul(lr));
+            d = nesterov ? d.add(b.mul(momentum)) : b;
         }
-        steps++;
-    }
-
-    @Override
-    public long steps() {
-        return steps;
+        p.subi(d.mul(lr));
     }
 
     @Override
     public OptimizerState state() {
         Map<String, INDArray> tensors = new LinkedHashMap<>();
-        Steps.export(tensors, "momentum_buffer", buffers);
-        return new OptimizerState(KIND, steps, Map.of(), tensors);
+        export(tensors, "momentum_buffer", buffers);
+        return new OptimizerState(KIND, steps(), Map.of(), tensors);
     }
 
     @Override
     public void loadState(OptimizerState state) {
-        Steps.checkKind(state, KIND);
-        steps = state.steps();
-        Steps.importInto(buffers, "momentum_buffer", state);
+        checkKind(state, KIND);
+        restoreSteps(state.steps());
+        importInto(buffers, "momentum_buffer", state);
     }
 }

@@ -1,10 +1,22 @@
 /**
- * Fine-tuning pieces that work on plain float32 arrays, outside any graph: gradients come from
- * SameDiff ({@code sd.calculateGradients}), the update is applied here on the
+ * Fine-tuning. {@link org.cvtzoo.zoo.train.Trainer} runs a {@link org.cvtzoo.zoo.train.FineTuneConfig}
+ * on a model, from the project's datasets or a DL4J {@code DataSetIterator};
+ * {@link org.cvtzoo.zoo.train.Evaluator} measures a model into ND4J's {@code Evaluation};
+ * {@link org.cvtzoo.zoo.train.TrainingCheckpoint} is the resumable checkpoint format.
+ *
+ * <pre>{@code
+ * FineTuneConfig config = FineTuneConfig.defaults().withClasses(names).withTrainable(Trainable.lastBlocks(2))
+ *         .withEpochs(5).withOutputDir(Path.of("run"));
+ * Trainer.Result r = new Trainer(model, config).fit(trainIterator, validationIterator);
+ * Evaluation e = r.best().evaluate(testIterator);
+ * }</pre>
+ *
+ * <p>The pieces under the trainer work on plain float32 arrays, outside any graph: gradients come
+ * from a {@link org.cvtzoo.zoo.TrainingGraph} step, the update is applied here on the
  * {@code ParamStore} arrays.
  *
  * <pre>{@code
- * Optimizer opt = new AdamW(0.9, 0.999, 1e-8, 0.05, NoDecay.rule());
+ * Optimizer opt = new AdamW(0.9, 0.999, 1e-8, 0.05, DecayRule.of(model.architecture().parameterGroups()));
  * LrSchedule schedule = LrSchedule.cosine(5e-4, 1e-6, warmupSteps, 1e-5, totalSteps);
  * for (long step = 0; step < totalSteps; step++) {
  *     Map<String, INDArray> grads = ...;                 // by state_dict name, graph layout

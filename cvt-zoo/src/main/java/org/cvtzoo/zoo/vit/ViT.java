@@ -12,6 +12,7 @@ import org.cvtzoo.core.graph.Resample;
 import org.cvtzoo.core.graph.Scope;
 import org.cvtzoo.core.weights.StateDict;
 import org.cvtzoo.zoo.Architecture;
+import org.cvtzoo.zoo.ParameterGroups;
 import org.cvtzoo.zoo.SpecArchitecture;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -97,5 +98,12 @@ public final class ViT extends SpecArchitecture<VitSpec> {
     @Override
     public StateDict filterCheckpoint(StateDict dict) {
         return PosEmbedAdaptingStateDict.adapt(dict, spec.gridHeight(), spec.gridWidth());
+    }
+
+    /** timm's ViT: {@code blocks.i}; no weight decay on {@code cls_token} and {@code pos_embed}. */
+    @Override
+    public ParameterGroups parameterGroups() {
+        return ParameterGroups.of("head", "norm", n -> n.equals("cls_token") || n.equals("pos_embed"))
+                .withBlocks("blocks", spec.depth());
     }
 }

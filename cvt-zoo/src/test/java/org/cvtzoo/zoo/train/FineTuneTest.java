@@ -5,6 +5,7 @@ import org.cvtzoo.core.data.Example;
 import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.zoo.Fixtures;
 import org.cvtzoo.zoo.ModelFile;
+import org.cvtzoo.zoo.ParameterGroups;
 import org.cvtzoo.zoo.VisionModel;
 import org.cvtzoo.zoo.Zoo;
 import org.junit.jupiter.api.Test;
@@ -14,12 +15,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FineTuneTest {
@@ -53,45 +56,57 @@ class FineTuneTest {
         return VisionModel.fromCheckpoint(Zoo.architecture(dir.resolve("spec.json"), null), dir.resolve("model.pth"));
     }
 
-    static FineTune recipe(VisionModel base, Path out) {
-        return FineTune.of(base).numClasses(2).classNames(List.of("left", "right")).trainAll().inputSize(64, 64)
-                .epochs(3).batchSize(8).lr(2e-3).warmupEpochs(0.5).labelSmoothing(0.1).clipNorm(5).seed(3).outputDir(out);
+    static FineTuneConfig recipe(Path out) {
+        return FineTuneConfig.defaults().withClasses(List.of("left", "right")).withInputSize(64, 64).withEpochs(3)
+                .withBatchSize(8).withLr(2e-3).withWarmupEpochs(0.5).withLabelSmoothing(0.1).withClipNorm(5).withSeed(3)
+                .withOutputDir(out);
     }
 
     @Test
     void learnsANewHeadAndKeepsTheBestModel() {
-        FineTune.Result r = recipe(base(), tmp.resolve("run")).fit(halves(64, 1), halves(32, 2));
+        Trainer.Result r = new Trainer(base(), recipe(tmp.resolve("run"))).fit(halves(64, 1), halves(32, 2));
         assertEquals(3, r.history().size());
-        FineTune.EpochReport first = r.history().get(0), last = r.history().get(2);
+        EpochReport first = r.history().get(0), last = r.history().get(2);
         assertTrue(last.trainLoss() < first.trainLoss(), "training loss goes down: " + r.history());
         assertTrue(last.valTop1() >= 0.9, "the halves are learnt: " + r.history());
         VisionModel best = ModelFile.load(r.bestFile());
         assertEquals(List.of("left", "right"), best.classNames());
         assertEquals(2, best.architecture().numClasses());
+        double bestTop1 = r.history().stream().mapToDouble(EpochReport::valTop1).max().orElseThrow();
+        assertEquals(bestTop1, r.evaluation().accuracy(), "the result's evaluation is the best model's");
+        assertEquals(List.of("left", "right"), r.evaluation().getLabelsList());
     }
 
     /** A run that dies after epoch 2 and is resumed ends with the same parameters as a run straight through. */
     @Test
     void resumedRunEqualsAStraightRun() {
-        FineTune.Result straight = recipe(base(), tmp.resolve("a")).fit(halves(32, 1), halves(16, 2));
+        FineTuneConfig a = recipe(tmp.resolve("a")), b = recipe(tmp.resolve("b"));
+        Trainer.Result straight = new Trainer(base(), a).fit(halves(32, 1), halves(16, 2));
         RuntimeException crash = new RuntimeException("simulated crash");
-        try {
-            recipe(base(), tmp.resolve("b")).listener(new FineTune.Listener() {
-                @Override
-                public void epoch(FineTune.EpochReport r) {
-                    if (r.epoch() == 2) throw crash;
-                }
-            }).fit(halves(32, 1), halves(16, 2));
-        } catch (RuntimeException e) {
-            assertTrue(e == crash);
-        }
-        assertTrue(Files.exists(tmp.resolve("b").resolve(FineTune.LAST)));
-        FineTune.Result resumed = recipe(base(), tmp.resolve("b")).resume(true).fit(halves(32, 1), halves(16, 2));
+        Trainer crashing = new Trainer(base(), b, new Trainer.Listener() {
+            @Override
+            public void epoch(EpochReport r) {
+                if (r.epoch() == 2) throw crash;
+            }
+        });
+        assertSame(crash, assertThrows(RuntimeException.class, () -> crashing.fit(halves(32, 1), halves(16, 2))));
+        Path checkpoint = tmp.resolve("b").resolve(Trainer.CHECKPOINT_FILE);
+        VisionModel probe = new VisionModel(base().architecture().withNumClasses(2));
+        assertEquals(2, TrainingCheckpoint.read(checkpoint, probe, new AdamW(0.05, DecayRule.ALL)).epochsDone());
+
+        List<Integer> resumedEpochs = new ArrayList<>();
+        Trainer.Result resumed = new Trainer(base(), b.withResume(true), new Trainer.Listener() {
+            @Override
+            public void epoch(EpochReport r) {
+                resumedEpochs.add(r.epoch());
+            }
+        }).fit(halves(32, 1), halves(16, 2));
+        assertEquals(List.of(3), resumedEpochs, "the resumed run trains the last epoch only");
         assertEquals(3, resumed.history().size());
-        VisionModel a = ModelFile.load(tmp.resolve("a").resolve(FineTune.BEST));
-        VisionModel b = ModelFile.load(tmp.resolve("b").resolve(FineTune.BEST));
-        for (ParamStore.Entry e : a.parameters().entries().values()) {
-            INDArray other = b.parameters().entries().get(e.name()).value();
+        VisionModel ma = ModelFile.load(tmp.resolve("a").resolve(Trainer.BEST_FILE));
+        VisionModel mb = ModelFile.load(tmp.resolve("b").resolve(Trainer.BEST_FILE));
+        for (ParamStore.Entry e : ma.parameters().entries().values()) {
+            INDArray other = mb.parameters().entries().get(e.name()).value();
             assertTrue(e.value().equalsWithEps(other, 1e-6), e.name());
         }
         assertEquals(straight.history().get(2).trainLoss(), resumed.history().get(2).trainLoss(), 1e-6);
@@ -101,9 +116,10 @@ class FineTuneTest {
     void freezingChoosesWhatTrains() {
         List<String> names = List.of("stage0.patch_embed.proj.weight", "stage2.blocks.0.attn.proj.weight",
                 "stage2.blocks.1.mlp.fc1.weight", "stage2.blocks.1.norm2.weight", "norm.weight", "head.weight", "head.bias");
-        assertEquals(List.of("head.weight", "head.bias"), FineTune.trainableNames(names, "head", 0));
+        ParameterGroups cvt = TrainFixtures.groups("cvt_tiny"); // stage depths 1, 1, 2
+        assertEquals(List.of("head.weight", "head.bias"), Trainable.HEAD.select(names, cvt));
         assertEquals(List.of("stage2.blocks.1.mlp.fc1.weight", "stage2.blocks.1.norm2.weight", "norm.weight", "head.weight",
-                "head.bias"), FineTune.trainableNames(names, "last", 1));
-        assertEquals(names, FineTune.trainableNames(names, "all", 0));
+                "head.bias"), Trainable.lastBlocks(1).select(names, cvt));
+        assertEquals(names, Trainable.ALL.select(names, cvt));
     }
 }

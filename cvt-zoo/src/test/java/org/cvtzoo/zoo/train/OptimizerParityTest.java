@@ -39,24 +39,25 @@ class OptimizerParityTest {
     static final int STEPS = 5;
 
     static Optimizer adamw() {
-        return new AdamW(0.9, 0.999, 1e-8, 0.05, NoDecay.rule());
+        return new AdamW(0.9, 0.999, 1e-8, 0.05, TrainFixtures.decayRule());
     }
 
     static Optimizer sgd() {
-        return new SgdMomentum(0.9, false, 1e-4, NoDecay.rule());
+        return new SgdMomentum(0.9, false, 1e-4, TrainFixtures.decayRule());
     }
 
     static Optimizer nesterov() {
-        return new SgdMomentum(0.9, true, 1e-4, NoDecay.rule());
+        return new SgdMomentum(0.9, true, 1e-4, TrainFixtures.decayRule());
     }
 
     static final double ADAMW_LR = 1e-3;
     static final double SGD_LR = 0.05;
 
     @Test
-    void fixtureGroupsAreTheNoDecayRule() {
+    void fixtureGroupsAreTheFamiliesRules() {
+        DecayRule rule = TrainFixtures.decayRule();
         for (TrainFixtures.Param p : TrainFixtures.params()) {
-            assertEquals(p.decays(), NoDecay.rule().decays(p.name(), p.shape().length), p.name());
+            assertEquals(p.decays(), rule.decays(p.name(), p.shape().length), p.name());
         }
     }
 
@@ -71,7 +72,7 @@ class OptimizerParityTest {
      */
     @Test
     void adamwLargeStepsMatchTorch() {
-        parity(new AdamW(0.8, 0.99, 1e-6, 0.5, NoDecay.rule()), 0.1, "optim/adamw_big.npy");
+        parity(new AdamW(0.8, 0.99, 1e-6, 0.5, TrainFixtures.decayRule()), 0.1, "optim/adamw_big.npy");
     }
 
     @Test

@@ -59,7 +59,7 @@ class ResumeTest {
         INDArray before = params.get("head.bias").dup();
         Map<String, INDArray> grads = TrainFixtures.row(TrainFixtures.npy("optim/grads.npy"), 0);
         grads.remove("head.bias");
-        AdamW opt = new AdamW(0.05);
+        AdamW opt = new AdamW(0.05, TrainFixtures.decayRule());
         opt.step(params, grads, 1e-3);
         assertEquals(before, params.get("head.bias"));
         assertNull(opt.state().paramSteps().get("head.bias"));
@@ -71,10 +71,10 @@ class ResumeTest {
         Map<String, INDArray> params = p0();
         Map<String, INDArray> grads = new LinkedHashMap<>();
         grads.put("nope", params.get("head.bias"));
-        assertThrows(IllegalArgumentException.class, () -> new AdamW(0.05).step(params, grads, 1e-3));
+        assertThrows(IllegalArgumentException.class, () -> new AdamW(0.05, TrainFixtures.decayRule()).step(params, grads, 1e-3));
         grads.clear();
         grads.put("head.bias", params.get("head.weight"));
-        assertThrows(IllegalArgumentException.class, () -> new AdamW(0.05).step(params, grads, 1e-3));
+        assertThrows(IllegalArgumentException.class, () -> new AdamW(0.05, TrainFixtures.decayRule()).step(params, grads, 1e-3));
     }
 
     static Map<String, INDArray> p0() {

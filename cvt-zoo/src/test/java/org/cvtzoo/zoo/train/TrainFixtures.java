@@ -1,6 +1,9 @@
 package org.cvtzoo.zoo.train;
 
 import org.cvtzoo.core.weights.Npy;
+import org.cvtzoo.zoo.Fixtures;
+import org.cvtzoo.zoo.ParameterGroups;
+import org.cvtzoo.zoo.Zoo;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -58,6 +61,21 @@ final class TrainFixtures {
             out.add(new Param(f[0], f[1].equals("1"), shape));
         }
         return out;
+    }
+
+    /** The parameter groups of a tiny fixture model's family ({@code cvt_tiny}, {@code vit_tiny}, {@code pcn_tiny}). */
+    static ParameterGroups groups(String fixture) {
+        return Zoo.architecture(Fixtures.dir(fixture).resolve("spec.json"), null).parameterGroups();
+    }
+
+    /**
+     * The weight-decay rule for the fixture's parameters, whose names come from the three
+     * families: each by its family's groups ({@code stageN.}: CvT, layer-scale gammas:
+     * PatchConvNet, the rest: ViT).
+     */
+    static DecayRule decayRule() {
+        DecayRule cvt = DecayRule.of(groups("cvt_tiny")), vit = DecayRule.of(groups("vit_tiny")), pcn = DecayRule.of(groups("pcn_tiny"));
+        return (name, rank) -> (name.startsWith("stage") ? cvt : name.contains("gamma") ? pcn : vit).decays(name, rank);
     }
 
     /** Splits a flat vector (one row of a fixture) into fresh C-order arrays, by parameter. */

@@ -6,12 +6,54 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.Arrays;
 import java.util.Map;
 
-/** Checks and state bookkeeping shared by the optimisers. */
-final class Steps {
-    private Steps() {
+/**
+ * What {@link AdamW} and {@link SgdMomentum} share: the step that checks the gradients and
+ * updates each parameter that has one, with the weight decay its {@link DecayRule} gives it; the
+ * step count; and the bookkeeping of per-parameter state arrays.
+ */
+abstract class PerParameterOptimizer implements Optimizer {
+    private final double weightDecay;
+    private final DecayRule decayRule;
+    private long steps;
+
+    PerParameterOptimizer(double weightDecay, DecayRule decayRule) {
+        if (!(weightDecay >= 0)) throw new IllegalArgumentException("weight decay must be >= 0: " + weightDecay);
+        if (decayRule == null) throw new NullPointerException("decayRule");
+        this.weightDecay = weightDecay;
+        this.decayRule = decayRule;
     }
 
-    static void checkGrads(Map<String, INDArray> params, Map<String, INDArray> grads) {
+    /**
+     * Updates {@code p} in place from its gradient {@code g}.
+     *
+     * @param weightDecay λ for this parameter: the optimiser's, or 0 where the rule does not decay it
+     */
+    abstract void update(String name, INDArray p, INDArray g, double lr, double weightDecay);
+
+    @Override
+    public final void step(Map<String, INDArray> params, Map<String, INDArray> grads, double lr) {
+        checkGrads(params, grads);
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            String name = e.getKey();
+            INDArray p = e.getValue();
+            INDArray g = grads.get(name);
+            if (g == null) continue;
+            update(name, p, g, lr, decayRule.decays(name, p.rank()) ? weightDecay : 0.0);
+        }
+        steps++;
+    }
+
+    @Override
+    public final long steps() {
+        return steps;
+    }
+
+    /** Continues counting from a loaded state's step count. */
+    final void restoreSteps(long steps) {
+        this.steps = steps;
+    }
+
+    private static void checkGrads(Map<String, INDArray> params, Map<String, INDArray> grads) {
         for (Map.Entry<String, INDArray> e : grads.entrySet()) {
             INDArray p = params.get(e.getKey());
             if (p == null) {
