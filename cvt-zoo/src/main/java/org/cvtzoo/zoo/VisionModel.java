@@ -10,11 +10,14 @@ import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.core.weights.Checkpoints;
 import org.cvtzoo.core.weights.SafetensorsWriter;
 import org.cvtzoo.core.weights.StateDict;
+import org.cvtzoo.zoo.train.Evaluator;
 import org.nd4j.autodiff.listeners.Listener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.nio.file.Path;
@@ -262,7 +265,7 @@ public final class VisionModel {
      * {@link #classNames()}) over a DL4J iterator's batches: features float NCHW, labels one-hot
      * {@code [B, classes]}. The iterator is reset first where it can be.
      */
-    public org.nd4j.evaluation.classification.Evaluation evaluate(org.nd4j.linalg.dataset.api.iterator.DataSetIterator data) {
-        return org.cvtzoo.zoo.train.Evaluator.evaluate(this, data).evaluation();
+    public Evaluation evaluate(DataSetIterator data) {
+        return Evaluator.evaluate(this, data).evaluation();
     }
 }
