@@ -203,6 +203,7 @@ class UnpicklerTest {
     @Test
     void rebuildParameterAndTensorSubclasses() {
         assertEquals(5L, load("ctorch._utils\n_rebuild_parameter\n(K\u0005\u0088}tR."));
+        assertEquals(5L, load("ctorch._utils\n_rebuild_parameter\nK\u0005\u0085R."));
         assertEquals(5L, load("ctorch._utils\n_rebuild_parameter_with_state\n(K\u0005\u0088}}tR."));
         assertFails("ctorch._utils\n_rebuild_parameter\n)R.", "torch._utils._rebuild_parameter without arguments");
         // _rebuild_from_type_v2(func, type, args, state) calls func(*args)
