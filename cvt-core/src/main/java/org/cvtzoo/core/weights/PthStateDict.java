@@ -69,7 +69,7 @@ final class PthStateDict extends FileStateDict<TensorRef> {
             names.add(n);
             int slash = n.indexOf('/');
             String rest = slash < 0 ? n : n.substring(slash + 1);
-            if (rest.equals("data.pkl") && (slash < 0 || n.indexOf('/', slash + 1) < 0)) {
+            if (rest.equals("data.pkl")) {
                 if (pkl != null) {
                     throw new CheckpointException(file + ": zip archive holds several data.pkl ("
                             + pkl.getName() + ", " + n + ")");
@@ -248,7 +248,7 @@ final class PthStateDict extends FileStateDict<TensorRef> {
             throw new CheckpointException(file + ": cannot read storage entry " + entryName
                     + " of tensor '" + key + "' (" + e.getMessage() + ")", e);
         }
-        if (span != numel || !StateDicts.isCContiguous(shape, t.stride())) {
+        if (!StateDicts.isCContiguous(shape, t.stride())) { // a C-contiguous view spans exactly its elements
             data = StateDicts.gather(data, shape, t.stride(), (int) numel);
         }
         return StateDicts.toArray(data, shape);

@@ -1,5 +1,7 @@
 package org.cvtzoo.core.weights;
 
+import static org.cvtzoo.core.weights.Pickles.storage;
+import static org.cvtzoo.core.weights.Pickles.tensor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -217,17 +219,6 @@ class UnpicklerTest {
     }
 
     // ------------------------------------------------------------------ tensors
-
-    /** A persistent id ('storage', torch.<type>, key, 'cpu', numel) as torch.save writes it. */
-    private static String storage(String type, String key, int numel) {
-        return "((\u008c\u0007storagectorch\n" + type + "\n\u008c" + (char) key.length() + key
-                + "\u008c\u0003cpuK" + (char) numel + "tQ";
-    }
-
-    /** _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks), its arguments marked. */
-    private static String tensor(String storage, String offsetSizeStride) {
-        return "ctorch._utils\n_rebuild_tensor_v2\n" + storage + offsetSizeStride + "\u0089ccollections\nOrderedDict\n)RtR";
-    }
 
     @Test
     void tensorsAreStridedViewsOfNamedStorages() {
