@@ -262,14 +262,7 @@ public final class Npy {
      * @throws CheckpointException if the file cannot be written
      */
     public static void write(Path file, INDArray array) {
-        INDArray a = array;
-        if (a.dataType() != DataType.FLOAT) {
-            a = a.castTo(DataType.FLOAT);
-        }
-        if (!a.isEmpty() && (a.ordering() != 'c' || a.isView() || a.offset() != 0
-                || a.data().length() != a.length())) {
-            a = a.dup('c');
-        }
+        INDArray a = array.castTo(DataType.FLOAT).dup('c');
         long[] shape = a.shape();
         byte[] header = header(shape);
 

@@ -262,8 +262,8 @@ final class PthStateDict extends FileStateDict<TensorRef> {
         try (InputStream in = zip.getInputStream(e)) {
             byte[] b = in.readNBytes((int) Math.min(limit, Integer.MAX_VALUE - 16));
             if (e.getSize() >= 0 && b.length != e.getSize()) {
-                throw new CheckpointException(file + ": " + e.getName() + " is truncated ("
-                        + b.length + " of " + e.getSize() + " bytes)");
+                throw new CheckpointException(file + ": " + e.getName() + " inflates to " + b.length
+                        + " bytes, not the " + e.getSize() + " its zip entry declares (corrupt zip archive)");
             }
             return b;
         } catch (IOException ex) {

@@ -108,6 +108,7 @@ class NpyHeaderTest {
             {"{'a' 1}", "malformed .npy header (expected : at 5): {'a' 1}"},
             {"{'a': (1 2)}", "malformed .npy header (expected , or ) at 9): {'a': (1 2)}"},
             {"{} x", "malformed .npy header (unexpected text at 3): {} x"},
+            {"{'a': True", "malformed .npy header (expected , or } at 10): {'a': True"},
             {"   ", "malformed .npy header (unexpected end): "},
             {"[1]", ".npy header is not a dict: [1]"},
             {"{'fortran_order': False, 'shape': ()}", "unsupported dtype null (structured or missing dtype)"},

@@ -106,6 +106,7 @@ class PthArchiveTest {
         float[][] w = {{1.5f, -2f}, {3f, 4f}};
         assertReads(zip("data.pkl", W, "data/0", DATA), w);
         assertReads(zip("my_model/data.pkl", W, "my_model/data/0", DATA), w);
+        assertReads(zip("/data.pkl", W, "/data/0", DATA), w);
     }
 
     @Test
@@ -144,6 +145,11 @@ class PthArchiveTest {
         try (StateDict sd = Checkpoints.open(fits)) {
             assertEquals(Nd4j.createFromArray(1f, 2f, 3f, 4f), sd.get("w"));
         }
+        Path empty = archive(W, new byte[0]);
+        try (StateDict sd = Checkpoints.open(empty)) {
+            assertFails(() -> sd.get("w"), empty + ": storage entry archive/data/0 has 0 bytes but tensor 'w'"
+                    + " needs a storage of 4 x F32 (16 bytes)");
+        }
         Path shortEntry = archive(W, new byte[8]);
         try (StateDict sd = Checkpoints.open(shortEntry)) {
             assertFails(() -> sd.get("w"), shortEntry + ": storage entry archive/data/0 has 8 bytes but tensor 'w'"
@@ -170,7 +176,12 @@ class PthArchiveTest {
         Path pkl = archive(W, DATA);
         int size = W.length();
         claimSize(pkl, "archive/data.pkl", size + 10);
-        assertFails(() -> Checkpoints.open(pkl), pkl + ": archive/data.pkl is truncated (" + size + " of " + (size + 10) + " bytes)");
+        assertFails(() -> Checkpoints.open(pkl), pkl + ": archive/data.pkl inflates to " + size + " bytes, not the "
+                + (size + 10) + " its zip entry declares (corrupt zip archive)");
+        Path longer = archive(W, DATA);
+        claimSize(longer, "archive/data.pkl", 0);
+        assertFails(() -> Checkpoints.open(longer), longer + ": archive/data.pkl inflates to " + size + " bytes, not the 0"
+                + " its zip entry declares (corrupt zip archive)");
         Path data = archive(dict(str("w") + floats("0", 6, 0, 4)), f32(ByteOrder.LITTLE_ENDIAN, 1, 2));
         claimSize(data, "archive/data/0", 24);
         try (StateDict sd = Checkpoints.open(data)) {

@@ -160,6 +160,32 @@ class SafetensorsHeaderTest {
     }
 
     @Test
+    void aLargeFileCutWhileOpenIsReportedWhereItEnds() throws IOException {
+        Path p = tmp.resolve("big.safetensors");
+        SafetensorsWriter.write(p, Map.of("a", Nd4j.arange(300_000).castTo(DataType.FLOAT)), Map.of());
+        long dataStart = Files.size(p) - 1_200_000;
+        try (StateDict sd = Checkpoints.open(p)) {
+            try (FileChannel c = FileChannel.open(p, StandardOpenOption.WRITE)) {
+                c.truncate(dataStart + 1_100_000); // past the first 1 MiB chunk
+            }
+            assertFails(() -> sd.get("a"), p + ": data of tensor 'a' is truncated (data ends after 1100000 of 1200000 bytes)");
+        }
+    }
+
+    @Test
+    void aTensorTooLargeForOneArray() throws IOException {
+        // 2^31 one-byte elements: a sparse file of 2 GiB
+        long n = 1L << 31;
+        Path p = file("{\"w\": {\"dtype\": \"U8\", \"shape\": [" + n + "], \"data_offsets\": [0, " + n + "]}}", 0);
+        try (FileChannel c = FileChannel.open(p, StandardOpenOption.WRITE)) {
+            c.write(ByteBuffer.wrap(new byte[] {1}), c.size() + n - 1);
+        }
+        try (StateDict sd = Checkpoints.open(p)) {
+            assertFails(() -> sd.get("w"), p + ": tensor 'w' has 2147483648 elements, more than one Java array can hold");
+        }
+    }
+
+    @Test
     void largeTensorsAreReadInChunks() {
         // more than one 1 MiB read chunk
         INDArray a = Nd4j.arange(300_000).castTo(DataType.FLOAT).reshape(100_000, 3);

@@ -211,6 +211,8 @@ class UnpicklerTest {
         // _rebuild_from_type_v2(func, type, args, state) calls func(*args)
         assertEquals(9L, load("ctorch._tensor\n_rebuild_from_type_v2\n(ctorch._utils\n_rebuild_parameter\n"
                 + "cm\nP\nK\u0009\u0085}tR."));
+        assertEquals(9L, load("ctorch._tensor\n_rebuild_from_type_v2\n(ctorch._utils\n_rebuild_parameter\n"
+                + "cm\nP\nK\u0009\u0085tR."));
         // ... and is an inert object where args is not a tuple or missing
         Opaque o = assertInstanceOf(Opaque.class, load("ctorch._tensor\n_rebuild_from_type_v2\n(K\u0001K\u0002K\u0003tR."));
         assertEquals(new Global("torch._tensor", "_rebuild_from_type_v2"), o.callable);
