@@ -23,6 +23,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -42,7 +43,8 @@ public final class WeightsCache {
 
     private final Path root;
     private final Sources sources;
-    private final ProxySelector proxies = ProxySelector.getDefault();
+    private final ProxySelector proxies =
+            Objects.requireNonNullElse(ProxySelector.getDefault(), HttpClient.Builder.NO_PROXY);
     private final HttpClient http;
     private final Duration readTimeout;
     private final PrintStream progress;
@@ -104,7 +106,8 @@ public final class WeightsCache {
         Path part = target.resolveSibling(fileName + ".part");
         Sources.Source source = sources.resolve(model, fileName, url);
         String proxy = proxyFor(source.url());
-        String from = source.url() + (source.setting() == null ? "" : " (" + source.setting() + ", in place of " + url + ")")
+        String from = source.url()
+                + (source.setting() == null ? "" : " (" + source.setting() + ", in place of " + url + ")")
                 + (proxy == null ? "" : " through the proxy " + proxy);
         try {
             Files.createDirectories(target.getParent());
@@ -126,7 +129,8 @@ public final class WeightsCache {
             boolean offline = e instanceof ConnectException || e instanceof HttpConnectTimeoutException
                     || e instanceof java.net.UnknownHostException;
             throw new DownloadException("cannot download " + model + " from " + from + " (" + describe(e)
-                    + "). " + (offline ? (proxy == null ? "Offline? " : "Is the proxy up? ") : "") + "Put the file at " + target
+                    + "). " + (offline ? (proxy == null ? "Offline? " : "Is the proxy up? ") : "")
+                    + "Put the file at " + target
                     + (sha256 == null ? "" : " (SHA-256 " + sha256 + ")") + " or pass --weights FILE", e);
         }
     }

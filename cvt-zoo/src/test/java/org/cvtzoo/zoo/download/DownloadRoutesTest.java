@@ -167,6 +167,17 @@ class DownloadRoutesTest {
 
     @ParameterizedTest
     @EnumSource(Route.class)
+    void serverWithoutRangesRestartsFromZero(Route route) throws IOException {
+        Setup s = setup(route, "noranges");
+        Path part = s.cache().location("noranges", "model.pth").resolveSibling("model.pth.part");
+        Files.createDirectories(part.getParent());
+        Files.write(part, java.util.Arrays.copyOf(checkpoint, 1000));
+        assertArrayEquals(checkpoint, Files.readAllBytes(s.fetch("noranges", sha)));
+        assertEquals(List.of(s.recorded() + " bytes=1000-"), server.requests());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Route.class)
     void corruptFileIsRejectedAndNothingKept(Route route) throws IOException {
         Setup s = setup(route, "corrupt");
         DownloadException e = assertThrows(DownloadException.class, () -> s.fetch("corrupt", sha));

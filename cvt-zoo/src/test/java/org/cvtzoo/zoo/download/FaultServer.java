@@ -10,19 +10,22 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An HTTP server on loopback that serves one file at every path, with the fault that a segment
  * of the path names: {@code good}, {@code flaky} (the first response breaks off half way),
- * {@code corrupt} (one byte flipped), {@code slow} (3 s before answering); any other path is
- * 404. It honours ranges, and answers requests in a proxy's absolute form too
- * ({@code GET http://host/path}), so it serves as origin, mirror, Hugging Face endpoint and
- * (caching) proxy. It records each request as received.
+ * {@code corrupt} (one byte flipped), {@code slow} (3 s before answering), {@code noranges}
+ * (ignores a range: always the whole file); any other path is 404. Otherwise it honours ranges.
+ * It answers requests in a proxy's absolute form too ({@code GET http://host/path}), so it
+ * serves as origin, mirror, Hugging Face endpoint and (caching) proxy. It records each request
+ * as received.
  */
 final class FaultServer implements AutoCloseable {
     private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool();
     private final byte[] file;
     private final AtomicInteger flakyRequests = new AtomicInteger();
     private final List<String> requests = new CopyOnWriteArrayList<>();
@@ -31,7 +34,7 @@ final class FaultServer implements AutoCloseable {
         this.file = file;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
-        server.setExecutor(Executors.newCachedThreadPool());
+        server.setExecutor(executor);
         server.start();
     }
 
@@ -50,6 +53,11 @@ final class FaultServer implements AutoCloseable {
         List<String> segments = List.of(ex.getRequestURI().getPath().toLowerCase(Locale.ROOT).split("/"));
         if (segments.contains("good")) {
             serve(ex, file);
+        } else if (segments.contains("noranges")) {
+            ex.sendResponseHeaders(200, file.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(file);
+            }
         } else if (segments.contains("corrupt")) {
             byte[] bad = file.clone();
             bad[bad.length / 2] ^= 0x5a;
@@ -92,5 +100,6 @@ final class FaultServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        executor.shutdownNow();
     }
 }
