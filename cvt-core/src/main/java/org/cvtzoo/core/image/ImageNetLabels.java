@@ -23,42 +23,49 @@ public final class ImageNetLabels {
     public static final int COUNT = 1000;
 
     private static final String RESOURCE = "imagenet1k_labels.txt";
-    private static List<String> synsets;
-    private static List<String> labels;
 
-    private static synchronized void load() {
-        if (labels != null) {
-            return;
+    /** The classes' synset ids and labels, in class-index order. */
+    record Classes(List<String> synsets, List<String> labels) {
+    }
+
+    /** The resource's classes, read when first used. */
+    private static final class Resource {
+        static final Classes CLASSES = read();
+
+        private static Classes read() {
+            try (InputStream in = ImageNetLabels.class.getResourceAsStream(RESOURCE)) {
+                if (in == null) {
+                    throw new IllegalStateException("missing resource " + RESOURCE);
+                }
+                return parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), RESOURCE);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
+    }
+
+    /**
+     * Lines {@code synset<TAB>label}, exactly {@link #COUNT} of them; blank lines and lines
+     * starting with {@code #} are skipped. {@code name} names the source in errors.
+     */
+    static Classes parse(BufferedReader r, String name) throws IOException {
         List<String> s = new ArrayList<>(COUNT);
         List<String> l = new ArrayList<>(COUNT);
-        try (InputStream in = ImageNetLabels.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + RESOURCE);
+        for (String line; (line = r.readLine()) != null; ) {
+            if (line.startsWith("#") || line.isBlank()) {
+                continue;
             }
-            BufferedReader r = new BufferedReader(new InputStreamReader(in,
-                    StandardCharsets.UTF_8));
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.startsWith("#") || line.isBlank()) {
-                    continue;
-                }
-                int tab = line.indexOf('\t');
-                if (tab < 0) {
-                    throw new IllegalStateException(RESOURCE + ": line without a tab: " + line);
-                }
-                s.add(line.substring(0, tab));
-                l.add(line.substring(tab + 1));
+            int tab = line.indexOf('\t');
+            if (tab < 0) {
+                throw new IllegalStateException(name + ": line without a tab: " + line);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            s.add(line.substring(0, tab));
+            l.add(line.substring(tab + 1));
         }
         if (l.size() != COUNT) {
-            throw new IllegalStateException(RESOURCE + " has " + l.size() + " classes, not "
-                    + COUNT);
+            throw new IllegalStateException(name + " has " + l.size() + " classes, not " + COUNT);
         }
-        synsets = List.copyOf(s);
-        labels = List.copyOf(l);
+        return new Classes(List.copyOf(s), List.copyOf(l));
     }
 
     /**
@@ -66,9 +73,8 @@ public final class ImageNetLabels {
      * for 0.
      */
     public static String get(int index) {
-        load();
         check(index);
-        return labels.get(index);
+        return Resource.CLASSES.labels().get(index);
     }
 
     /** The first lemma only, e.g. {@code "tench"} for 0 (not unique: "crane" names two). */
@@ -80,15 +86,13 @@ public final class ImageNetLabels {
 
     /** The WordNet synset id of class {@code index}, e.g. {@code "n01440764"} for 0. */
     public static String synset(int index) {
-        load();
         check(index);
-        return synsets.get(index);
+        return Resource.CLASSES.synsets().get(index);
     }
 
     /** All 1000 labels in class-index order (unmodifiable). */
     public static List<String> all() {
-        load();
-        return labels;
+        return Resource.CLASSES.labels();
     }
 
     private static void check(int index) {

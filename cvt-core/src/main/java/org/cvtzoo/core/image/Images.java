@@ -70,9 +70,7 @@ public final class Images {
         if (bytes.length == 0) {
             throw new ImageException(name + ": empty file, not an image");
         }
-        if (isJpeg(bytes)) {
-            bytes = withoutIccProfile(bytes);
-        }
+        bytes = withoutIccProfile(bytes);
         ImageReader reader = null;
         String format = "image";
         try (ImageInputStream in = ImageIO.createImageInputStream(
@@ -116,18 +114,16 @@ public final class Images {
         }
     }
 
-    private static boolean isJpeg(byte[] b) {
-        return b.length >= 3 && (b[0] & 0xff) == 0xff && (b[1] & 0xff) == 0xd8
-                && (b[2] & 0xff) == 0xff;
-    }
-
     /**
      * The JPEG stream without its embedded ICC profile (APP2 {@code ICC_PROFILE} segments), so
      * that the JDK's reader returns the decoder's own RGB instead of converting it from the
-     * profile's colour space (PIL applies no profile). Returned unchanged if the header cannot
-     * be walked.
+     * profile's colour space (PIL applies no profile). Returned unchanged if it is not a JPEG
+     * stream, has no such segment, or the header cannot be walked.
      */
     static byte[] withoutIccProfile(byte[] b) {
+        if (b.length < 2 || (b[0] & 0xff) != 0xff || (b[1] & 0xff) != 0xd8) {
+            return b;
+        }
         byte[] tag = "ICC_PROFILE\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(b.length);
         out.write(b, 0, 2);

@@ -40,18 +40,13 @@ public final class Resampler {
         Kernel kh = horizontal ? kernel(inW, width, filter) : null;
         Kernel kv = vertical ? kernel(inH, height, filter) : null;
         byte[] src = image.data();
-        int rows = inH;
-        int firstRow = 0;
         if (horizontal) {
-            if (vertical) {
-                // only the source rows that the vertical pass reads
-                firstRow = kv.start[0];
-                rows = kv.start[height - 1] + kv.length[height - 1] - firstRow;
-            }
-            src = horizontalPass(src, inW, firstRow, rows, width, kh);
+            // only the source rows that the vertical pass reads (from row 0: the first output's kernel starts there)
+            int rows = vertical ? kv.start[height - 1] + kv.length[height - 1] : inH;
+            src = horizontalPass(src, inW, rows, width, kh);
         }
         if (vertical) {
-            src = verticalPass(src, width, firstRow, height, kv);
+            src = verticalPass(src, width, height, kv);
         }
         return RgbImage.wrap(width, height, src);
     }
@@ -97,12 +92,11 @@ public final class Resampler {
         return v >> PRECISION_BITS;
     }
 
-    /** Rows {@code [firstRow, firstRow + rows)} of {@code src} resampled to width {@code outW}. */
-    private static byte[] horizontalPass(byte[] src, int inW, int firstRow, int rows, int outW,
-                                         Kernel k) {
+    /** The first {@code rows} rows of {@code src} resampled to width {@code outW}. */
+    private static byte[] horizontalPass(byte[] src, int inW, int rows, int outW, Kernel k) {
         byte[] out = new byte[rows * outW * 3];
         for (int y = 0; y < rows; y++) {
-            int rowIn = (firstRow + y) * inW * 3;
+            int rowIn = y * inW * 3;
             int rowOut = y * outW * 3;
             for (int x = 0; x < outW; x++) {
                 int[] w = k.weights[x];
@@ -125,17 +119,15 @@ public final class Resampler {
         return out;
     }
 
-    /**
-     * {@code src} (whose row 0 is source row {@code firstRow}) resampled to {@code outH} rows.
-     */
-    private static byte[] verticalPass(byte[] src, int width, int firstRow, int outH, Kernel k) {
+    /** {@code src} resampled to {@code outH} rows. */
+    private static byte[] verticalPass(byte[] src, int width, int outH, Kernel k) {
         int stride = width * 3;
         byte[] out = new byte[outH * stride];
         int[] acc = new int[stride];
         for (int y = 0; y < outH; y++) {
             java.util.Arrays.fill(acc, 1 << (PRECISION_BITS - 1));
             int[] w = k.weights[y];
-            int base = (k.start[y] - firstRow) * stride;
+            int base = k.start[y] * stride;
             for (int j = 0; j < w.length; j++) {
                 int row = base + j * stride;
                 int wj = w[j];

@@ -44,21 +44,11 @@ public final class Transforms {
      * pads it ({@code (crop - size) // 2} before, the rest after).
      */
     public static RgbImage centerCrop(RgbImage image, int height, int width) {
-        RgbImage.check(width, height);
-        int h = image.height();
-        int w = image.width();
-        int padLeft = 0;
-        int padTop = 0;
-        if (width > w || height > h) {
-            padLeft = width > w ? (width - w) / 2 : 0;
-            padTop = height > h ? (height - h) / 2 : 0;
-            int padRight = width > w ? (width - w + 1) / 2 : 0;
-            int padBottom = height > h ? (height - h + 1) / 2 : 0;
-            w += padLeft + padRight;
-            h += padTop + padBottom;
-        }
-        int top = (int) Math.rint((h - height) / 2.0);
-        int left = (int) Math.rint((w - width) / 2.0);
-        return image.crop(left - padLeft, top - padTop, width, height);
+        return image.crop(cropOffset(image.width(), width), cropOffset(image.height(), height), width, height);
+    }
+
+    /** Where a centre crop of {@code crop} starts along a side of {@code size} (negative: padded). */
+    private static int cropOffset(int size, int crop) {
+        return crop > size ? -((crop - size) / 2) : (int) Math.rint((size - crop) / 2.0);
     }
 }

@@ -254,22 +254,15 @@ public final class Npy {
     }
 
     /**
-     * Writes {@code array} as a float32 little-endian C-order {@code .npy} (version 1, or 2 if the
-     * header needs it). The file appears atomically: the data goes to a temporary file in the same
+     * Writes {@code array} as a float32 little-endian C-order {@code .npy} (version 1.0, with
+     * numpy's header). The file appears atomically: the data goes to a temporary file in the same
      * directory, which is then moved over {@code file}; on failure the temporary file is removed
      * and {@code file} is left as it was.
      *
      * @throws CheckpointException if the file cannot be written
      */
     public static void write(Path file, INDArray array) {
-        INDArray a = array;
-        if (a.dataType() != DataType.FLOAT) {
-            a = a.castTo(DataType.FLOAT);
-        }
-        if (!a.isEmpty() && (a.ordering() != 'c' || a.isView() || a.offset() != 0
-                || a.data().length() != a.length())) {
-            a = a.dup('c');
-        }
+        INDArray a = array.castTo(DataType.FLOAT).dup('c');
         long[] shape = a.shape();
         byte[] header = header(shape);
 
@@ -299,31 +292,21 @@ public final class Npy {
         }
     }
 
-    /** The magic, version, length and dict, padded with spaces to a multiple of 64 bytes. */
+    /**
+     * The magic, version 1.0, length and dict, as numpy writes them: the dict padded with 1 to 64
+     * spaces and a newline so that the data starts at a multiple of 64 bytes. (Version 2 is for
+     * dicts over 64 KiB; a shape, of at most 32 dimensions, never needs it.)
+     */
     static byte[] header(long[] shape) {
         StringBuilder s = new StringBuilder("{'descr': '<f4', 'fortran_order': False, 'shape': (");
         for (int i = 0; i < shape.length; i++) {
             s.append(i == 0 ? "" : ", ").append(shape[i]);
         }
         s.append(shape.length == 1 ? ",), }" : "), }");
-        int major = 1;
-        int prefix = 10;
-        if (s.length() + 1 + prefix > 65535) {
-            major = 2;
-            prefix = 12;
-        }
-        int total = prefix + s.length() + 1;
-        int pad = (64 - total % 64) % 64;
-        s.append(" ".repeat(pad)).append('\n');
+        s.append(" ".repeat(64 - (10 + s.length() + 1) % 64)).append('\n');
         byte[] dict = s.toString().getBytes(StandardCharsets.ISO_8859_1);
-        ByteBuffer b = ByteBuffer.allocate(prefix + dict.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(MAGIC).put((byte) major).put((byte) 0);
-        if (major == 1) {
-            b.putShort((short) dict.length);
-        } else {
-            b.putInt(dict.length);
-        }
-        b.put(dict);
+        ByteBuffer b = ByteBuffer.allocate(10 + dict.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) dict.length).put(dict);
         return b.array();
     }
 

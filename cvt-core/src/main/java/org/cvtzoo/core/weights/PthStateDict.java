@@ -69,7 +69,7 @@ final class PthStateDict extends FileStateDict<TensorRef> {
             names.add(n);
             int slash = n.indexOf('/');
             String rest = slash < 0 ? n : n.substring(slash + 1);
-            if (rest.equals("data.pkl") && (slash < 0 || n.indexOf('/', slash + 1) < 0)) {
+            if (rest.equals("data.pkl")) {
                 if (pkl != null) {
                     throw new CheckpointException(file + ": zip archive holds several data.pkl ("
                             + pkl.getName() + ", " + n + ")");
@@ -248,7 +248,7 @@ final class PthStateDict extends FileStateDict<TensorRef> {
             throw new CheckpointException(file + ": cannot read storage entry " + entryName
                     + " of tensor '" + key + "' (" + e.getMessage() + ")", e);
         }
-        if (span != numel || !StateDicts.isCContiguous(shape, t.stride())) {
+        if (!StateDicts.isCContiguous(shape, t.stride())) { // a C-contiguous view spans exactly its elements
             data = StateDicts.gather(data, shape, t.stride(), (int) numel);
         }
         return StateDicts.toArray(data, shape);
@@ -262,8 +262,8 @@ final class PthStateDict extends FileStateDict<TensorRef> {
         try (InputStream in = zip.getInputStream(e)) {
             byte[] b = in.readNBytes((int) Math.min(limit, Integer.MAX_VALUE - 16));
             if (e.getSize() >= 0 && b.length != e.getSize()) {
-                throw new CheckpointException(file + ": " + e.getName() + " is truncated ("
-                        + b.length + " of " + e.getSize() + " bytes)");
+                throw new CheckpointException(file + ": " + e.getName() + " inflates to " + b.length
+                        + " bytes, not the " + e.getSize() + " its zip entry declares (corrupt zip archive)");
             }
             return b;
         } catch (IOException ex) {

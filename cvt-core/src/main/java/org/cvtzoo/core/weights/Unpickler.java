@@ -84,13 +84,6 @@ final class Unpickler {
     record TensorRef(StorageRef storage, long offset, long[] size, long[] stride) {
     }
 
-    private static final Object MARK_SENTINEL = new Object() {
-        @Override
-        public String toString() {
-            return "<mark>";
-        }
-    };
-
     private final byte[] data;
     private int pos;
     private final List<Object> stack = new ArrayList<>();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
@@ -135,5 +136,60 @@ class TransformsTest {
                 org.nd4j.linalg.indexing.NDArrayIndex.all(),
                 org.nd4j.linalg.indexing.NDArrayIndex.all(),
                 org.nd4j.linalg.indexing.NDArrayIndex.all()));
+    }
+
+    @Test
+    void centerCropPadsAsTorchvision() {
+        // torchvision pads (crop - size) // 2 before and the rest after, then crops at round((padded - crop) / 2)
+        RgbImage im = RgbImageTest.numbered(3, 2);
+        assertArrayEquals(new int[][] {{0, 0, 0, 0, 0, 0}, {0, 10, 20, 30, 0, 0}, {0, 40, 50, 60, 0, 0}, {0, 0, 0, 0, 0, 0}},
+                RgbImageTest.reds(Transforms.centerCrop(im, 4, 6)));
+        assertArrayEquals(new int[][] {{0, 10, 20, 30, 0}}, RgbImageTest.reds(Transforms.centerCrop(im, 1, 5)));
+        assertArrayEquals(new int[][] {{0}, {20}, {50}, {0}, {0}}, RgbImageTest.reds(Transforms.centerCrop(im, 5, 1)));
+        assertArrayEquals(new int[][] {{10, 20}, {40, 50}}, RgbImageTest.reds(Transforms.centerCrop(im, 2, 2)));
+        assertArrayEquals(new int[][] {{20}}, RgbImageTest.reds(Transforms.centerCrop(im, 1, 1)));
+        assertSame(im, Transforms.centerCrop(im, 2, 3));
+        assertEquals("image size must be positive, got 0x2",
+                assertThrows(IllegalArgumentException.class, () -> Transforms.centerCrop(im, 2, 0)).getMessage());
+    }
+
+    @Test
+    void shorterSideSizesAreChecked() {
+        assertEquals("resize size must be positive, got 0",
+                assertThrows(IllegalArgumentException.class, () -> Transforms.shorterSideSize(10, 10, 0)).getMessage());
+        assertEquals("image size must be positive, got 5x0",
+                assertThrows(IllegalArgumentException.class, () -> Transforms.shorterSideSize(0, 5, 3)).getMessage());
+        assertArrayEquals(new int[] {1, 1}, Transforms.shorterSideSize(10, 10, 1));
+    }
+
+    @Test
+    void kernelsAtTheEdgesOfTheirSupportAsPillow() {
+        // Pillow's box_filter: -0.5 < x <= 0.5; lanczos_filter: -3 <= x < 3; hamming: 0 from |x| = 1
+        assertEquals(0.0, Interpolation.BOX.weight(-0.5));
+        assertEquals(1.0, Interpolation.BOX.weight(0.5));
+        assertEquals(1.0, Interpolation.BOX.weight(-0.49));
+        assertEquals(0.0, Interpolation.BOX.weight(0.51));
+        assertEquals(0.0, Interpolation.HAMMING.weight(1.0));
+        assertEquals(0.0, Interpolation.HAMMING.weight(-1.0));
+        assertEquals(1.0, Interpolation.HAMMING.weight(0.0));
+        assertEquals(0.0, Interpolation.LANCZOS.weight(3.0));
+        assertTrue(Interpolation.LANCZOS.weight(-3.0) != 0.0, "-3 is inside Pillow's Lanczos support");
+        assertEquals(0.0, Interpolation.LANCZOS.weight(-3.01));
+        assertEquals(1.0, Interpolation.LANCZOS.weight(0.0));
+        assertEquals(0.5, Interpolation.BILINEAR.weight(-0.5));
+        assertEquals(0.0, Interpolation.BICUBIC.weight(2.5));
+        assertEquals(-0.0625, Interpolation.BICUBIC.weight(1.5));
+        assertEquals(0.5625, Interpolation.BICUBIC.weight(-0.5));
+    }
+
+    @Test
+    void interpolationsByName() {
+        assertEquals(Interpolation.BILINEAR, Interpolation.named("linear"));
+        assertEquals(Interpolation.BICUBIC, Interpolation.named(" Cubic "));
+        assertEquals(Interpolation.LANCZOS, Interpolation.named("LANCZOS"));
+        assertEquals(Interpolation.BOX, Interpolation.named("box"));
+        assertEquals("unknown interpolation 'nearest' (box, bilinear, hamming, bicubic, lanczos)",
+                assertThrows(IllegalArgumentException.class, () -> Interpolation.named("nearest")).getMessage());
+        assertEquals(2.0, Interpolation.BICUBIC.support());
     }
 }

@@ -61,4 +61,24 @@ class DTypesTest {
         assertEquals(8, DTypes.elementSize("I64"));
         assertFalse(DTypes.isSupported("C64"));
     }
+
+    @Test
+    void decodeAdvancesTheSourcePastWhatItRead() {
+        for (String dtype : new String[] {"F32", "F16", "BF16", "F64", "I64", "I32", "I16", "I8", "U8", "BOOL"}) {
+            ByteBuffer src = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+            src.position(8);
+            DTypes.decode(dtype, src, new float[5], 1, 3);
+            assertEquals(8 + 3 * DTypes.elementSize(dtype), src.position(), dtype);
+        }
+    }
+
+    @Test
+    void numpysNamesForMessages() {
+        String[][] names = {{"F64", "float64"}, {"F32", "float32"}, {"F16", "float16"}, {"BF16", "bfloat16"},
+            {"I64", "int64"}, {"I32", "int32"}, {"I16", "int16"}, {"I8", "int8"}, {"U8", "uint8"}, {"BOOL", "bool"},
+            {"C64", "C64"}};
+        for (String[] n : names) {
+            assertEquals(n[1], DTypes.numpyName(n[0]));
+        }
+    }
 }

@@ -5,6 +5,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -20,6 +23,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -28,27 +32,44 @@ import java.util.Optional;
  * environment variable {@value #DIR_ENV}). A download goes to {@code <file>.part}, resumes a
  * partial one with an HTTP range request, is checked against its SHA-256, and only then is moved
  * into place: the cache never holds a half-written or unverified file under the real name.
+ *
+ * <p>Files come from their own URL, a mirror or a Hugging Face endpoint, as {@link Sources} says,
+ * through the proxy that the JVM's proxy settings give for that URL ({@code -Dhttps.proxyHost},
+ * {@code -Dhttps.proxyPort}, {@code -Dhttp.nonProxyHosts}, ...; see {@link ProxySelector#getDefault()}).
  */
 public final class WeightsCache {
     public static final String DIR_PROPERTY = "cvt.models.dir";
     public static final String DIR_ENV = "CVT_MODELS_DIR";
 
     private final Path root;
+    private final Sources sources;
+    private final ProxySelector proxies =
+            Objects.requireNonNullElse(ProxySelector.getDefault(), HttpClient.Builder.NO_PROXY);
     private final HttpClient http;
     private final Duration readTimeout;
     private final PrintStream progress;
 
+    /** A cache that downloads each file from its own URL. */
     public WeightsCache(Path root, Duration connectTimeout, Duration readTimeout, PrintStream progress) {
+        this(root, Sources.direct(), connectTimeout, readTimeout, progress);
+    }
+
+    public WeightsCache(Path root, Sources sources, Duration connectTimeout, Duration readTimeout, PrintStream progress) {
         this.root = root;
+        this.sources = sources;
         this.readTimeout = readTimeout;
         this.progress = progress;
-        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
+        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).proxy(proxies)
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
     }
 
-    /** The cache in its default place, with progress on stderr. */
+    /**
+     * The cache in its default place, downloading from the sources the system properties and
+     * environment name ({@link Sources#fromEnvironment()}), with progress on stderr.
+     */
     public static WeightsCache standard() {
-        return new WeightsCache(defaultRoot(), Duration.ofSeconds(20), Duration.ofSeconds(60), System.err);
+        return new WeightsCache(defaultRoot(), Sources.fromEnvironment(), Duration.ofSeconds(20),
+                Duration.ofSeconds(60), System.err);
     }
 
     public static Path defaultRoot() {
@@ -83,13 +104,19 @@ public final class WeightsCache {
             return target;
         }
         Path part = target.resolveSibling(fileName + ".part");
+        Sources.Source source = sources.resolve(model, fileName, url);
+        String proxy = proxyFor(source.url());
+        String from = source.url()
+                + (source.setting() == null ? "" : " (" + source.setting() + ", in place of " + url + ")")
+                + (proxy == null ? "" : " through the proxy " + proxy);
         try {
             Files.createDirectories(target.getParent());
-            download(url, part);
+            if (progress != null) progress.println("downloading " + model + " from " + from);
+            download(source.url(), part);
             String actual = sha256(part);
             if (sha256 != null && !sha256.equalsIgnoreCase(actual)) {
                 Files.deleteIfExists(part);
-                throw new DownloadException("download of " + url + " is corrupt: SHA-256 " + actual
+                throw new DownloadException("download of " + source.url() + " is corrupt: SHA-256 " + actual
                         + ", published " + sha256 + " (nothing was kept; try again)");
             }
             if (sha256 == null && progress != null) {
@@ -101,10 +128,21 @@ public final class WeightsCache {
         } catch (IOException e) {
             boolean offline = e instanceof ConnectException || e instanceof HttpConnectTimeoutException
                     || e instanceof java.net.UnknownHostException;
-            throw new DownloadException("cannot download " + model + " from " + url + " (" + describe(e)
-                    + "). " + (offline ? "Offline? " : "") + "Put the file at " + target
+            throw new DownloadException("cannot download " + model + " from " + from + " (" + describe(e)
+                    + "). " + (offline ? (proxy == null ? "Offline? " : "Is the proxy up? ") : "")
+                    + "Put the file at " + target
                     + (sha256 == null ? "" : " (SHA-256 " + sha256 + ")") + " or pass --weights FILE", e);
         }
+    }
+
+    /** The proxy (host:port) the JVM's settings give for a URL, or null for a direct connection. */
+    private String proxyFor(URI url) {
+        for (Proxy p : proxies.select(url)) {
+            if (p.type() != Proxy.Type.DIRECT && p.address() instanceof InetSocketAddress a) {
+                return a.getHostString() + ":" + a.getPort();
+            }
+        }
+        return null;
     }
 
     private void download(URI url, Path part) throws IOException {
@@ -126,7 +164,11 @@ public final class WeightsCache {
         }
         if (status != 200 && !resumed) {
             resp.body().close();
-            throw new IOException("HTTP " + status + (status == 404 ? " not found" : ""));
+            throw new IOException("HTTP " + status + switch (status) {
+                case 404 -> " not found";
+                case 407 -> " proxy authentication required (the zoo sends no proxy credentials)";
+                default -> "";
+            });
         }
         long start = resumed ? have : 0;
         Optional<Long> length = resp.headers().firstValueAsLong("Content-Length").stream().boxed().findFirst();
@@ -160,6 +202,10 @@ public final class WeightsCache {
         if (e instanceof HttpTimeoutException) return "no data within the timeout";
         if (e instanceof ConnectException) return "cannot connect";
         String m = e.getMessage();
+        // the JDK's words when a proxy answers CONNECT with an error
+        if (m != null && m.startsWith("Tunnel failed, got: ")) {
+            return "the proxy refused the connection with HTTP " + m.substring("Tunnel failed, got: ".length());
+        }
         return m == null ? e.getClass().getSimpleName() : m;
     }
 
