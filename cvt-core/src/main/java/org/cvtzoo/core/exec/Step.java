@@ -110,6 +110,14 @@ final class Step {
         }
     }
 
+    void close() {
+        try {
+            ctx.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing the context of " + describe(), e);
+        }
+    }
+
     String describe() {
         return fn.opName() + " '" + op.getName() + "'";
     }

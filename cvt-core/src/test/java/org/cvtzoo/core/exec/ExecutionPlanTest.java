@@ -124,6 +124,22 @@ class ExecutionPlanTest {
         assertPlanMatches(sd, new long[]{4, 5}, out.name(), mean.name(), same.name());
     }
 
+    /** Reshapes of arrays the plan holds become views (no op runs); a reshape of a parameter stays an op. */
+    @Test
+    void reshapesOfThePlansOwnArraysAreViews() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 6);
+        SDVariable w = param(sd, "w", 60, 2, 3);
+        SDVariable t = sd.nn().tanh(sd.reshape(x, -1, 2, 3));
+        SDVariable y = sd.reshape(t.mul(sd.reshape(w, 1, 2, 3)), -1, 6);
+        SDVariable z = sd.reshape(y, -1, 3, 2);
+        ExecutionPlan plan = assertPlanMatches(sd, new long[]{4, 6}, z.name(), y.name(), t.name());
+        assertEquals(3, plan.opCount(), "tanh, the reshape of w, the multiply");
+        w.setArray(random(61, 2, 3));
+        INDArray in = random(62, 4, 6);
+        assertEquals(sd.output(Map.of("x", in), z.name()).get(z.name()), plan.run(Map.of("x", in)).get(z.name()));
+    }
+
     /** A residual chain long enough that buffers are reused many times over. */
     @Test
     void sharedBuffersGiveTheSameValuesInLessMemory() {
