@@ -77,10 +77,10 @@ class ExecutionPlanZooTest {
         INDArray x = Fixtures.npy(fixture, inputFile);
         assertPlanEqualsSameDiff(m, x, fixture);
         assertPlanEqualsSameDiff(m, x.mul(-0.7).add(0.2), fixture + " other values");
-        assertPlanEqualsSameDiff(m, x.get(NDArrayIndex.interval(0, 1)).dup(), fixture + " one image");
+        if (x.size(0) > 1) assertPlanEqualsSameDiff(m, x.get(NDArrayIndex.interval(0, 1)).dup(), fixture + " one image");
         String[] hw = otherSize.split("x");
         Nd4j.getRandom().setSeed(3);
-        INDArray other = Nd4j.rand(DataType.FLOAT, 2, 3, Long.parseLong(hw[0]), Long.parseLong(hw[1])).subi(0.5).muli(4);
+        INDArray other = Nd4j.rand(DataType.FLOAT, 1, 3, Long.parseLong(hw[0]), Long.parseLong(hw[1])).subi(0.5).muli(4);
         assertPlanEqualsSameDiff(m, other, fixture + " at " + otherSize);
     }
 

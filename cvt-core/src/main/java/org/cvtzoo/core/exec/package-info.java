@@ -7,7 +7,9 @@
  * slow). An {@link org.cvtzoo.core.exec.ExecutionPlan} does that once for a graph and one input
  * shape: the graph's own ops in a valid order, each with a reusable context whose inputs and
  * outputs are bound once, intermediates in buffers shared where their lifetimes do not
- * overlap. A run copies the inputs in, makes one native call per op, and copies the outputs out.
+ * overlap, and c-order reshapes of its own arrays as views instead of copies. A run copies the
+ * inputs in, makes one native call per op, and copies the outputs out. What M2.1 does on each
+ * call and what a plan had to know about it: docs/samediff-findings.md.
  *
  * <p>{@link org.cvtzoo.core.exec.Execution} says whether the zoo runs its inference graphs on
  * plans (the default) or on SameDiff's {@code output()} ({@code -Dcvt.exec=samediff}).
