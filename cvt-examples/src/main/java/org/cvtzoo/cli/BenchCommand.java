@@ -1,5 +1,6 @@
 package org.cvtzoo.cli;
 
+import org.cvtzoo.core.exec.Execution;
 import org.cvtzoo.zoo.Architecture;
 import org.cvtzoo.zoo.TrainingGraph;
 import org.cvtzoo.zoo.VisionModel;
@@ -66,8 +67,10 @@ final class BenchCommand implements Callable<Integer> {
         int[] hw = size == null ? arch.nativeSize() : parseSize(size);
         double loadS = (System.nanoTime() - t0) / 1e9;
         BackendInfo b = BackendInfo.current();
-        System.out.printf("%s, %d parameters, %dx%d, backend %s, %d threads, load %.2f s%n", arch.name(),
-                m.parameters().parameterCount(), hw[0], hw[1], b.cpu() ? "CPU" : "CUDA", b.threads(), loadS);
+        Execution execution = train ? Execution.SAMEDIFF : Execution.configured();
+        System.out.printf("%s, %d parameters, %dx%d, backend %s, %d threads, load %.2f s, run by %s%n", arch.name(),
+                m.parameters().parameterCount(), hw[0], hw[1], b.cpu() ? "CPU" : "CUDA", b.threads(), loadS,
+                execution == Execution.PLAN ? "execution plans" : "SameDiff's output()");
         if (train) {
             benchTraining(m, hw);
             return 0;
@@ -89,7 +92,8 @@ final class BenchCommand implements Callable<Integer> {
             double mean = Arrays.stream(ms).average().orElse(0);
             System.out.printf("batch %3d: latency median %8.1f ms (mean %.1f, min %.1f, max %.1f), %7.2f images/s, peak RSS %s%n",
                     batch, median, mean, ms[0], ms[iters - 1], batch * 1000.0 / median, peakRss());
-            if (profile) opTimes.print(System.out, iters, mean);
+            if (profile) opTimes.print(System.out, iters, mean, execution == Execution.PLAN
+                    ? "the plan's own work: input and output copies, parameter checks" : "SameDiff's bookkeeping");
         }
         return 0;
     }
@@ -123,7 +127,7 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf("train batch %3d: step median %8.1f ms (min %.1f, max %.1f), %7.2f images/s, peak RSS %s%n",
                     batch, median, ms[0], ms[iters - 1], batch * 1000.0 / median, peakRss());
             if (profile) {
-                opTimes.print(System.out, iters, Arrays.stream(ms).average().orElse(0));
+                opTimes.print(System.out, iters, Arrays.stream(ms).average().orElse(0), "SameDiff's bookkeeping");
                 g.setListeners();
             }
         }

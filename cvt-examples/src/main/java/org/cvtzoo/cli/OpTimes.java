@@ -13,7 +13,10 @@ import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Wall time per op type inside SameDiff's inference: where a forward pass spends its time. */
+/**
+ * Wall time per op type, from the op callbacks of a SameDiff listener (called by SameDiff's
+ * {@code output()} and by execution plans alike): where a forward pass spends its time.
+ */
 final class OpTimes extends BaseListener {
     private final Map<String, long[]> byOp = new HashMap<>();
     private long started;
@@ -39,11 +42,12 @@ final class OpTimes extends BaseListener {
         byOp.clear();
     }
 
-    /** The op types by total time, per forward pass. */
-    void print(PrintStream out, int passes, double forwardMs) {
+    /** The op types by total time, per forward pass; {@code outside}: what the time outside ops is. */
+    void print(PrintStream out, int passes, double forwardMs, String outside) {
         double inOps = byOp.values().stream().mapToLong(t -> t[0]).sum() / 1e6 / passes;
         long ops = byOp.values().stream().mapToLong(t -> t[1]).sum() / passes;
-        out.printf("  %d ops per forward; %.1f of %.1f ms inside ops, the rest is SameDiff's bookkeeping%n", ops, inOps, forwardMs);
+        out.printf("  %d ops per forward; %.1f of %.1f ms inside ops, %.1f ms outside (%s)%n", ops, inOps, forwardMs,
+                forwardMs - inOps, outside);
         byOp.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0])).limit(15)
                 .forEach(e -> out.printf("  %-22s %8.1f ms %6d calls%n", e.getKey(), e.getValue()[0] / 1e6 / passes,
                         e.getValue()[1] / passes));

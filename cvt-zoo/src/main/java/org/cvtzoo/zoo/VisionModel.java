@@ -1,6 +1,8 @@
 package org.cvtzoo.zoo;
 
 import org.cvtzoo.core.ZooException;
+import org.cvtzoo.core.exec.Execution;
+import org.cvtzoo.core.exec.ExecutionPlan;
 import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Scope;
 import org.cvtzoo.core.image.EvalTransform;
@@ -36,6 +38,7 @@ import java.util.Map;
 public final class VisionModel {
     private static final String INPUT = "input";
     private static final int GRAPH_CACHE = 2;
+    private static final int PLAN_CACHE = 2;
 
     private final Architecture arch;
     private final Weights weights;
@@ -46,7 +49,11 @@ public final class VisionModel {
     public record Output(INDArray logits, INDArray features, INDArray attention) {
     }
 
-    private record Graph(SameDiff sd, String logits, String features, String attention) {
+    /** An inference graph, and its execution plans by batch size (see {@link #forward}). */
+    private record Graph(SameDiff sd, String logits, String features, String attention, Map<Long, ExecutionPlan> plans) {
+        List<String> outputs() {
+            return attention == null ? List.of(logits, features) : List.of(logits, features, attention);
+        }
     }
 
     /** The parameters and what is built on them, shared by a model and its {@code with...} copies. */
@@ -220,7 +227,11 @@ public final class VisionModel {
         }
     }
 
-    /** Runs a preprocessed float NCHW batch through the inference graph. */
+    /**
+     * Runs a preprocessed float NCHW batch through the inference graph: on an execution plan for
+     * its shape (built on first use; concurrent calls of one shape take turns), or on SameDiff's
+     * own {@code output()} with {@code -Dcvt.exec=samediff}.
+     */
     public Output forward(INDArray input) {
         long[] s = input.shape();
         if (input.rank() != 4) {
@@ -235,10 +246,22 @@ public final class VisionModel {
         if (s[0] < 1) throw new ZooException("input batch is empty");
         Graph g = graph(s[2], s[3]);
         INDArray x = input.dataType() == DataType.FLOAT ? input : input.castTo(DataType.FLOAT);
-        Map<String, INDArray> out = g.attention == null
-                ? g.sd.output(Map.of(INPUT, x), g.logits, g.features)
-                : g.sd.output(Map.of(INPUT, x), g.logits, g.features, g.attention);
+        Map<String, INDArray> out = Execution.configured() == Execution.SAMEDIFF
+                ? g.sd.output(Map.of(INPUT, x), g.outputs())
+                : plan(g, x.shape()).run(Map.of(INPUT, x));
         return new Output(out.get(g.logits), out.get(g.features), g.attention == null ? null : out.get(g.attention));
+    }
+
+    /** The plan for a batch shape; one evicted from the cache is left to the garbage collector (a run may still hold it). */
+    private static ExecutionPlan plan(Graph g, long[] shape) {
+        synchronized (g.plans) {
+            ExecutionPlan p = g.plans.get(shape[0]);
+            if (p != null) return p;
+            p = ExecutionPlan.build(g.sd, Map.of(INPUT, shape), g.outputs());
+            g.plans.put(shape[0], p);
+            if (g.plans.size() > PLAN_CACHE) g.plans.remove(g.plans.keySet().iterator().next());
+            return p;
+        }
     }
 
     private Graph graph(long h, long w) {
@@ -251,7 +274,8 @@ public final class VisionModel {
             SDVariable input = sd.placeHolder(INPUT, DataType.FLOAT, -1, 3, h, w);
             Architecture.Outputs o = arch.build(new Scope(sd, weights.params), input, h, w);
             sd.setListeners(weights.listeners);
-            g = new Graph(sd, o.logits().name(), o.features().name(), o.attention() == null ? null : o.attention().name());
+            g = new Graph(sd, o.logits().name(), o.features().name(), o.attention() == null ? null : o.attention().name(),
+                    new LinkedHashMap<>(4, 0.75f, true));
             weights.graphs.put(key, g);
             if (weights.graphs.size() > GRAPH_CACHE) {
                 weights.graphs.remove(weights.graphs.keySet().iterator().next());

@@ -1,0 +1,139 @@
+package org.cvtzoo.core.exec;
+
+import org.nd4j.autodiff.listeners.At;
+import org.nd4j.autodiff.listeners.Listener;
+import org.nd4j.autodiff.listeners.Operation;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An inference SameDiff graph prepared to run for one input shape: the ops that the requested
+ * outputs need, in a valid order, each with its output arrays allocated and its context bound
+ * once, so that {@link #run} is one native call per op and nothing else.
+ *
+ * <p><b>Parameters.</b> Variables and constants are read in place: the plan binds the arrays
+ * the graph holds, so assigning new values into them (as loading a checkpoint does) is seen by
+ * the next run. Before each run the plan also asks the graph for each one's current array and
+ * rebinds any that was replaced; a replacement of another shape or type is an error (build a
+ * new plan).
+ *
+ * <p><b>Memory.</b> Intermediates share buffers where their lifetimes do not overlap (an array
+ * is free once the last op reading it has run); the requested outputs keep theirs.
+ * An identity passes its input through, as SameDiff does, and a c-order reshape of an array the
+ * plan holds is a view of it rather than a copy (both run no op). Outputs of {@link #run} are
+ * copies, so a later run never changes what an earlier one returned.
+ *
+ * <p><b>Threads.</b> A plan owns its buffers: {@link #run} holds the plan's lock, so concurrent
+ * callers of one plan take turns; threads that should run in parallel need a plan each.
+ *
+ * <p><b>Listeners.</b> The graph's listeners active for inference get
+ * {@link Listener#preOpExecution} and {@link Listener#opExecution} around each op, as from
+ * SameDiff's own {@code output()} (no other callback).
+ *
+ * <p>Building runs the graph once (on zeros): output shapes that depend on values computed in
+ * the graph (a shape read from a tensor) are then known, provided they depend on the input's
+ * shape only. Control flow, tensor arrays and {@code Assign} are not supported.
+ */
+public final class ExecutionPlan implements AutoCloseable {
+    private final SameDiff sd;
+    private final List<Step> steps;
+    private final Map<String, INDArray> inputs;
+    private final List<BoundParameter> parameters;
+    /** Requested output name -> the plan's array holding it. */
+    private final Map<String, INDArray> outputs;
+    /** Requested outputs that are parameters: read at run time, as they may be replaced. */
+    private final Map<String, BoundParameter> parameterOutputs;
+    private final BufferPool pool;
+    private boolean closed;
+
+    ExecutionPlan(SameDiff sd, List<Step> steps, Map<String, INDArray> inputs, List<BoundParameter> parameters,
+                  Map<String, INDArray> outputs, Map<String, BoundParameter> parameterOutputs, BufferPool pool) {
+        this.sd = sd;
+        this.steps = steps;
+        this.inputs = inputs;
+        this.parameters = parameters;
+        this.outputs = outputs;
+        this.parameterOutputs = parameterOutputs;
+        this.pool = pool;
+    }
+
+    /** A plan whose intermediates share buffers (see the class comment). */
+    public static ExecutionPlan build(SameDiff sd, Map<String, long[]> inputShapes, List<String> outputNames) {
+        return build(sd, inputShapes, outputNames, true);
+    }
+
+    /**
+     * A plan for placeholders of the given shapes computing {@code outputNames}.
+     *
+     * @param shareBuffers false gives every intermediate a buffer of its own (more memory; for
+     *                     comparison and debugging)
+     */
+    public static ExecutionPlan build(SameDiff sd, Map<String, long[]> inputShapes, List<String> outputNames,
+                                      boolean shareBuffers) {
+        return new PlanBuilder(sd, inputShapes, outputNames, shareBuffers).build();
+    }
+
+    /**
+     * Runs the graph on {@code inputs} (one array per placeholder, of the planned shapes; other
+     * types are cast) and returns a copy of each requested output.
+     */
+    public synchronized Map<String, INDArray> run(Map<String, INDArray> inputs) {
+        if (closed) throw new IllegalStateException("execution plan was closed");
+        for (Map.Entry<String, INDArray> e : this.inputs.entrySet()) {
+            INDArray given = inputs.get(e.getKey());
+            if (given == null) throw new IllegalArgumentException("no array for placeholder " + e.getKey());
+            if (!Arrays.equals(given.shape(), e.getValue().shape())) {
+                throw new IllegalArgumentException("placeholder " + e.getKey() + ": the plan is for shape "
+                        + Arrays.toString(e.getValue().shape()) + ", got " + Arrays.toString(given.shape()));
+            }
+            e.getValue().assign(given);
+        }
+        for (BoundParameter p : parameters) p.refresh(sd);
+        List<Listener> listeners = activeListeners();
+        if (listeners.isEmpty()) {
+            for (Step s : steps) s.exec();
+        } else {
+            At at = At.defaultAt(Operation.INFERENCE);
+            for (Step s : steps) {
+                for (Listener l : listeners) l.preOpExecution(sd, at, s.op, s.ctx);
+                s.exec();
+                for (Listener l : listeners) l.opExecution(sd, at, null, s.op, s.ctx, s.outputs);
+            }
+        }
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        outputs.forEach((name, array) -> out.put(name, array.dup()));
+        parameterOutputs.forEach((name, p) -> out.put(name, p.array.dup()));
+        return out;
+    }
+
+    /** The number of ops a run executes (views and identities need none). */
+    public int opCount() {
+        return steps.size();
+    }
+
+    /** Bytes of off-heap memory held for intermediates (not counting inputs and parameters). */
+    public long intermediateBytes() {
+        return pool.bytes();
+    }
+
+    /** Frees the plan's native memory now, rather than when the garbage collector finds it. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        steps.forEach(Step::close);
+        pool.close();
+        inputs.values().forEach(INDArray::close);
+    }
+
+    private List<Listener> activeListeners() {
+        List<Listener> all = sd.getListeners();
+        if (all == null || all.isEmpty()) return List.of();
+        return all.stream().filter(l -> l.isActive(Operation.INFERENCE)).toList();
+    }
+}

@@ -1,0 +1,102 @@
+package org.cvtzoo.zoo;
+
+import org.cvtzoo.core.exec.Execution;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link VisionModel#forward} on its execution plans against the same model's SameDiff
+ * {@code output()} ({@code -Dcvt.exec=samediff}) on every family's fixtures: equal bit for bit,
+ * on the fixture's input, on other values of that shape (the plan run again), on one image (a
+ * plan for batch 1) and at another input size (another graph and plan).
+ */
+class ExecutionPlanZooTest {
+
+    @BeforeAll
+    static void plansAreTheDefault() {
+        assertEquals(Execution.PLAN, Execution.configured(), "these tests hold the plans to SameDiff's output()");
+    }
+
+    static VisionModel load(String modelFixture) {
+        return new VisionModel(Zoo.architecture(Fixtures.dir(modelFixture).resolve("spec.json"), null))
+                .loadWeights(Fixtures.dir(modelFixture).resolve("model.pth"));
+    }
+
+    static VisionModel.Output onSameDiff(Supplier<VisionModel.Output> forward) {
+        System.setProperty(Execution.PROPERTY, "samediff");
+        try {
+            return forward.get();
+        } finally {
+            System.clearProperty(Execution.PROPERTY);
+        }
+    }
+
+    static void assertPlanEqualsSameDiff(VisionModel m, INDArray x, String what) {
+        VisionModel.Output plan = m.forward(x);
+        VisionModel.Output sameDiff = onSameDiff(() -> m.forward(x));
+        assertBitForBit(sameDiff.logits(), plan.logits(), what + " logits");
+        assertBitForBit(sameDiff.features(), plan.features(), what + " features");
+        if (sameDiff.attention() == null) {
+            assertNull(plan.attention(), what + " attention");
+        } else {
+            assertBitForBit(sameDiff.attention(), plan.attention(), what + " attention");
+        }
+    }
+
+    static void assertBitForBit(INDArray want, INDArray got, String what) {
+        assertArrayEquals(want.shape(), got.shape(), what + " shape");
+        double diff = want.sub(got).amaxNumber().doubleValue();
+        assertEquals(0.0, diff, what + ": max |plan - SameDiff| " + diff);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "cvt_tiny, cvt_tiny, input.npy, 40x56",
+            "cvt_avg_nonsquare, cvt_avg_nonsquare, input.npy, 64x96",
+            "cvt_dwbn_meanpool, cvt_dwbn_meanpool, input.npy, 37x52",
+            "cvt_linear_odd, cvt_linear_odd, input.npy, 45x70",
+            "vit_tiny, vit_tiny, input.npy, 48x32",
+            "vit_resample, vit_tiny, input_96x80.npy, 32x16",
+            "pcn_tiny, pcn_tiny, input.npy, 72x72",
+            "pcn_tiny_96, pcn_tiny, input.npy, 64x64"})
+    void planEqualsSameDiffOutput(String fixture, String modelFixture, String inputFile, String otherSize) {
+        VisionModel m = load(modelFixture);
+        INDArray x = Fixtures.npy(fixture, inputFile);
+        assertPlanEqualsSameDiff(m, x, fixture);
+        assertPlanEqualsSameDiff(m, x.mul(-0.7).add(0.2), fixture + " other values");
+        if (x.size(0) > 1) assertPlanEqualsSameDiff(m, x.get(NDArrayIndex.interval(0, 1)).dup(), fixture + " one image");
+        String[] hw = otherSize.split("x");
+        Nd4j.getRandom().setSeed(3);
+        INDArray other = Nd4j.rand(DataType.FLOAT, 1, 3, Long.parseLong(hw[0]), Long.parseLong(hw[1])).subi(0.5).muli(4);
+        assertPlanEqualsSameDiff(m, other, fixture + " at " + otherSize);
+    }
+
+    /** A plan built on random weights, then a checkpoint loaded into the same parameters: the next run uses it. */
+    @ParameterizedTest
+    @ValueSource(strings = {"cvt_tiny", "vit_tiny", "pcn_tiny"})
+    void weightsLoadedAfterThePlanWasBuiltAreUsed(String fixture) {
+        VisionModel m = new VisionModel(Zoo.architecture(Fixtures.dir(fixture).resolve("spec.json"), null));
+        INDArray x = Fixtures.npy(fixture, "input.npy");
+        INDArray ref = Fixtures.npy(fixture, "logits.npy");
+        INDArray random = m.forward(x).logits();
+        assertTrue(Fixtures.relativeError(random, ref) > 1e-2, "random weights give other logits");
+
+        m.loadWeights(Fixtures.dir(fixture).resolve("model.pth"));
+        double e = Fixtures.relativeError(m.forward(x).logits(), ref);
+        assertTrue(e <= 1e-4, fixture + " logits after loading: rel err " + e);
+        assertPlanEqualsSameDiff(m, x, fixture + " after loading");
+    }
+}
