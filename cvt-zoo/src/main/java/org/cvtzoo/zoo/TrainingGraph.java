@@ -1,5 +1,7 @@
 package org.cvtzoo.zoo;
 
+import org.cvtzoo.core.exec.Execution;
+import org.cvtzoo.core.exec.ExecutionPlan;
 import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -8,10 +10,12 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A model's training graph for one input size, built from the same block code as its inference
@@ -31,6 +35,9 @@ public final class TrainingGraph {
     private final List<Scope.BatchStats> batchStats;
     private final List<Scope.Mask> masks;
     private final java.util.Random rng;
+    /** The plan of the last step's shapes and outputs (a trainer's steps are alike but for the last batch). */
+    private ExecutionPlan plan;
+    private String planKey;
 
     /** What one forward and backward pass gave. */
     public record Step(double loss, INDArray logits, Map<String, INDArray> gradients, Map<String, INDArray[]> batchStats,
@@ -104,10 +111,6 @@ public final class TrainingGraph {
         }
         Map<String, INDArray> feed = new java.util.HashMap<>(Map.of(INPUT, images, TARGET, target));
         for (Scope.Mask m : masks) feed.put(m.placeholder(), drawMask(m, images.size(0)));
-        // The gradient function is run directly rather than through calculateGradientsAndOutputs,
-        // which switches off its array cache: with the cache, an intermediate is released for reuse
-        // once its last consumer has run (measured on cvt-13 at 224, batch 16: peak RSS 20.1 GB
-        // -> 10.2 GB); without it every array of the step lives until the garbage collector runs.
         List<String> wanted = new ArrayList<>(outputs);
         Map<String, String> gradientNames = new LinkedHashMap<>();
         for (String p : params) {
@@ -115,7 +118,7 @@ public final class TrainingGraph {
             if (g != null) gradientNames.put(p, g.name());
         }
         wanted.addAll(gradientNames.values());
-        Map<String, INDArray> out = sd.getFunction(GRAD_FN).output(feed, wanted.toArray(new String[0]));
+        Map<String, INDArray> out = run(feed, wanted);
         Map<String, INDArray> gradients = new LinkedHashMap<>();
         gradientNames.forEach((p, g) -> gradients.put(p, out.get(g)));
         Map<String, INDArray[]> stats = new LinkedHashMap<>();
@@ -123,6 +126,28 @@ public final class TrainingGraph {
             stats.put(b.module(), new INDArray[]{out.get(b.mean().name()), out.get(b.variance().name())});
         }
         return new Step(out.get(loss).getDouble(0), out.get(logits), gradients, stats, images.size(0));
+    }
+
+    /**
+     * Runs the gradient function (forward and backward) on an execution plan for these input
+     * shapes and outputs, as inference does, or with SameDiff's own {@code output()} under
+     * {@code -Dcvt.exec=samediff}. (Not calculateGradientsAndOutputs: it switches the array cache
+     * off, so every array of a step lives until the garbage collector runs: cvt-13 at 224, batch
+     * 16 peaked at 20.1 GB that way.)
+     */
+    private Map<String, INDArray> run(Map<String, INDArray> feed, List<String> wanted) {
+        SameDiff grad = sd.getFunction(GRAD_FN);
+        if (Execution.configured() == Execution.SAMEDIFF) return grad.output(feed, wanted.toArray(new String[0]));
+        Map<String, long[]> shapes = new TreeMap<>();
+        feed.forEach((name, array) -> shapes.put(name, array.shape()));
+        String key = wanted + " " + shapes.entrySet().stream().map(e -> e.getKey() + Arrays.toString(e.getValue())).toList();
+        if (!key.equals(planKey)) {
+            if (plan != null) plan.close(); // one step at a time: nothing else runs on it
+            plan = null;
+            plan = ExecutionPlan.build(grad, shapes, wanted);
+            planKey = key;
+        }
+        return plan.run(feed);
     }
 
     /** 0 with probability rate, else 1 / (1 - rate), over {@code [batch, shape...]}. */
