@@ -7,7 +7,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
  * A patch embedding ({@code patch_embed}, timm's {@code PatchEmbed} with no norm, as in ViT): a Conv2d
- * {@code proj} with kernel = stride = patch and bias, flattened to tokens {@code [B, h*w, dim]}.
+ * {@code proj} with kernel = stride = patch and bias, flattened to tokens (rows {@code [B*h*w, dim]}).
  * The input's height and width must be multiples of the patch (checked by the caller).
  */
 public final class PatchEmbed {
@@ -24,6 +24,6 @@ public final class PatchEmbed {
         SDVariable bias = s.param("proj.bias", ParamStore.Layout.AS_IS, Scope.zeros(), dim);
         SDVariable y = s.sd().cnn().conv2d(grid, weight, bias, Ops.convConfig(patch, patch, 0));
         long gh = h / patch, gw = w / patch;
-        return new Tokens(Ops.gridToTokens(y, dim, gh, gw), dim, gh, gw, false);
+        return new Tokens(Ops.gridToRows(y, dim), dim, gh, gw, false);
     }
 }

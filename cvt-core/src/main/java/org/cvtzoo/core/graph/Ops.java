@@ -35,11 +35,11 @@ public final class Ops {
         return broadcastMul(normalised, gain, training).add(bias);
     }
 
-    /** LayerNorm module {@code module} of the scope over the channels of tokens {@code [B, N, dim]}. */
-    public static SDVariable layerNorm(Scope s, String module, SDVariable tokens, long dim, double eps) {
+    /** LayerNorm module {@code module} of the scope over the channels of rows {@code [B*n, dim]}. */
+    public static SDVariable layerNorm(Scope s, String module, SDVariable rows, long dim, double eps) {
         SDVariable gain = s.param(module + ".weight", ParamStore.Layout.AS_IS, Scope.ones(), dim);
         SDVariable bias = s.param(module + ".bias", ParamStore.Layout.AS_IS, Scope.zeros(), dim);
-        return layerNorm(tokens, gain, bias, eps, 2, s.training());
+        return layerNorm(rows, gain, bias, eps, 1, s.training());
     }
 
     /**
@@ -75,19 +75,27 @@ public final class Ops {
         return x.mul(sd.math().erf(x.mul(1.0 / Math.sqrt(2.0))).add(1.0)).mul(0.5);
     }
 
+    /** Tokens {@code [B, n, c]} (or any tensor whose last axis is c) as rows {@code [B*n, c]}: what a linear layer takes. */
+    public static SDVariable rows(SDVariable x, long c) {
+        return x.getSameDiff().reshape(x, -1, c);
+    }
+
+    /** Rows {@code [B*n, c]} back to tokens {@code [B, n, c]}. */
+    public static SDVariable tokens(SDVariable rows, long n, long c) {
+        return rows.getSameDiff().reshape(rows, -1, n, c);
+    }
+
     /**
-     * nn.Linear module on tokens {@code [B, N, in]} (or rows {@code [B, in]} with n = 0):
-     * SameDiff's mmul cannot do rank-3 by rank-2, so the tokens are folded into rows. (M2.1's
-     * {@code nn.linear} / xw_plus_b gave wrong values here: not used.)
+     * nn.Linear module on rows {@code [R, in]}, giving {@code [R, out]}: SameDiff's mmul cannot
+     * do rank 3 by rank 2, so token tensors go through a linear layer as rows ({@link #rows}).
+     * Every reshape is a copy in an M2.1 graph, so blocks keep their tokens as rows between
+     * linear layers rather than reshaping around each one. (M2.1's {@code nn.linear} /
+     * xw_plus_b gave wrong values here: not used.)
      */
-    public static SDVariable linear(Scope s, String module, SDVariable x, long n, long in, long out, boolean bias) {
-        SameDiff sd = s.sd();
+    public static SDVariable linear(Scope s, String module, SDVariable rows, long in, long out, boolean bias) {
         SDVariable w = s.param(module + ".weight", ParamStore.Layout.LINEAR, Scope.truncNormal(0.02), out, in);
-        SDVariable rows = n > 0 ? sd.reshape(x, -1, in) : x;
-        SDVariable y = bias
-                ? sd.mmul(rows, w).add(s.param(module + ".bias", ParamStore.Layout.AS_IS, Scope.zeros(), out))
-                : sd.mmul(rows, w);
-        return n > 0 ? sd.reshape(y, -1, n, out) : y;
+        SDVariable y = s.sd().mmul(rows, w);
+        return bias ? y.add(s.param(module + ".bias", ParamStore.Layout.AS_IS, Scope.zeros(), out)) : y;
     }
 
     /** NCHW grid {@code [B, C, h, w]} to tokens {@code [B, h*w, C]}. */
@@ -96,22 +104,39 @@ public final class Ops {
         return sd.permute(sd.reshape(grid, -1, c, h * w), 0, 2, 1);
     }
 
-    /** Tokens {@code [B, h*w, C]} to an NCHW grid {@code [B, C, h, w]}. */
-    public static SDVariable tokensToGrid(SDVariable tokens, long c, long h, long w) {
-        SameDiff sd = tokens.getSameDiff();
-        return sd.reshape(sd.permute(tokens, 0, 2, 1), -1, c, h, w);
+    /** NCHW grid {@code [B, C, h, w]} to rows {@code [B*h*w, C]} of tokens in row-major grid order. */
+    public static SDVariable gridToRows(SDVariable grid, long c) {
+        SameDiff sd = grid.getSameDiff();
+        return sd.reshape(sd.permute(grid, 0, 2, 3, 1), -1, c);
     }
 
-    /** Attention heads: {@code [B, n, heads*hd]} to {@code [B, heads, n, hd]}. */
+    /** Rows {@code [B*h*w, C]} of tokens to an NCHW grid {@code [B, C, h, w]}. */
+    public static SDVariable rowsToGrid(SDVariable rows, long c, long h, long w) {
+        SameDiff sd = rows.getSameDiff();
+        return sd.permute(sd.reshape(rows, -1, h, w, c), 0, 3, 1, 2);
+    }
+
+    /**
+     * Attention heads: {@code [B, n, heads*hd]} (tokens, or the same values as rows
+     * {@code [B*n, heads*hd]}) to {@code [B, heads, n, hd]}. One head needs no transpose: a
+     * reshape gives {@code [B, 1, n, hd]}.
+     */
     public static SDVariable splitHeads(SDVariable x, long n, long heads, long hd) {
         SameDiff sd = x.getSameDiff();
+        if (heads == 1) return sd.reshape(x, -1, 1, n, hd);
         return sd.permute(sd.reshape(x, -1, n, heads, hd), 0, 2, 1, 3);
     }
 
-    /** Back from heads: {@code [B, heads, n, hd]} to {@code [B, n, heads*hd]} ({@code dim}). */
-    public static SDVariable mergeHeads(SDVariable x, long n, long dim) {
+    /** Back from heads: {@code [B, heads, n, hd]} to rows {@code [B*n, heads*hd]}, for the output projection. */
+    public static SDVariable mergeHeads(SDVariable x, long heads, long hd) {
         SameDiff sd = x.getSameDiff();
-        return sd.reshape(sd.permute(x, 0, 2, 1, 3), -1, n, dim);
+        if (heads == 1) return sd.reshape(x, -1, hd);
+        return sd.reshape(sd.permute(x, 0, 2, 1, 3), -1, heads * hd);
+    }
+
+    /** The first token of each image (the class token) from rows {@code [B*n, c]}: every n-th row, {@code [B, c]}. */
+    public static SDVariable firstTokenRows(SDVariable rows, long n) {
+        return rows.getSameDiff().stridedSlice(rows, new long[]{0, 0}, new long[]{0, 0}, new long[]{n, 1}, 0, 3, 0, 0, 0);
     }
 
     /** Tokens {@code [from, to)} along axis 1 of {@code [B, N, C]}. */

@@ -33,9 +33,10 @@ final class ConvAttention {
     static Result apply(Scope s, Tokens in, CvtSpec.Stage stage) {
         SameDiff sd = s.sd();
         long c = in.dim();
-        SDVariable cls = in.hasCls() ? Ops.tokenRange(in.x(), 0, 1) : null;
-        SDVariable patches = in.hasCls() ? Ops.tokenRange(in.x(), 1, in.n()) : in.x();
-        SDVariable grid = Ops.tokensToGrid(patches, c, in.h(), in.w());
+        SDVariable tokens = in.hasCls() ? Ops.tokens(in.x(), in.n(), c) : null;
+        SDVariable cls = in.hasCls() ? Ops.tokenRange(tokens, 0, 1) : null;
+        SDVariable patches = in.hasCls() ? Ops.tokenRange(tokens, 1, in.n()) : in.x();
+        SDVariable grid = Ops.rowsToGrid(patches, c, in.h(), in.w());
         ConvProjection.Method kv = stage.qkvProjMethod();
         ConvProjection.Method qMethod = kv == ConvProjection.Method.AVG ? ConvProjection.Method.LINEAR : kv;
         long kernel = stage.kernelQkv();
@@ -44,19 +45,24 @@ final class ConvAttention {
         Tokens v = ConvProjection.apply(s.child("conv_proj_v"), kv, grid, c, in.h(), in.w(), kernel, stage.strideKv(), stage.paddingKv());
         long extra = in.hasCls() ? 1 : 0;
         long nq = q.h() * q.w() + extra, nkv = k.h() * k.w() + extra;
-        SDVariable qx = in.hasCls() ? sd.concat(1, cls, q.x()) : q.x();
-        SDVariable kx = in.hasCls() ? sd.concat(1, cls, k.x()) : k.x();
-        SDVariable vx = in.hasCls() ? sd.concat(1, cls, v.x()) : v.x();
 
         long heads = stage.numHeads(), d = stage.dimEmbed(), hd = d / heads;
         boolean bias = stage.qkvBias();
         // the scale is applied to q (nq x d values) rather than to the scores (nq x nkv per head)
-        SDVariable qh = Ops.splitHeads(Ops.linear(s, "proj_q", qx, nq, c, d, bias).mul(Math.pow(d, -0.5)), nq, heads, hd);
-        SDVariable kh = Ops.splitHeads(Ops.linear(s, "proj_k", kx, nkv, c, d, bias), nkv, heads, hd);
-        SDVariable vh = Ops.splitHeads(Ops.linear(s, "proj_v", vx, nkv, c, d, bias), nkv, heads, hd);
+        SDVariable qh = Ops.splitHeads(Ops.linear(s, "proj_q", withCls(cls, q), c, d, bias).mul(Math.pow(d, -0.5)), nq, heads, hd);
+        SDVariable kh = Ops.splitHeads(Ops.linear(s, "proj_k", withCls(cls, k), c, d, bias), nkv, heads, hd);
+        SDVariable vh = Ops.splitHeads(Ops.linear(s, "proj_v", withCls(cls, v), c, d, bias), nkv, heads, hd);
         SDVariable probs = sd.nn().softmax(sd.mmul(qh, kh, false, true, false), 3);
         SDVariable attended = sd.mmul(s.dropout(probs, stage.attnDropRate(), heads, nq, nkv), vh);
-        SDVariable out = Ops.linear(s, "proj", Ops.mergeHeads(attended, nq, d), nq, d, d, true);
-        return new Result(s.dropout(out, stage.dropRate(), nq, d), probs, heads, in, k);
+        SDVariable out = Ops.linear(s, "proj", Ops.mergeHeads(attended, heads, hd), d, d, true);
+        return new Result(s.dropoutRows(out, stage.dropRate(), nq, d), probs, heads, in, k);
+    }
+
+    /** The projected grid's rows, with the class token {@code [B, 1, C]} put back in front where there is one. */
+    private static SDVariable withCls(SDVariable cls, Tokens projected) {
+        if (cls == null) return projected.x();
+        long c = projected.dim();
+        SameDiff sd = cls.getSameDiff();
+        return Ops.rows(sd.concat(1, cls, Ops.tokens(projected.x(), projected.h() * projected.w(), c)), c);
     }
 }

@@ -39,14 +39,14 @@ public final class ConvProjection {
 
     public static final double BN_EPS = 1e-5;
 
-    /** Projects the grid {@code [B, C, h, w]} (no class token) to tokens {@code [B, n', C]}. */
+    /** Projects the grid {@code [B, C, h, w]} (no class token) to tokens (rows {@code [B*n', C]}). */
     static Tokens apply(Scope s, Method method, SDVariable grid, long c, long h, long w,
                                long kernel, long stride, long pad) {
         return switch (method) {
-            case LINEAR -> new Tokens(Ops.gridToTokens(grid, c, h, w), c, h, w, false);
+            case LINEAR -> new Tokens(Ops.gridToRows(grid, c), c, h, w, false);
             case AVG -> {
                 long oh = Ops.ceilPoolOut(h, kernel, stride, pad), ow = Ops.ceilPoolOut(w, kernel, stride, pad);
-                yield new Tokens(Ops.gridToTokens(Ops.avgPoolCeil(grid, h, w, kernel, stride, pad, s.training()), c, oh, ow),
+                yield new Tokens(Ops.gridToRows(Ops.avgPoolCeil(grid, h, w, kernel, stride, pad, s.training()), c),
                         c, oh, ow, false);
             }
             case DW_BN -> {
@@ -61,7 +61,7 @@ public final class ConvProjection {
                     SDVariable[] folded = foldBatchNorm(s.child("bn"), weight, c);
                     y = s.sd().cnn().depthWiseConv2d(grid, folded[0], folded[1], Ops.convConfig(kernel, stride, pad));
                 }
-                yield new Tokens(Ops.gridToTokens(y, c, oh, ow), c, oh, ow, false);
+                yield new Tokens(Ops.gridToRows(y, c), c, oh, ow, false);
             }
         };
     }

@@ -21,7 +21,6 @@ final class ConvTokenEmbedding {
         SDVariable bias = s.param("proj.bias", ParamStore.Layout.AS_IS, Scope.zeros(), dim);
         SDVariable y = s.sd().cnn().conv2d(grid, weight, bias, Ops.convConfig(kernel, stride, pad));
         long oh = Ops.convOut(h, kernel, stride, pad), ow = Ops.convOut(w, kernel, stride, pad);
-        SDVariable tokens = Ops.layerNorm(s, "norm", Ops.gridToTokens(y, dim, oh, ow), dim, eps);
-        return new Tokens(tokens, dim, oh, ow, false);
+        return new Tokens(Ops.layerNorm(s, "norm", Ops.gridToRows(y, dim), dim, eps), dim, oh, ow, false);
     }
 }
