@@ -73,7 +73,7 @@ public final class CvT extends SpecArchitecture<CvtSpec> {
     @Override
     public Outputs build(Scope root, SDVariable input, long h, long w) {
         checkInputSize(h, w);
-        SDVariable grid = input;
+        SDVariable grid = root.sd().permute(input, 0, 2, 3, 1); // NHWC: see Ops.nhwcConvConfig
         long channels = 3, gh = h, gw = w;
         Tokens t = null;
         ConvAttention.Result last = null;
@@ -96,7 +96,7 @@ public final class CvT extends SpecArchitecture<CvtSpec> {
             }
             // the next stage embeds the patch tokens as an image
             SDVariable patches = t.hasCls() ? Ops.tokenRange(Ops.tokens(t.x(), t.n(), t.dim()), 1, t.n()) : t.x();
-            grid = Ops.rowsToGrid(patches, t.dim(), t.h(), t.w());
+            grid = root.sd().reshape(patches, -1, t.h(), t.w(), t.dim());
             channels = t.dim();
             gh = t.h();
             gw = t.w();
