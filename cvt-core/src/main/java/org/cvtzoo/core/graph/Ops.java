@@ -104,12 +104,6 @@ public final class Ops {
         return sd.permute(sd.reshape(grid, -1, c, h * w), 0, 2, 1);
     }
 
-    /** NCHW grid {@code [B, C, h, w]} to rows {@code [B*h*w, C]} of tokens in row-major grid order. */
-    public static SDVariable gridToRows(SDVariable grid, long c) {
-        SameDiff sd = grid.getSameDiff();
-        return sd.reshape(sd.permute(grid, 0, 2, 3, 1), -1, c);
-    }
-
     /**
      * Attention heads: {@code [B, n, heads*hd]} (tokens, or the same values as rows
      * {@code [B*n, heads*hd]}) to {@code [B, heads, n, hd]}. One head needs no transpose: a

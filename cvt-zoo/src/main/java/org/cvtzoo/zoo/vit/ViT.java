@@ -74,7 +74,8 @@ public final class ViT extends SpecArchitecture<VitSpec> {
         SDVariable cls = root.param("cls_token", ParamStore.Layout.AS_IS, Scope.truncNormal(1e-6), 1, 1, dim);
         long oldH = spec.gridHeight(), oldW = spec.gridWidth();
         SDVariable pos = root.param("pos_embed", ParamStore.Layout.AS_IS, Scope.truncNormal(0.02), 1, 1 + oldH * oldW, dim);
-        Tokens patches = PatchEmbed.apply(root.child("patch_embed"), input, 3, h, w, dim, spec.patchSize());
+        SDVariable image = sd.permute(input, 0, 2, 3, 1); // NHWC: see Ops.nhwcConvConfig
+        Tokens patches = PatchEmbed.apply(root.child("patch_embed"), image, 3, h, w, dim, spec.patchSize());
         long gh = patches.h(), gw = patches.w(), np = gh * gw, n = np + 1;
         SDVariable grid = Ops.tokens(patches.x(), np, dim);
         SDVariable x = Ops.rows(sd.concat(1, Ops.expandToBatch(cls, grid), grid)
