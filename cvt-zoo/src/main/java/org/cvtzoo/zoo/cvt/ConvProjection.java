@@ -5,6 +5,8 @@ import org.cvtzoo.core.graph.Ops;
 import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Locale;
 
@@ -89,7 +91,9 @@ public final class ConvProjection {
      * BatchNorm2d with running statistics after a depthwise conv without bias, folded into the
      * conv: weight {@code w * gamma / sqrt(var + eps)} per channel and bias
      * {@code beta - mean * gamma / sqrt(var + eps)}. The folding works on the small parameter
-     * arrays, so the activations see one op instead of three.
+     * arrays, so the activations see one op instead of three. Each half is one batchnorm op, on
+     * the weight (with zero mean and zero shift) and on zeros (giving {@code beta - mean * scale}):
+     * composed from primitives it took seven ops per projection, a quarter of CvT-13's ops.
      */
     static SDVariable[] foldBatchNorm(Scope s, SDVariable depthwiseWeight, long c) {
         SDVariable gamma = s.param("weight", ParamStore.Layout.AS_IS, Scope.ones(), c);
@@ -97,7 +101,9 @@ public final class ConvProjection {
         SDVariable mean = s.buffer("running_mean", Scope.zeros(), c);
         SDVariable var = s.buffer("running_var", Scope.ones(), c);
         var sd = s.sd();
-        SDVariable scale = sd.math().rsqrt(var.add(BN_EPS)).mul(gamma);
-        return new SDVariable[]{depthwiseWeight.mul(sd.reshape(scale, 1, 1, c, 1)), beta.sub(mean.mul(scale))};
+        SDVariable zeros = sd.constant(Nd4j.zeros(DataType.FLOAT, c));
+        return new SDVariable[]{
+                sd.nn().batchNorm(depthwiseWeight, zeros, var, gamma, zeros, BN_EPS, 2), // [kH, kW, C, 1], channels on axis 2
+                sd.nn().batchNorm(zeros, mean, var, gamma, beta, BN_EPS, 0)};
     }
 }
