@@ -36,11 +36,12 @@ public final class ClassAttentionBlock {
         SDVariable all = Ops.rows(sd.concat(1, cls, patches), c); // [B*n, c]
         SDVariable u = Ops.layerNorm(s, "norm1", all, c, eps);
         Scope a = s.child("attn");
-        SDVariable q = Ops.linear(a, "q", Ops.firstTokenRows(u, n), c, c, true).mul(Math.pow(c, -0.5)); // [B, C]
+        SDVariable q = Ops.linear(a, "q", Ops.firstTokenRows(u, n), c, c, true); // [B, C]
         SDVariable k = Ops.linear(a, "k", u, c, c, true);
         SDVariable v = Ops.linear(a, "v", u, c, c, true);
         // one head, as rank-4 [B, 1, tokens, C]: M2.1's batched mmul is verified at rank 4
-        SDVariable scores = sd.mmul(sd.reshape(q, -1, 1, 1, c), sd.reshape(k, -1, 1, n, c), false, true, false);
+        SDVariable scores = Ops.attentionScores(sd.reshape(q, -1, 1, 1, c), sd.reshape(k, -1, 1, n, c), Math.pow(c, -0.5),
+                s.training());
         SDVariable probs = sd.nn().softmax(scores, 3);
         SDVariable mixed = sd.reshape(sd.mmul(probs, sd.reshape(v, -1, 1, n, c)), -1, c);
         SDVariable attn = Ops.linear(a, "proj", mixed, c, c, true);

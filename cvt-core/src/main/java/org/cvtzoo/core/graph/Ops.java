@@ -5,6 +5,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
@@ -124,6 +125,28 @@ public final class Ops {
         SameDiff sd = x.getSameDiff();
         if (heads == 1) return sd.reshape(x, -1, 1, n, hd);
         return sd.permute(sd.reshape(x, -1, n, heads, hd), 0, 2, 1, 3);
+    }
+
+    /**
+     * Attention scores {@code scale * q k^T} of heads {@code [B, heads, nq, hd]} and
+     * {@code [B, heads, nk, hd]}: {@code [B, heads, nq, nk]}. In an inference graph the scale is
+     * the matmul's own alpha (M2.1's matmul op takes {@code [alpha, beta]} as its floating-point
+     * arguments; SameDiff's mmul sets them to 1 and 0), so scaling costs no op of its own. A
+     * training graph scales q first, as timm does: that form's gradient is the verified one.
+     */
+    public static SDVariable attentionScores(SDVariable q, SDVariable k, double scale, boolean training) {
+        SameDiff sd = q.getSameDiff();
+        if (training) return sd.mmul(q.mul(scale), k, false, true, false);
+        SDVariable scores = sd.mmul(q, k, false, true, false);
+        DynamicCustomOp matmul = (DynamicCustomOp) sd.getVariableOutputOp(scores.name());
+        double[] args = matmul.tArgs();
+        if (args.length != 2 || args[0] != 1.0 || args[1] != 0.0) {
+            throw new IllegalStateException("matmul's arguments are not [alpha 1, beta 0]: " + java.util.Arrays.toString(args));
+        }
+        matmul.removeTArgument(1.0);
+        matmul.removeTArgument(0.0);
+        matmul.addTArgument(scale, 0.0);
+        return scores;
     }
 
     /** Back from heads: {@code [B, heads, n, hd]} to rows {@code [B*n, heads*hd]}, for the output projection. */

@@ -48,11 +48,11 @@ final class ConvAttention {
 
         long heads = stage.numHeads(), d = stage.dimEmbed(), hd = d / heads;
         boolean bias = stage.qkvBias();
-        // the scale is applied to q (nq x d values) rather than to the scores (nq x nkv per head)
-        SDVariable qh = Ops.splitHeads(Ops.linear(s, "proj_q", rows(cls, q, c), c, d, bias).mul(Math.pow(d, -0.5)), nq, heads, hd);
+        SDVariable qh = Ops.splitHeads(Ops.linear(s, "proj_q", rows(cls, q, c), c, d, bias), nq, heads, hd);
         SDVariable kh = Ops.splitHeads(Ops.linear(s, "proj_k", rows(cls, k, c), c, d, bias), nkv, heads, hd);
         SDVariable vh = Ops.splitHeads(Ops.linear(s, "proj_v", rows(cls, v, c), c, d, bias), nkv, heads, hd);
-        SDVariable probs = sd.nn().softmax(sd.mmul(qh, kh, false, true, false), 3);
+        // the scale is dim_out ** -0.5, the whole width, as the official code has it
+        SDVariable probs = sd.nn().softmax(Ops.attentionScores(qh, kh, Math.pow(d, -0.5), s.training()), 3);
         SDVariable attended = sd.mmul(s.dropout(probs, stage.attnDropRate(), heads, nq, nkv), vh);
         SDVariable out = Ops.linear(s, "proj", Ops.mergeHeads(attended, heads, hd), d, d, true);
         return new Result(s.dropoutRows(out, stage.dropRate(), nq, d), probs, heads, in, k);
