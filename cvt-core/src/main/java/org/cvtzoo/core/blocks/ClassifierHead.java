@@ -16,17 +16,17 @@ public final class ClassifierHead {
     }
 
     /**
-     * On a class token {@code [B, 1, dim]}. LayerNorm is per token, so normalising the class
+     * On the class token {@code [B, dim]}. LayerNorm is per token, so normalising the class
      * token alone gives what the official code's {@code norm(x)[:, 0]} gives.
      */
     public static Result onClassToken(Scope root, SDVariable cls, long dim, long classes, double eps) {
-        SDVariable features = root.sd().reshape(Ops.layerNorm(root, "norm", cls, dim, eps), -1, dim);
-        return new Result(features, Ops.linear(root, "head", features, 0, dim, classes, true));
+        SDVariable features = Ops.layerNorm(root, "norm", cls, dim, eps);
+        return new Result(features, Ops.linear(root, "head", features, dim, classes, true));
     }
 
-    /** On the mean of the normalised tokens {@code [B, n, dim]} (a last stage without class token). */
-    public static Result onMeanOfTokens(Scope root, SDVariable tokens, long dim, long classes, double eps) {
-        SDVariable features = Ops.layerNorm(root, "norm", tokens, dim, eps).mean(1);
-        return new Result(features, Ops.linear(root, "head", features, 0, dim, classes, true));
+    /** On the mean of the normalised tokens, given as rows {@code [B*n, dim]} (a last stage without class token). */
+    public static Result onMeanOfTokens(Scope root, SDVariable rows, long n, long dim, long classes, double eps) {
+        SDVariable features = Ops.tokens(Ops.layerNorm(root, "norm", rows, dim, eps), n, dim).mean(1);
+        return new Result(features, Ops.linear(root, "head", features, dim, classes, true));
     }
 }

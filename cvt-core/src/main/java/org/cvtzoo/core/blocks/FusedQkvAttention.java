@@ -2,7 +2,6 @@ package org.cvtzoo.core.blocks;
 
 import org.cvtzoo.core.graph.Ops;
 import org.cvtzoo.core.graph.Scope;
-import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -15,24 +14,20 @@ public final class FusedQkvAttention {
     private FusedQkvAttention() {
     }
 
-    /** The block's output {@code [B, n, dim]} and its attention probabilities {@code [B, heads, n, n]}. */
+    /** The block's output as rows {@code [B*n, dim]} and its attention probabilities {@code [B, heads, n, n]}. */
     public record Result(SDVariable out, SDVariable probs) {
     }
 
-    public static Result apply(Scope s, SDVariable x, long n, long dim, long heads, boolean qkvBias) {
+    /** On rows {@code [B*n, dim]} of tokens. */
+    public static Result apply(Scope s, SDVariable rows, long n, long dim, long heads, boolean qkvBias) {
         SameDiff sd = s.sd();
         long hd = dim / heads;
-        SDVariable qkv = Ops.linear(s, "qkv", x, n, dim, 3 * dim, qkvBias); // [B, n, 3*dim]
-        // the scale goes on q (n x hd values per head) rather than on the n x n scores, as timm does
-        SDVariable q = Ops.splitHeads(channels(qkv, 0, dim).mul(Math.pow(hd, -0.5)), n, heads, hd);
-        SDVariable k = Ops.splitHeads(channels(qkv, dim, 2 * dim), n, heads, hd);
-        SDVariable v = Ops.splitHeads(channels(qkv, 2 * dim, 3 * dim), n, heads, hd);
-        SDVariable probs = sd.nn().softmax(sd.mmul(q, k, false, true, false), 3);
-        return new Result(Ops.linear(s, "proj", Ops.mergeHeads(sd.mmul(probs, v), n, dim), n, dim, dim, true), probs);
-    }
-
-    /** Channels {@code [from, to)} of tokens {@code [B, n, C]}. */
-    private static SDVariable channels(SDVariable x, long from, long to) {
-        return x.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(from, to));
+        SDVariable qkv = Ops.linear(s, "qkv", rows, dim, 3 * dim, qkvBias); // [B*n, 3*dim]
+        // [B, n, 3, heads, hd] -> [3, B, heads, n, hd]: one transpose puts q, k and v each in [B, heads, n, hd]
+        SDVariable[] qkvHeads = sd.unstack(sd.permute(sd.reshape(qkv, -1, n, 3, heads, hd), 2, 0, 3, 1, 4), 0, 3);
+        SDVariable scores = Ops.attentionScores(qkvHeads[0], qkvHeads[1], Math.pow(hd, -0.5), s.training());
+        SDVariable probs = sd.nn().softmax(scores, 3);
+        SDVariable mixed = Ops.mergeHeads(sd.mmul(probs, qkvHeads[2]), heads, hd);
+        return new Result(Ops.linear(s, "proj", mixed, dim, dim, true), probs);
     }
 }

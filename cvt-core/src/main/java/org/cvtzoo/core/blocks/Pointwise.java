@@ -1,10 +1,9 @@
 package org.cvtzoo.core.blocks;
 
+import org.cvtzoo.core.graph.Ops;
 import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Scope;
 import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 
 /**
  * Convolutions on NHWC grids {@code [B, h, w, C]}, for PatchConvNet's trunk: in NHWC a channel
@@ -16,17 +15,12 @@ public final class Pointwise {
     private Pointwise() {
     }
 
-    static Conv2DConfig nhwc(long kernel, long pad) {
-        return Conv2DConfig.builder().kH(kernel).kW(kernel).sH(1).sW(1).pH(pad).pW(pad).dH(1).dW(1)
-                .paddingMode(PaddingMode.VALID).dataFormat("NHWC").build();
-    }
-
     /** nn.Conv2d(in, out, 1) with bias ({@code module.weight}, {@code module.bias}) on an NHWC grid. */
     public static SDVariable apply(Scope s, String module, SDVariable nhwc, long in, long out) {
         SDVariable w = s.param(module + ".weight", ParamStore.Layout.CONV,
                 Scope.truncNormal(Math.sqrt(1.0 / in)), out, in, 1, 1);
         SDVariable b = s.param(module + ".bias", ParamStore.Layout.AS_IS, Scope.zeros(), out);
-        return s.sd().cnn().conv2d(nhwc, w, b, nhwc(1, 0));
+        return s.sd().cnn().conv2d(nhwc, w, b, Ops.nhwcConvConfig(1, 1, 0));
     }
 
     /** Depthwise nn.Conv2d(c, c, 3, 1, 1, groups=c) with bias on an NHWC grid. */
@@ -34,6 +28,6 @@ public final class Pointwise {
         SDVariable w = s.param(module + ".weight", ParamStore.Layout.DEPTHWISE,
                 Scope.truncNormal(Math.sqrt(1.0 / 9)), c, 1, 3, 3);
         SDVariable b = s.param(module + ".bias", ParamStore.Layout.AS_IS, Scope.zeros(), c);
-        return s.sd().cnn().depthWiseConv2d(nhwc, w, b, nhwc(3, 1));
+        return s.sd().cnn().depthWiseConv2d(nhwc, w, b, Ops.nhwcConvConfig(3, 1, 1));
     }
 }

@@ -3,8 +3,10 @@ package org.cvtzoo.core.blocks;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /**
- * Tokens {@code [B, n, dim]} laid out on an {@code h x w} grid, optionally led by a class token
- * (then {@code n = 1 + h*w}). Graphs are built for one input size, so all of this is static.
+ * Tokens laid out on an {@code h x w} grid, optionally led by a class token (then
+ * {@code n = 1 + h*w}), held as rows {@code [B*n, dim]}: the layout linear layers and LayerNorm
+ * take, so that a block reshapes only where attention or a convolution needs another one.
+ * Graphs are built for one input size, so all of this is static.
  */
 public record Tokens(SDVariable x, long dim, long h, long w, boolean hasCls) {
     public long n() {

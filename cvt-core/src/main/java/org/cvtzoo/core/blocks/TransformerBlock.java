@@ -13,14 +13,17 @@ public final class TransformerBlock {
     private TransformerBlock() {
     }
 
-    /** The block's output {@code [B, n, dim]} and its attention probabilities {@code [B, heads, n, n]}. */
-    public static FusedQkvAttention.Result apply(Scope s, SDVariable x, long n, long dim, long heads,
+    /**
+     * The block on rows {@code [B*n, dim]} of tokens: its output rows and its attention
+     * probabilities {@code [B, heads, n, n]}.
+     */
+    public static FusedQkvAttention.Result apply(Scope s, SDVariable rows, long n, long dim, long heads,
                                                  double mlpRatio, boolean qkvBias, double eps, double dropPath) {
-        FusedQkvAttention.Result a = FusedQkvAttention.apply(s.child("attn"), Ops.layerNorm(s, "norm1", x, dim, eps),
+        FusedQkvAttention.Result a = FusedQkvAttention.apply(s.child("attn"), Ops.layerNorm(s, "norm1", rows, dim, eps),
                 n, dim, heads, qkvBias);
-        SDVariable y = x.add(s.dropPath(a.out(), dropPath, 3));
-        SDVariable mlp = Mlp.apply(s.child("mlp"), Ops.layerNorm(s, "norm2", y, dim, eps), n, dim,
+        SDVariable y = rows.add(s.dropPathRows(a.out(), dropPath, n, dim));
+        SDVariable mlp = Mlp.apply(s.child("mlp"), Ops.layerNorm(s, "norm2", y, dim, eps), dim,
                 (long) (dim * mlpRatio), Ops::exactGelu);
-        return new FusedQkvAttention.Result(y.add(s.dropPath(mlp, dropPath, 3)), a.probs());
+        return new FusedQkvAttention.Result(y.add(s.dropPathRows(mlp, dropPath, n, dim)), a.probs());
     }
 }

@@ -95,6 +95,12 @@ public final class Scope {
         return Ops.broadcastMul(branch, mask("drop_path", rate, shape), true);
     }
 
+    /** {@link #dropPath} on rows {@code [B*n, c]} of tokens: the branch of each image is dropped whole. */
+    public SDVariable dropPathRows(SDVariable rows, double rate, long n, long c) {
+        if (!training || rate <= 0) return rows;
+        return Ops.rows(dropPath(Ops.tokens(rows, n, c), rate, 3), c);
+    }
+
     /** Block {@code block}'s drop-path rate of {@code depth} blocks, as {@code torch.linspace(0, rate, depth)[block]}. */
     public static double linearDropPath(double rate, int block, int depth) {
         return depth > 1 ? rate * block / (depth - 1) : 0;
@@ -104,6 +110,12 @@ public final class Scope {
     public SDVariable dropout(SDVariable x, double rate, long... shapeWithoutBatch) {
         if (!training || rate <= 0) return x;
         return Ops.broadcastMul(x, mask("dropout", rate, shapeWithoutBatch), true);
+    }
+
+    /** {@link #dropout} on rows {@code [B*n, c]} of tokens, a mask element per value of {@code [B, n, c]}. */
+    public SDVariable dropoutRows(SDVariable rows, double rate, long n, long c) {
+        if (!training || rate <= 0) return rows;
+        return Ops.rows(dropout(Ops.tokens(rows, n, c), rate, n, c), c);
     }
 
     private SDVariable mask(String kind, double rate, long[] shape) {

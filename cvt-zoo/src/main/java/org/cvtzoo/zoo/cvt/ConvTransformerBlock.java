@@ -18,11 +18,11 @@ final class ConvTransformerBlock {
     static ConvAttention.Result apply(Scope s, Tokens in, CvtSpec.Stage stage, double dropPath, double eps) {
         long dim = in.dim(), n = in.n();
         ConvAttention.Result a = ConvAttention.apply(s.child("attn"), in.with(Ops.layerNorm(s, "norm1", in.x(), dim, eps)), stage);
-        SDVariable x = in.x().add(s.dropPath(a.out(), dropPath, 3));
+        SDVariable x = in.x().add(s.dropPathRows(a.out(), dropPath, n, dim));
         long hidden = (long) (dim * stage.mlpRatio());
-        SDVariable mlp = Mlp.apply(s.child("mlp"), Ops.layerNorm(s, "norm2", x, dim, eps), n, dim, hidden,
-                h -> s.dropout(Ops.quickGelu(h), stage.dropRate(), n, hidden));
-        mlp = s.dropout(mlp, stage.dropRate(), n, dim);
-        return a.withOut(x.add(s.dropPath(mlp, dropPath, 3)));
+        SDVariable mlp = Mlp.apply(s.child("mlp"), Ops.layerNorm(s, "norm2", x, dim, eps), dim, hidden,
+                h -> s.dropoutRows(Ops.quickGelu(h), stage.dropRate(), n, hidden));
+        mlp = s.dropoutRows(mlp, stage.dropRate(), n, dim);
+        return a.withOut(x.add(s.dropPathRows(mlp, dropPath, n, dim)));
     }
 }

@@ -73,7 +73,7 @@ public final class CvT extends SpecArchitecture<CvtSpec> {
     @Override
     public Outputs build(Scope root, SDVariable input, long h, long w) {
         checkInputSize(h, w);
-        SDVariable grid = input;
+        SDVariable grid = root.sd().permute(input, 0, 2, 3, 1); // NHWC: see Ops.nhwcConvConfig
         long channels = 3, gh = h, gw = w;
         Tokens t = null;
         ConvAttention.Result last = null;
@@ -83,9 +83,11 @@ public final class CvT extends SpecArchitecture<CvtSpec> {
             t = ConvTokenEmbedding.apply(s.child("patch_embed"), grid, channels, gh, gw, stage, EPS);
             if (stage.clsToken()) {
                 SDVariable cls = s.param("cls_token", ParamStore.Layout.AS_IS, Scope.truncNormal(0.02), 1, 1, t.dim());
-                t = new Tokens(s.sd().concat(1, Ops.expandToBatch(cls, t.x()), t.x()), t.dim(), t.h(), t.w(), true);
+                SDVariable patches = Ops.tokens(t.x(), t.n(), t.dim());
+                SDVariable all = s.sd().concat(1, Ops.expandToBatch(cls, patches), patches);
+                t = new Tokens(Ops.rows(all, t.dim()), t.dim(), t.h(), t.w(), true);
             }
-            t = t.with(s.dropout(t.x(), stage.dropRate(), t.n(), t.dim())); // the official pos_drop
+            t = t.with(s.dropoutRows(t.x(), stage.dropRate(), t.n(), t.dim())); // the official pos_drop
             for (int b = 0; b < stage.depth(); b++) {
                 // stochastic depth grows linearly over a stage's blocks
                 double dropPath = Scope.linearDropPath(stage.dropPathRate(), b, stage.depth());
@@ -93,14 +95,15 @@ public final class CvT extends SpecArchitecture<CvtSpec> {
                 t = t.with(last.out());
             }
             // the next stage embeds the patch tokens as an image
-            grid = Ops.tokensToGrid(t.hasCls() ? Ops.tokenRange(t.x(), 1, t.n()) : t.x(), t.dim(), t.h(), t.w());
+            SDVariable patches = t.hasCls() ? Ops.tokenRange(Ops.tokens(t.x(), t.n(), t.dim()), 1, t.n()) : t.x();
+            grid = root.sd().reshape(patches, -1, t.h(), t.w(), t.dim());
             channels = t.dim();
             gh = t.h();
             gw = t.w();
         }
         ClassifierHead.Result head = t.hasCls()
-                ? ClassifierHead.onClassToken(root, Ops.tokenRange(t.x(), 0, 1), t.dim(), spec.numClasses(), EPS)
-                : ClassifierHead.onMeanOfTokens(root, t.x(), t.dim(), spec.numClasses(), EPS);
+                ? ClassifierHead.onClassToken(root, Ops.firstTokenRows(t.x(), t.n()), t.dim(), spec.numClasses(), EPS)
+                : ClassifierHead.onMeanOfTokens(root, t.x(), t.n(), t.dim(), spec.numClasses(), EPS);
         return new Outputs(head.logits(), head.features(), classAttention(last));
     }
 

@@ -30,19 +30,21 @@ public final class ConvStem {
     /**
      * NCHW image {@code [B, inChannels, h, w]} to the NHWC grid {@code [B, gridSide(h), gridSide(w), dim]}
      * (read as tokens {@code [B, N, dim]} by a reshape: deit's {@code flatten(2).transpose(1, 2)}).
+     * The convolutions run on NHWC (see {@link Ops#nhwcConvConfig}): the image is transposed
+     * once, before the first.
      */
     public static SDVariable apply(Scope s, SDVariable image, long inChannels, long dim) {
         long[] widths = {dim / 8, dim / 4, dim / 2, dim};
-        SDVariable x = image;
+        SDVariable x = s.sd().permute(image, 0, 2, 3, 1);
         long c = inChannels;
         for (int i = 0; i < CONVS; i++) {
             if (i > 0) x = Ops.exactGelu(x);
             long out = widths[i];
             SDVariable weight = s.param("proj." + (2 * i) + ".0.weight", ParamStore.Layout.CONV,
                     Scope.truncNormal(Math.sqrt(1.0 / (c * KERNEL * KERNEL))), out, c, KERNEL, KERNEL);
-            x = s.sd().cnn().conv2d(x, weight, Ops.convConfig(KERNEL, STRIDE, PAD));
+            x = s.sd().cnn().conv2d(x, weight, Ops.nhwcConvConfig(KERNEL, STRIDE, PAD));
             c = out;
         }
-        return s.sd().permute(x, 0, 2, 3, 1);
+        return x;
     }
 }

@@ -3,7 +3,6 @@ package org.cvtzoo.zoo.pcn;
 import org.cvtzoo.core.ZooException;
 import org.cvtzoo.core.blocks.ClassAttentionBlock;
 import org.cvtzoo.core.blocks.ClassifierHead;
-import org.cvtzoo.core.blocks.Tokens;
 import org.cvtzoo.core.graph.Ops;
 import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Scope;
@@ -65,11 +64,11 @@ public final class PatchConvNet extends SpecArchitecture<PatchConvNetSpec> {
         for (int i = 0; i < spec.depth(); i++) {
             grid = ConvMixerBlock.apply(root.child("blocks." + i), grid, dim, spec.initScale(), EPS, spec.dropPathRate());
         }
-        Tokens patches = new Tokens(sd.reshape(grid, -1, side * side, dim), dim, side, side, false);
+        SDVariable patches = sd.reshape(grid, -1, side * side, dim); // deit's tokens [B, N, dim]
         SDVariable clsParam = root.param("cls_token", ParamStore.Layout.AS_IS, Scope.truncNormal(0.02), 1, 1, dim);
-        SDVariable cls = Ops.expandToBatch(clsParam, patches.x());
-        ClassAttentionBlock.Result r = ClassAttentionBlock.apply(root.child("blocks_token_only.0"), cls, patches,
-                spec.mlpRatioClstk(), spec.initScale(), EPS);
+        SDVariable cls = Ops.expandToBatch(clsParam, patches);
+        ClassAttentionBlock.Result r = ClassAttentionBlock.apply(root.child("blocks_token_only.0"), cls, patches, dim,
+                side, side, spec.mlpRatioClstk(), spec.initScale(), EPS);
         // deit normalises [cls, patches] and keeps the first token
         ClassifierHead.Result head = ClassifierHead.onClassToken(root, r.cls(), dim, spec.numClasses(), EPS);
         return new Outputs(head.logits(), head.features(), r.patchAttention());

@@ -74,10 +74,12 @@ public final class ViT extends SpecArchitecture<VitSpec> {
         SDVariable cls = root.param("cls_token", ParamStore.Layout.AS_IS, Scope.truncNormal(1e-6), 1, 1, dim);
         long oldH = spec.gridHeight(), oldW = spec.gridWidth();
         SDVariable pos = root.param("pos_embed", ParamStore.Layout.AS_IS, Scope.truncNormal(0.02), 1, 1 + oldH * oldW, dim);
-        Tokens patches = PatchEmbed.apply(root.child("patch_embed"), input, 3, h, w, dim, spec.patchSize());
-        long gh = patches.h(), gw = patches.w(), n = patches.n() + 1;
-        SDVariable x = sd.concat(1, Ops.expandToBatch(cls, patches.x()), patches.x())
-                .add(Resample.absPosEmbed(pos, 1, oldH, oldW, gh, gw, dim));
+        SDVariable image = sd.permute(input, 0, 2, 3, 1); // NHWC: see Ops.nhwcConvConfig
+        Tokens patches = PatchEmbed.apply(root.child("patch_embed"), image, 3, h, w, dim, spec.patchSize());
+        long gh = patches.h(), gw = patches.w(), np = gh * gw, n = np + 1;
+        SDVariable grid = Ops.tokens(patches.x(), np, dim);
+        SDVariable x = Ops.rows(sd.concat(1, Ops.expandToBatch(cls, grid), grid)
+                .add(Resample.absPosEmbed(pos, 1, oldH, oldW, gh, gw, dim)), dim); // [B*n, dim]
         SDVariable probs = null;
         for (int i = 0; i < spec.depth(); i++) {
             FusedQkvAttention.Result r = TransformerBlock.apply(root.child("blocks." + i), x, n, dim, spec.numHeads(),
@@ -85,7 +87,7 @@ public final class ViT extends SpecArchitecture<VitSpec> {
             x = r.out();
             probs = r.probs();
         }
-        ClassifierHead.Result head = ClassifierHead.onClassToken(root, Ops.tokenRange(x, 0, 1), dim, spec.numClasses(), EPS);
+        ClassifierHead.Result head = ClassifierHead.onClassToken(root, Ops.firstTokenRows(x, n), dim, spec.numClasses(), EPS);
         return new Outputs(head.logits(), head.features(),
                 probs == null ? null : Ops.classTokenAttentionMap(probs, spec.numHeads(), gh, gw));
     }
