@@ -81,16 +81,10 @@ public final class Ops {
         return x.getSameDiff().nn().gelu(x);
     }
 
-    /**
-     * Exact GELU {@code x Phi(x)} (SameDiff's preciseGelu is wrong), as {@code 0.5 x erfc(-x / sqrt 2)}:
-     * the same function as PyTorch's {@code 0.5 x (1 + erf(x / sqrt 2))} in one op fewer (4), and
-     * without its cancellation for negative x (max abs error on [-10, 10]: 3.8e-7, against 4.5e-7).
-     * M2.1's erf and erfc are scalar loops of about 7-14 ns per value on this machine, the largest
-     * single cost of PatchConvNet's trunk; no faster exact form was found among its ops.
-     */
+    /** Exact GELU {@code 0.5 x (1 + erf(x / sqrt 2))} (SameDiff's preciseGelu is wrong). */
     public static SDVariable exactGelu(SDVariable x) {
         SameDiff sd = x.getSameDiff();
-        return x.mul(0.5).mul(sd.math().erfc(x.mul(-1.0 / Math.sqrt(2.0))));
+        return x.mul(sd.math().erf(x.mul(1.0 / Math.sqrt(2.0))).add(1.0)).mul(0.5);
     }
 
     /** Tokens {@code [B, n, c]} (or any tensor whose last axis is c) as rows {@code [B*n, c]}: what a linear layer takes. */
