@@ -12,10 +12,15 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.Arrays;
+
 /**
  * The few operations SameDiff 1.0.0-M2.1 lacks or gets wrong, composed from primitives that are
  * right forwards and backwards (see shared/docs/samediff-notes.md), and the token/grid
- * reshapes every family needs. Token tensors are {@code [B, N, C]}; grids are NCHW.
+ * reshapes every family needs. Tokens are {@code [B, N, C]}, held as rows {@code [B*N, C]} between
+ * linear layers; the families' grids are NHWC ({@link #nhwcConvConfig}), so that tokens and grid
+ * are one reshape apart. Where an inference graph can take a cheaper form than a training graph
+ * (whose gradients are verified against PyTorch's), the op says so and takes {@code training}.
  */
 public final class Ops {
     private Ops() {
@@ -141,7 +146,7 @@ public final class Ops {
         DynamicCustomOp matmul = (DynamicCustomOp) sd.getVariableOutputOp(scores.name());
         double[] args = matmul.tArgs();
         if (args.length != 2 || args[0] != 1.0 || args[1] != 0.0) {
-            throw new IllegalStateException("matmul's arguments are not [alpha 1, beta 0]: " + java.util.Arrays.toString(args));
+            throw new IllegalStateException("matmul's arguments are not [alpha 1, beta 0]: " + Arrays.toString(args));
         }
         matmul.removeTArgument(1.0);
         matmul.removeTArgument(0.0);
