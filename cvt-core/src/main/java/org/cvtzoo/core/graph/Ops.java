@@ -12,10 +12,15 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.Arrays;
+
 /**
  * The few operations SameDiff 1.0.0-M2.1 lacks or gets wrong, composed from primitives that are
  * right forwards and backwards (see shared/docs/samediff-notes.md), and the token/grid
- * reshapes every family needs. Token tensors are {@code [B, N, C]}; grids are NCHW.
+ * reshapes every family needs. Tokens are {@code [B, N, C]}, held as rows {@code [B*N, C]} between
+ * linear layers; the families' grids are NHWC ({@link #nhwcConvConfig}), so that tokens and grid
+ * are one reshape apart. Where an inference graph can take a cheaper form than a training graph
+ * (whose gradients are verified against PyTorch's), the op says so and takes {@code training}.
  */
 public final class Ops {
     private Ops() {
@@ -81,16 +86,10 @@ public final class Ops {
         return x.getSameDiff().nn().gelu(x);
     }
 
-    /**
-     * Exact GELU {@code x Phi(x)} (SameDiff's preciseGelu is wrong), as {@code 0.5 x erfc(-x / sqrt 2)}:
-     * the same function as PyTorch's {@code 0.5 x (1 + erf(x / sqrt 2))} in one op fewer (4), and
-     * without its cancellation for negative x (max abs error on [-10, 10]: 3.8e-7, against 4.5e-7).
-     * M2.1's erf and erfc are scalar loops of about 7-14 ns per value on this machine, the largest
-     * single cost of PatchConvNet's trunk; no faster exact form was found among its ops.
-     */
+    /** Exact GELU {@code 0.5 x (1 + erf(x / sqrt 2))} (SameDiff's preciseGelu is wrong). */
     public static SDVariable exactGelu(SDVariable x) {
         SameDiff sd = x.getSameDiff();
-        return x.mul(0.5).mul(sd.math().erfc(x.mul(-1.0 / Math.sqrt(2.0))));
+        return x.mul(sd.math().erf(x.mul(1.0 / Math.sqrt(2.0))).add(1.0)).mul(0.5);
     }
 
     /** Tokens {@code [B, n, c]} (or any tensor whose last axis is c) as rows {@code [B*n, c]}: what a linear layer takes. */
@@ -147,7 +146,7 @@ public final class Ops {
         DynamicCustomOp matmul = (DynamicCustomOp) sd.getVariableOutputOp(scores.name());
         double[] args = matmul.tArgs();
         if (args.length != 2 || args[0] != 1.0 || args[1] != 0.0) {
-            throw new IllegalStateException("matmul's arguments are not [alpha 1, beta 0]: " + java.util.Arrays.toString(args));
+            throw new IllegalStateException("matmul's arguments are not [alpha 1, beta 0]: " + Arrays.toString(args));
         }
         matmul.removeTArgument(1.0);
         matmul.removeTArgument(0.0);

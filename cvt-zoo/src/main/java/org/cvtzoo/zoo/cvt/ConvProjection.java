@@ -1,6 +1,5 @@
 package org.cvtzoo.zoo.cvt;
 
-import org.cvtzoo.core.blocks.Tokens;
 import org.cvtzoo.core.graph.Ops;
 import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Scope;
