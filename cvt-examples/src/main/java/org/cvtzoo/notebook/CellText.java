@@ -70,6 +70,35 @@ final class CellText {
         return i;
     }
 
+    /** Whether the last character of {@code source} outside comments is a semicolon. */
+    static boolean endsWithSemicolon(String source) {
+        char last = 0;
+        int i = 0, n = source.length();
+        while (i < n) {
+            char c = source.charAt(i);
+            if (source.startsWith("//", i)) {
+                int end = source.indexOf('\n', i);
+                i = end < 0 ? n : end;
+            } else if (source.startsWith("/*", i)) {
+                int end = source.indexOf("*/", i + 2);
+                i = end < 0 ? n : end + 2;
+            } else if (source.startsWith("\"\"\"", i)) { // a text block
+                int end = source.indexOf("\"\"\"", i + 3);
+                i = end < 0 ? n : end + 3;
+                last = '"';
+            } else if (c == '"' || c == '\'') {
+                int j = i + 1;
+                while (j < n && source.charAt(j) != c && source.charAt(j) != '\n') j += source.charAt(j) == '\\' ? 2 : 1;
+                i = j + 1;
+                last = c;
+            } else {
+                if (!Character.isWhitespace(c)) last = c;
+                i++;
+            }
+        }
+        return last == ';';
+    }
+
     /** The 1-based line of {@code text} that character {@code index} is on. */
     static int lineOf(String text, int index) {
         int line = 1;

@@ -135,8 +135,9 @@ final class Displays {
             int count = e.getConfusion().getActualTotal(c);
             t.row(className(e, c), pct(e.precision(c)), pct(e.recall(c)), pct(e.f1(c)), count);
         }
-        return t.caption(String.format(Locale.ROOT, "accuracy %.2f%% (top-%d %.2f%%) on %,d images", 100 * e.accuracy(),
-                e.getTopN(), 100 * e.topNAccuracy(), e.getNumRowCounter()));
+        String topN = e.getTopN() > 1 && e.getTopN() < classes.size()
+                ? String.format(Locale.ROOT, " (top-%d %.2f%%)", e.getTopN(), 100 * e.topNAccuracy()) : "";
+        return t.caption(String.format(Locale.ROOT, "accuracy %.2f%%%s on %,d images", 100 * e.accuracy(), topN, e.getNumRowCounter()));
     }
 
     static String className(Evaluation e, int c) {

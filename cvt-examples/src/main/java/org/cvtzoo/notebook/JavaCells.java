@@ -32,7 +32,8 @@ final class JavaCells implements AutoCloseable {
     /** Imported into every session (JShell's own default imports, and the notebook helpers). */
     static final List<String> IMPORTS = List.of(
             "java.io.*", "java.math.*", "java.net.*", "java.nio.file.*", "java.util.*", "java.util.concurrent.*",
-            "java.util.function.*", "java.util.regex.*", "java.util.stream.*", "static org.cvtzoo.notebook.Notebook.*");
+            "java.util.function.*", "java.util.regex.*", "java.util.stream.*", "org.cvtzoo.notebook.Table",
+            "org.cvtzoo.notebook.TrainingChart", "static org.cvtzoo.notebook.Notebook.*");
     /** Library frames shown above the first frame of a cell in a trace. */
     static final int LIBRARY_FRAMES = 8;
 
@@ -119,14 +120,16 @@ final class JavaCells implements AutoCloseable {
             int line = firstLine + CellText.lineOf(code, consumed) - 1;
             // JShell numbers a snippet's lines in a trace from its first token (after blanks and comments)
             int traceLine = firstLine + CellText.lineOf(code, consumed + CellText.codeStart(source)) - 1;
-            result = runSnippet(source, count, line, traceLine);
+            // as in IPython, a semicolon after the cell's last expression keeps its value from showing
+            boolean quiet = CellText.endsWithSemicolon(rest.substring(0, length));
+            result = runSnippet(source, count, line, traceLine, quiet);
             consumed += length;
             rest = rest.substring(length);
         }
         return result;
     }
 
-    private Result runSnippet(String source, int count, int line, int traceLine) {
+    private Result runSnippet(String source, int count, int line, int traceLine, boolean quiet) {
         control.clearLast();
         List<SnippetEvent> events = shell.eval(source);
         Result result = Result.NONE;
@@ -144,7 +147,7 @@ final class JavaCells implements AutoCloseable {
                 }
             }
             if (e.exception() != null || control.lastStopped()) throw runtimeError(e.exception());
-            if (shows(s)) result = new Result(true, control.lastValue());
+            if (shows(s) && !quiet) result = new Result(true, control.lastValue());
         }
         return result;
     }
@@ -201,7 +204,10 @@ final class JavaCells implements AutoCloseable {
             String text = CellText.line(source, sourceLine);
             List<String> msgLines = msg.lines().toList();
             out.add("line " + (firstLine + sourceLine - 1) + ": " + msgLines.get(0));
-            for (int i = 1; i < msgLines.size(); i++) out.add("  " + msgLines.get(i));
+            for (int i = 1; i < msgLines.size(); i++) {
+                // javac's "location: class " names JShell's wrapper class, which has no name worth showing
+                if (!msgLines.get(i).strip().equals("location: class")) out.add("  " + msgLines.get(i));
+            }
             out.add("    " + text);
             out.add("    " + " ".repeat(Math.max(0, (int) pos - lineStart)) + "^");
         }
@@ -262,16 +268,21 @@ final class JavaCells implements AutoCloseable {
         List<String> lines = new ArrayList<>();
         String name = translated instanceof EvalException ev ? ev.getExceptionClassName()
                 : original != null ? original.getClass().getName() : translated.getClass().getName();
-        String msg = translated.getMessage();
+        String msg = cleanMessage(translated.getMessage());
         lines.add(CellErrors.RED + simpleName(name) + (msg == null ? "" : ": " + msg) + CellErrors.RESET);
         frames(translated.getStackTrace(), lines);
         Throwable cause = translated.getCause();
         for (int depth = 0; cause != null && depth < 4; depth++, cause = cause.getCause()) {
             String cname = cause instanceof EvalException ev ? ev.getExceptionClassName() : cause.getClass().getName();
-            lines.add("Caused by: " + cname + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
+            lines.add("Caused by: " + cname + (cause.getMessage() == null ? "" : ": " + cleanMessage(cause.getMessage())));
             frames(cause.getStackTrace(), lines);
         }
         return lines;
+    }
+
+    /** Java's helpful NullPointerException messages name JShell's wrapper classes ("REPL.$JShell$18.a"): just "a". */
+    static String cleanMessage(String msg) {
+        return msg == null ? null : msg.replaceAll("REPL\\.\\$JShell\\$\\d+[A-Z]?\\.", "");
     }
 
     private static String simpleName(String className) {

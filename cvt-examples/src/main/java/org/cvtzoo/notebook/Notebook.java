@@ -37,13 +37,24 @@ public final class Notebook {
     private Notebook() {
     }
 
-    /** Shows {@code value} below the cell now (as a cell's value would show); returns its display id. */
-    public static String display(Object value) {
+    /**
+     * Shows {@code value} below the cell now (as a cell's value would show); the handle it
+     * returns replaces it in place ({@code handle.update(newValue)}) and shows nothing itself.
+     */
+    public static DisplayHandle display(Object value) {
         DisplayData data = render(value);
         String id = UUID.randomUUID().toString();
         data.setDisplayId(id);
         BaseKernel.notebookKernel().display(data);
-        return id;
+        return new DisplayHandle(id);
+    }
+
+    /** What {@link #display} showed, to be replaced in place. */
+    public record DisplayHandle(String id) {
+        /** Replaces what was shown by {@code value}. */
+        public void update(Object value) {
+            updateDisplay(id, value);
+        }
     }
 
     /** Replaces what {@link #display} showed under {@code id} by {@code value}, in place. */
@@ -128,7 +139,8 @@ public final class Notebook {
             // enlarging small images keeps their pixels visible (nearest), shrinking smooths
             g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, scale > 1
                     ? RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR : RenderingHints.VALUE_INTERPOLATION_BICUBIC);
-            g.drawImage(img, x0 + (tile - w) / 2, y0 + (tile - h) / 2, w, h, null);
+            // at the bottom of its tile, right above its caption
+            g.drawImage(img, x0 + (tile - w) / 2, y0 + tile - h, w, h, null);
             if (captions != null) {
                 g.setColor(Color.BLACK);
                 g.setFont(font);
@@ -203,10 +215,11 @@ public final class Notebook {
                 .title("confusion matrix").xAxisTitle("predicted").yAxisTitle("true").build();
         chart.getStyler().setShowValue(true).setLegendPosition(Styler.LegendPosition.OutsideE)
                 .setChartBackgroundColor(Color.WHITE).setPlotContentSize(1.0);
-        chart.getStyler().setRangeColors(new Color[]{new Color(0xf7fbff), new Color(0x6baed6), new Color(0x08306b)});
+        // light enough at the top that the counts stay readable in black
+        chart.getStyler().setRangeColors(new Color[]{new Color(0xf7fbff), new Color(0x9ecae1), new Color(0x4292c6)});
         chart.getStyler().setHeatMapValueDecimalPattern("#");
         chart.getStyler().setXAxisLabelRotation(45);
-        chart.getStyler().setValueFontColor(new Color(0xd62728));
+        chart.getStyler().setValueFontColor(Color.BLACK);
         List<Number[]> heat = new ArrayList<>();
         for (int t = 0; t < n; t++) {
             for (int p = 0; p < n; p++) {

@@ -33,12 +33,13 @@ public final class TrainingChart implements Trainer.Listener, DisplayDataRendera
     private final List<Double> epochX = new ArrayList<>(), trainLoss = new ArrayList<>(), valLoss = new ArrayList<>(),
             trainTop1 = new ArrayList<>(), valTop1 = new ArrayList<>();
     private final long refreshMillis;
-    private String displayId;
+    private Notebook.DisplayHandle shown;
     private long lastShown;
     private EpochReport last;
 
+    /** A chart redrawn at most every 1.5 s during an epoch (drawing one takes ~50 ms). */
     public TrainingChart() {
-        this(1000);
+        this(1500);
     }
 
     /** A chart redrawn at most every {@code refreshMillis} during an epoch. */
@@ -51,7 +52,7 @@ public final class TrainingChart implements Trainer.Listener, DisplayDataRendera
         batchX.add(epoch - 1 + batch / (double) batches);
         batchLoss.add(loss);
         long now = System.currentTimeMillis();
-        if (displayId == null || now - lastShown >= refreshMillis) show();
+        if (shown == null || now - lastShown >= refreshMillis) show();
     }
 
     @Override
@@ -67,10 +68,10 @@ public final class TrainingChart implements Trainer.Listener, DisplayDataRendera
 
     private void show() {
         lastShown = System.currentTimeMillis();
-        if (displayId == null) {
-            displayId = Notebook.display(this);
+        if (shown == null) {
+            shown = Notebook.display(this);
         } else {
-            Notebook.updateDisplay(displayId, this);
+            shown.update(this);
         }
     }
 
@@ -89,6 +90,7 @@ public final class TrainingChart implements Trainer.Listener, DisplayDataRendera
     public synchronized XYChart accuracyChart() {
         XYChart c = base("top-1 accuracy", "epoch", "%");
         c.getStyler().setYAxisMin(0.0).setYAxisMax(100.0);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE); // the curves run high
         if (!epochX.isEmpty()) {
             line(c, "training", epochX, trainTop1, new Color(0x4c78a8), true);
             if (valTop1.stream().anyMatch(v -> !Double.isNaN(v))) line(c, "validation", epochX, valTop1, new Color(0xf58518), true);
@@ -137,8 +139,9 @@ public final class TrainingChart implements Trainer.Listener, DisplayDataRendera
             return batchX.isEmpty() ? "training: no batch yet" : String.format(Locale.ROOT, "training: %d batches, last loss %.4f",
                     batchX.size(), batchLoss.get(batchLoss.size() - 1));
         }
-        return String.format(Locale.ROOT, "epoch %d/%d: training loss %.4f, top-1 %.2f%%; validation loss %.4f, top-1 %.2f%%",
-                last.epoch(), last.epochs(), last.trainLoss(), 100 * last.trainTop1(), last.valLoss(), 100 * last.valTop1());
+        return String.format(Locale.ROOT, "epoch %d/%d: training loss %.4f, top-1 %.2f%%; validation loss %.4f, top-1 %.2f%% (%.1f s)",
+                last.epoch(), last.epochs(), last.trainLoss(), 100 * last.trainTop1(), last.valLoss(), 100 * last.valTop1(),
+                last.seconds());
     }
 
     /** The epochs seen so far. */

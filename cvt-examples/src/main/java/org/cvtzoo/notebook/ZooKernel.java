@@ -10,14 +10,26 @@ import org.dflib.jjava.jupyter.kernel.display.DisplayData;
 import org.dflib.jjava.jupyter.kernel.display.Renderer;
 import org.dflib.jjava.jupyter.kernel.util.StringStyler;
 import org.dflib.jjava.jupyter.kernel.util.TextColor;
+import org.dflib.jjava.jupyter.kernel.history.HistoryEntry;
+import org.dflib.jjava.jupyter.kernel.history.HistoryManager;
 import org.dflib.jjava.jupyter.messages.Header;
 import org.dflib.jjava.jupyter.messages.Message;
+import org.dflib.jjava.jupyter.messages.publish.PublishError;
+import org.dflib.jjava.jupyter.messages.publish.PublishExecuteInput;
+import org.dflib.jjava.jupyter.messages.publish.PublishExecuteResult;
+import org.dflib.jjava.jupyter.messages.reply.ErrorReply;
+import org.dflib.jjava.jupyter.messages.reply.ExecuteReply;
+import org.dflib.jjava.jupyter.messages.reply.HistoryReply;
 import org.dflib.jjava.jupyter.messages.reply.KernelInfoReply;
+import org.dflib.jjava.jupyter.messages.request.ExecuteRequest;
+import org.dflib.jjava.jupyter.messages.request.HistoryRequest;
 import org.dflib.jjava.jupyter.messages.request.KernelInfoRequest;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
@@ -34,16 +46,33 @@ public final class ZooKernel extends BaseKernel {
 
     private final CompletableFuture<JavaCells> cells;
     private final CellHistory history;
+    private final CellIO cellIO;
     private volatile Consumer<DisplayData> displayHook;
 
-    public ZooKernel() {
-        this(new CellHistory());
+    /** Jupyter's streams with the hooks to attach them to a request (protected in JJava's class). */
+    private static final class CellIO extends JupyterIO {
+        CellIO() {
+            super(StandardCharsets.UTF_8);
+        }
+
+        void attach(ShellReplyEnvironment env, boolean stdin) {
+            setEnv(env);
+            setJupyterInEnabled(stdin);
+        }
+
+        void detach(ShellReplyEnvironment env) {
+            retractEnv(env);
+        }
     }
 
-    private ZooKernel(CellHistory history) {
-        super(NAME, VERSION, language(), List.of(), history, new JupyterIO(StandardCharsets.UTF_8), new CommManager(),
-                new Renderer(), null, null, false, styler());
+    public ZooKernel() {
+        this(new CellHistory(), new CellIO());
+    }
+
+    private ZooKernel(CellHistory history, CellIO io) {
+        super(NAME, VERSION, language(), List.of(), history, io, new CommManager(), new Renderer(), null, null, false, styler());
         this.history = history;
+        this.cellIO = io;
         Displays.register(getRenderer());
         // JShell's compiler takes a second or two to warm up: started now, while Jupyter connects
         cells = CompletableFuture.supplyAsync(JavaCells::new);
@@ -104,7 +133,9 @@ public final class ZooKernel extends BaseKernel {
     @Override
     public DisplayData eval(String code) {
         JavaCells.Result r = (JavaCells.Result) evalRaw(code);
-        return r.hasValue() ? Displays.render(getRenderer(), r.value()) : null;
+        // a display handle (display(...) as a cell's last expression) shows nothing: what it displayed is shown
+        if (!r.hasValue() || r.value() instanceof Notebook.DisplayHandle) return null;
+        return Displays.render(getRenderer(), r.value());
     }
 
     @Override
@@ -169,6 +200,84 @@ public final class ZooKernel extends BaseKernel {
     /** For tests: sees every display_data and update the cells send. */
     void onDisplay(Consumer<DisplayData> hook) {
         displayHook = hook;
+    }
+
+    /**
+     * Runs a cell for Jupyter, as JJava's handler does, but with the kernel's own error reply
+     * (any throwable, Errors too, with its name, message and the lines {@link #formatError}
+     * gives, the same in the reply and on iopub), and {@code silent} honoured.
+     */
+    @Override
+    protected synchronized void handleExecuteRequest(ShellReplyEnvironment env, Message<ExecuteRequest> message) {
+        commManager.setMessageContext(message);
+        ExecuteRequest request = message.getContent();
+        boolean silent = request.isSilent();
+        int count = silent ? executionCount.get() : executionCount.getAndIncrement();
+        env.setBusyDeferIdle();
+        if (!silent) env.publish(new PublishExecuteInput(request.getCode(), count));
+        replaceOutputStreams(env);
+        cellIO.attach(env, request.isStdinEnabled());
+        env.defer(() -> cellIO.detach(env));
+        try {
+            DisplayData out = eval(request.getCode());
+            if (out != null && !silent) env.publish(new PublishExecuteResult(count, out));
+            env.defer().reply(new ExecuteReply(count, java.util.Collections.emptyMap()));
+        } catch (Throwable e) {
+            List<String> traceback = formatError(e);
+            String name = errorName(e), value = errorValue(e);
+            ErrorReply error = new ErrorReply(name, value, traceback);
+            error.setExecutionCount(count);
+            env.publish(new PublishError(name, value, traceback));
+            env.defer().replyError(ExecuteReply.MESSAGE_TYPE.error(), error);
+        }
+    }
+
+    /** Jupyter's ename: the class's simple name (that of the error a cell threw, not of its wrapper). */
+    static String errorName(Throwable e) {
+        Throwable t = e instanceof CellErrors.UncaughtError && e.getCause() != null ? e.getCause() : e;
+        return t.getClass().getSimpleName();
+    }
+
+    static String errorValue(Throwable e) {
+        Throwable t = e instanceof CellErrors.UncaughtError && e.getCause() != null ? e.getCause() : e;
+        String m = JavaCells.cleanMessage(t.getMessage());
+        return m == null ? "" : m;
+    }
+
+    /** A history reply as the protocol has it (tuples, and a status), which JJava 1.0-a6 does not serialise. */
+    static final class History extends HistoryReply {
+        @SuppressWarnings("unused") // serialized by Gson
+        private final String status = "ok";
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        History(List<List<Object>> tuples) {
+            super((List) tuples); // Gson writes each element by its own type: an array
+        }
+    }
+
+    @Override
+    protected void handleHistoryRequest(ShellReplyEnvironment env, Message<HistoryRequest> message) {
+        HistoryRequest request = message.getContent();
+        env.setBusyDeferIdle();
+        Set<HistoryManager.ResultFlag> flags = EnumSet.noneOf(HistoryManager.ResultFlag.class);
+        if (request.includeOutput()) flags.add(HistoryManager.ResultFlag.INCLUDE_OUTPUT);
+        List<HistoryEntry> entries = switch (request.getAccessType()) {
+            case TAIL -> history.lookupTail(((HistoryRequest.Tail) request).getMaxReturnLength(), flags);
+            case RANGE -> {
+                HistoryRequest.Range r = (HistoryRequest.Range) request;
+                yield history.lookupRange(r.getSessionIndex(), r.getStart(), r.getStop(), flags);
+            }
+            case SEARCH -> {
+                HistoryRequest.Search r = (HistoryRequest.Search) request;
+                if (r.filterUnique()) flags.add(HistoryManager.ResultFlag.UNIQUE);
+                yield history.search(r.getPattern(), r.getMaxReturnLength(), flags);
+            }
+        };
+        List<List<Object>> tuples = new ArrayList<>();
+        for (HistoryEntry h : entries) {
+            tuples.add(List.of(h.getSession(), h.getCellNumber(), h.hasOutput() ? List.of(h.getInput(), h.getOutput()) : h.getInput()));
+        }
+        env.reply(new History(tuples));
     }
 
     /** JJava 1.0-a6's kernel_info_reply lacks the "status" every reply has: this one says "ok". */

@@ -24,6 +24,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -70,6 +71,14 @@ class ZooKernelTest {
         // several snippets in a cell, the last one's value shown; declarations may span lines
         assertEquals("12", text(kernel.eval("int twice(int a) {\n  return 2 * a;\n}\nint y = 6;\ntwice(y)")));
         assertNull(kernel.eval("System.out.println(\"a statement\")"));
+        // a semicolon after the last expression keeps it quiet, as in IPython
+        assertNull(kernel.eval("System.out.printf(\"%d%n\", 1);"));
+        assertNull(kernel.eval("twice(2);"));
+        assertNull(kernel.eval("twice(2); // a comment"));
+        assertNull(kernel.eval("twice(2); /* a comment; */"));
+        assertEquals("a;", text(kernel.eval("\"a;\" // a string's semicolon")));
+        assertTrue(CellText.endsWithSemicolon("String s = \"//\";"));
+        assertFalse(CellText.endsWithSemicolon("\"\"\"\n  ;\n  \"\"\""));
     }
 
     @Test
