@@ -28,17 +28,26 @@ final class Html {
     static String table(List<String> header, List<List<String>> rows, boolean[] right) {
         StringBuilder b = new StringBuilder("<table class=\"cvt-table\">\n<thead><tr>");
         for (int i = 0; i < header.size(); i++) {
-            b.append(right[i] ? "<th style=\"text-align:right\">" : "<th style=\"text-align:left\">").append(escape(header.get(i))).append("</th>");
+            b.append("<th").append(align(right[i])).append('>').append(escape(header.get(i))).append("</th>");
         }
         b.append("</tr></thead>\n<tbody>\n");
         for (List<String> row : rows) {
             b.append("<tr>");
             for (int i = 0; i < row.size(); i++) {
-                b.append(right[i] ? "<td style=\"text-align:right\">" : "<td style=\"text-align:left\">").append(row.get(i)).append("</td>");
+                b.append("<td").append(align(right[i])).append('>').append(row.get(i)).append("</td>");
             }
             b.append("</tr>\n");
         }
         return b.append("</tbody>\n</table>").toString();
+    }
+
+    /**
+     * Alignment as a style (which a notebook UI keeps in outputs it made or trusts; the classic
+     * UI's own CSS aligns table cells right) and as the attribute (for HTML viewers without it).
+     */
+    private static String align(boolean right) {
+        String side = right ? "right" : "left";
+        return " align=\"" + side + "\" style=\"text-align:" + side + "\"";
     }
 
     /** The same table as aligned plain text. */

@@ -30,12 +30,13 @@ public final class TrainingChart implements Trainer.Listener, DisplayDataRendera
     static final int WIDTH = 900, HEIGHT = 330;
 
     private final List<Double> batchX = new ArrayList<>(), batchLoss = new ArrayList<>();
-    private final List<Double> epochX = new ArrayList<>(), trainLoss = new ArrayList<>(), valLoss = new ArrayList<>(),
+    private final List<Double> epochStep = new ArrayList<>(), epochX = new ArrayList<>(), trainLoss = new ArrayList<>(), valLoss = new ArrayList<>(),
             trainTop1 = new ArrayList<>(), valTop1 = new ArrayList<>();
     private final long refreshMillis;
     private Notebook.DisplayHandle shown;
     private long lastShown;
     private EpochReport last;
+    private int batchesPerEpoch;
 
     /** A chart redrawn at most every 1.5 s during an epoch (drawing one takes ~50 ms). */
     public TrainingChart() {
@@ -49,7 +50,8 @@ public final class TrainingChart implements Trainer.Listener, DisplayDataRendera
 
     @Override
     public synchronized void batch(int epoch, int batch, int batches, double loss) {
-        batchX.add(epoch - 1 + batch / (double) batches);
+        batchesPerEpoch = batches;
+        batchX.add((double) (epoch - 1) * batches + batch);
         batchLoss.add(loss);
         long now = System.currentTimeMillis();
         if (shown == null || now - lastShown >= refreshMillis) show();
@@ -59,6 +61,7 @@ public final class TrainingChart implements Trainer.Listener, DisplayDataRendera
     public synchronized void epoch(EpochReport r) {
         last = r;
         epochX.add((double) r.epoch());
+        epochStep.add((double) r.epoch() * batchesPerEpoch);
         trainLoss.add(r.trainLoss());
         trainTop1.add(100 * r.trainTop1());
         valLoss.add(r.valLoss());
@@ -75,13 +78,16 @@ public final class TrainingChart implements Trainer.Listener, DisplayDataRendera
         }
     }
 
-    /** The loss chart: every batch's training loss, and each epoch's mean training and validation loss. */
+    /**
+     * The loss chart over training steps: every batch's training loss (with the run's label
+     * smoothing), and at each epoch's end its mean training loss and the validation loss.
+     */
     public synchronized XYChart lossChart() {
-        XYChart c = base("loss", "epoch", "cross-entropy");
+        XYChart c = base("loss", "step (batches)", "cross-entropy");
         if (!batchX.isEmpty()) line(c, "batch (training)", batchX, batchLoss, new Color(0x9ecae9), false);
-        if (!epochX.isEmpty()) {
-            line(c, "training, epoch mean", epochX, trainLoss, new Color(0x4c78a8), true);
-            if (valLoss.stream().anyMatch(v -> !Double.isNaN(v))) line(c, "validation", epochX, valLoss, new Color(0xf58518), true);
+        if (!epochStep.isEmpty()) {
+            line(c, "training, epoch mean", epochStep, trainLoss, new Color(0x4c78a8), true);
+            if (valLoss.stream().anyMatch(v -> !Double.isNaN(v))) line(c, "validation", epochStep, valLoss, new Color(0xf58518), true);
         }
         return c;
     }
@@ -105,7 +111,7 @@ public final class TrainingChart implements Trainer.Listener, DisplayDataRendera
         XYChart c = new XYChartBuilder().width(WIDTH / 2).height(HEIGHT).title(title).xAxisTitle(x).yAxisTitle(y).build();
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE).setChartBackgroundColor(Color.WHITE)
                 .setPlotBorderVisible(false);
-        c.getStyler().setXAxisMin(0.0).setXAxisDecimalPattern("0.#").setYAxisDecimalPattern("0.##");
+        c.getStyler().setXAxisMin(0.0).setXAxisDecimalPattern("#").setYAxisDecimalPattern("0.##");
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         return c;
     }

@@ -68,11 +68,20 @@ class NotebooksTest {
     @BeforeAll
     static void registerKernel() throws Exception {
         assumeFalse(Boolean.getBoolean("cvt.notebooks.skip"), "notebook tests skipped (-Dcvt.notebooks.skip=true)");
-        Result modules = run(List.of(PYTHON, "-c", "import nbconvert, nbclient, jupyter_client, jupyter_kernel_test"),
-                Path.of("."), Map.of(), 60);
-        if (modules.status != 0) {
-            fail("Jupyter is not installed, so the notebooks cannot run: " + APT + " (the README's test command does it; "
-                    + "-Dcvt.notebooks.skip=true skips these tests)\n" + modules.output);
+        String missing = "so the notebooks cannot run: " + APT + " (the README's test command does it; "
+                + "-Dcvt.notebooks.skip=true skips these tests)";
+        Result modules;
+        try {
+            modules = run(List.of(PYTHON, "-c", "import nbconvert, nbclient, jupyter_client, jupyter_kernel_test"),
+                    Path.of("."), Map.of(), 60);
+        } catch (IOException e) {
+            modules = new Result(-1, e.getMessage());
+        }
+        if (modules.status != 0) fail("Jupyter is not installed, " + missing + "\n" + modules.output);
+        try {
+            org.cvtzoo.core.data.FashionMnist.locate();
+        } catch (org.cvtzoo.core.ZooException e) {
+            fail("Fashion-MNIST is not installed, " + missing + "\n" + e.getMessage());
         }
         List<String> cp = new ArrayList<>();
         cp.add(Path.of("target", "classes").toAbsolutePath().toString());
