@@ -11,8 +11,8 @@ import java.io.IOException;
 import java.nio.channels.Channels;
 import java.nio.file.Path;
 
-/** An attention map laid over the image the model saw, as a PNG. */
-final class HeatMap {
+/** An attention map laid over the image the model saw, as a PNG (bin/cvt attention, and the notebooks). */
+public final class HeatMap {
     private HeatMap() {
     }
 
@@ -20,7 +20,7 @@ final class HeatMap {
      * @param map   one image's attention {@code [heads, h, w]} (heads are averaged), a distribution over the grid
      * @param alpha how much of the heat colour covers the image
      */
-    static BufferedImage overlay(RgbImage image, INDArray map, double alpha) {
+    public static BufferedImage overlay(RgbImage image, INDArray map, double alpha) {
         if (map.rank() != 3) throw new IllegalArgumentException("attention map must be [heads, h, w], got rank " + map.rank());
         INDArray m = map.castTo(DataType.DOUBLE).mean(0);
         int gh = (int) m.size(0), gw = (int) m.size(1);

@@ -1,0 +1,253 @@
+package org.cvtzoo.notebook;
+
+import org.cvtzoo.core.ZooException;
+import org.dflib.jjava.jupyter.kernel.ReplacementOptions;
+import org.dflib.jjava.jupyter.kernel.display.DisplayData;
+import org.dflib.jjava.jupyter.kernel.display.mime.MIMEType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The kernel's cells without Jupyter: values, errors, interrupt, magics, completion, display. */
+class ZooKernelTest {
+    static final Path TINY = Path.of("..", "cvt-zoo", "src", "test", "resources", "fixtures", "cvt_tiny");
+    static ZooKernel kernel;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() {
+        kernel = new ZooKernel();
+        kernel.onStartup();
+    }
+
+    @AfterAll
+    static void stop() {
+        kernel.onShutdown(false);
+    }
+
+    private static String text(DisplayData d) {
+        return (String) d.getData(MIMEType.TEXT_PLAIN);
+    }
+
+    /** The traceback a failing cell shows, without colour codes. */
+    private static List<String> failure(String code, Class<? extends Throwable> type) {
+        Throwable t = assertThrows(type, () -> kernel.eval(code));
+        return kernel.formatError(t).stream().map(l -> l.replaceAll("\u001b\\[[0-9;]*m", "")).toList();
+    }
+
+    @Test
+    void expressionsShowTheirValueDeclarationsNothing() {
+        assertEquals("3", text(kernel.eval("1 + 2")));
+        assertNull(kernel.eval("int x = 5;"));
+        assertEquals("5", text(kernel.eval("x")));
+        assertNull(kernel.eval("x = 6;"), "an assignment shows nothing");
+        assertEquals("null", text(kernel.eval("String s = null;\ns")));
+        assertEquals("hello", text(kernel.eval("\"hel\" + \"lo\"")));
+        // several snippets in a cell, the last one's value shown; declarations may span lines
+        assertEquals("12", text(kernel.eval("int twice(int a) {\n  return 2 * a;\n}\nint y = 6;\ntwice(y)")));
+        assertNull(kernel.eval("System.out.println(\"a statement\")"));
+        // a semicolon after the last expression keeps it quiet, as in IPython
+        assertNull(kernel.eval("System.out.printf(\"%d%n\", 1);"));
+        assertNull(kernel.eval("twice(2);"));
+        assertNull(kernel.eval("twice(2); // a comment"));
+        assertNull(kernel.eval("twice(2); /* a comment; */"));
+        assertEquals("a;", text(kernel.eval("\"a;\" // a string's semicolon")));
+        assertTrue(CellText.endsWithSemicolon("String s = \"//\";"));
+        assertFalse(CellText.endsWithSemicolon("\"\"\"\n  ;\n  \"\"\""));
+    }
+
+    @Test
+    void compileErrorsNameTheLineAndTheKernelGoesOn() {
+        List<String> tb = failure("int a = 1;\nint b = nosuchvariable + 1;", CellErrors.CompilationException.class);
+        assertTrue(tb.get(0).startsWith("CompilationException: cannot find symbol"), tb.toString());
+        assertTrue(tb.contains("line 2: cannot find symbol"), tb.toString());
+        assertTrue(tb.stream().anyMatch(l -> l.contains("int b = nosuchvariable + 1;")), tb.toString());
+        assertTrue(tb.stream().anyMatch(l -> l.strip().equals("^")), tb.toString());
+        // the snippet before the bad one ran
+        assertEquals("1", text(kernel.eval("a")));
+    }
+
+    @Test
+    void runtimeErrorsShowTheCellsFrames() {
+        kernel.eval("int divide(int n, int d) {\n  return n / d;\n}");
+        List<String> tb = failure("int q = 1;\n// a comment\n\n  divide(q, 0)", ArithmeticException.class);
+        assertEquals("ArithmeticException: / by zero", tb.get(0));
+        assertTrue(tb.stream().anyMatch(l -> l.matches("\\s+at divide \\(In \\[\\d+], line 2\\)")), tb.toString());
+        assertTrue(tb.stream().anyMatch(l -> l.matches("\\s+at In \\[\\d+], line 4")), tb.toString());
+        assertTrue(tb.size() < 8, "no frames of the kernel or of JShell: " + tb);
+        assertEquals("2", text(kernel.eval("1 + 1")));
+    }
+
+    @Test
+    void aZooErrorIsOneLine() {
+        List<String> tb = failure("org.cvtzoo.zoo.Zoo.load(\"cvt-99\")", ZooException.class);
+        assertEquals(1, tb.size(), tb.toString());
+        assertTrue(tb.get(0).startsWith("error: unknown model 'cvt-99' (known: cvt-13"), tb.get(0));
+
+        tb = failure("org.cvtzoo.zoo.Zoo.load(\"cvt-13\", java.nio.file.Path.of(\"no/such/weights.pth\"))", ZooException.class);
+        assertEquals(1, tb.size(), tb.toString());
+        assertTrue(tb.get(0).startsWith("error: ") && tb.get(0).contains("no/such/weights.pth"), tb.get(0));
+        assertEquals("ok", text(kernel.eval("\"ok\"")));
+    }
+
+    @Test
+    void errorsThatAreNotExceptionsAreReported() {
+        List<String> tb = failure("throw new AssertionError(\"logits differ\");", CellErrors.UncaughtError.class);
+        assertEquals("AssertionError: logits differ", tb.get(0));
+    }
+
+    @Test
+    void interruptStopsARunawayCell() throws Exception {
+        for (String code : List.of("Thread.sleep(60_000);", "long n = 0; while (true) { n++; }")) {
+            CompletableFuture<Throwable> run = CompletableFuture.supplyAsync(() -> {
+                try {
+                    kernel.eval(code);
+                    return null;
+                } catch (Throwable t) {
+                    return t;
+                }
+            });
+            Thread.sleep(700);
+            long t0 = System.nanoTime();
+            kernel.interrupt();
+            Throwable t = run.get(20, TimeUnit.SECONDS);
+            assertInstanceOf(CellErrors.Interrupted.class, t, code);
+            assertTrue((System.nanoTime() - t0) / 1e9 < InProcessExecution.GRACE_MS / 1000.0 + 5, code);
+            assertEquals("Interrupted: the cell was stopped", kernel.formatError(t).get(0).replaceAll("\u001b\\[[0-9;]*m", ""));
+            assertEquals("4", text(kernel.eval("2 + 2")), "the kernel goes on after " + code);
+        }
+    }
+
+    @Test
+    void classPathMagicsAddJars() throws Exception {
+        Path jar = helloJar(tmp);
+        String glob = tmp.toAbsolutePath() + "/*.jar";
+        DisplayData d = kernel.eval("%jars " + glob + "\nnew hello.Hello().greet(\"notebook\")");
+        assertEquals("hello, notebook", text(d));
+        // BeakerX's form, and IJava's %classpath PATH, take the same jar again without harm
+        kernel.eval("%classpath add jar " + jar.toAbsolutePath());
+        kernel.eval("%classpath " + jar.toAbsolutePath());
+        assertTrue(text(kernel.eval("%classpath")).contains(jar.toAbsolutePath().toString()));
+
+        List<String> tb = failure("%jars " + tmp.toAbsolutePath() + "/nothing*.jar", ZooException.class);
+        assertEquals(1, tb.size());
+        assertTrue(tb.get(0).startsWith("error: no jar matches "), tb.get(0));
+        tb = failure("%classpath add jar no/such.jar", ZooException.class);
+        assertTrue(tb.get(0).startsWith("error: no such file: no/such.jar"), tb.get(0));
+        tb = failure("%maven org.example:lib:1.0", ZooException.class);
+        assertTrue(tb.get(0).contains("offline"), tb.get(0));
+        tb = failure("%nosuchmagic", ZooException.class);
+        assertTrue(tb.get(0).startsWith("error: unknown magic %nosuchmagic"), tb.get(0));
+    }
+
+    /** A jar with class hello.Hello { String greet(String who) }, compiled here. */
+    static Path helloJar(Path dir) throws IOException {
+        Path src = dir.resolve("src/hello/Hello.java");
+        Files.createDirectories(src.getParent());
+        Files.writeString(src, "package hello; public class Hello { public String greet(String who) { return \"hello, \" + who; } }");
+        Path classes = dir.resolve("classes");
+        Files.createDirectories(classes);
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        assertEquals(0, javac.run(null, null, null, "-d", classes.toString(), src.toString()));
+        Path jar = dir.resolve("hello.jar");
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out)) {
+            j.putNextEntry(new JarEntry("hello/Hello.class"));
+            j.write(Files.readAllBytes(classes.resolve("hello/Hello.class")));
+            j.closeEntry();
+        }
+        return jar;
+    }
+
+    @Test
+    void completionAndInspection() {
+        ReplacementOptions o = kernel.complete("Math.ab", 7);
+        assertTrue(o.getReplacements().contains("abs("), o.getReplacements().toString());
+        assertEquals(5, o.getSourceStart());
+        assertEquals(7, o.getSourceEnd());
+        // in a later snippet of the cell, and after a magic line
+        String cell = "int first = 1;\n%lsmagic\n\"word\".toUpp";
+        o = kernel.complete(cell, cell.length());
+        assertEquals(List.of("toUpperCase("), o.getReplacements());
+        assertEquals(cell.length() - "toUpp".length(), o.getSourceStart());
+        assertTrue(kernel.complete("%cla", 4).getReplacements().contains("%classpath"));
+
+        DisplayData doc = kernel.inspect("Math.abs(", 9, false);
+        assertNotNull(doc);
+        assertTrue(text(doc).contains("int Math.abs(int"), text(doc));
+        kernel.eval("int inspected = 41;");
+        assertTrue(text(kernel.inspect("inspected", 3, false)).contains("int inspected = 41"));
+    }
+
+    @Test
+    void completeness() {
+        assertEquals("complete", kernel.isComplete("int c = 1;"));
+        assertEquals("complete", kernel.isComplete("int c = 1;\n%lsmagic\nc"));
+        assertTrue(kernel.isComplete("for (int i = 0; i < 3; i++) {").isBlank());
+        assertEquals("invalid", kernel.isComplete("int c = 1;\n)"));
+    }
+
+    @Test
+    void richValues() throws Exception {
+        kernel.eval("import org.cvtzoo.zoo.*;\nimport org.cvtzoo.core.image.*;");
+        kernel.eval("var model = VisionModel.fromCheckpoint(Zoo.architecture(Path.of(\"" + TINY.resolve("spec.json")
+                + "\"), null), Path.of(\"" + TINY.resolve("model.pth") + "\"));");
+        DisplayData m = kernel.eval("model");
+        assertTrue(text(m).startsWith("VisionModel custom CvT"), text(m));
+
+        kernel.eval("var img = Images.read(Path.of(\"../cvt-core/src/test/resources/image/chelsea.png\"));");
+        DisplayData p = kernel.eval("model.withEval(org.cvtzoo.core.image.EvalTransform.resizeTo(64, 64, "
+                + "EvalTransform.imagenetMean(), EvalTransform.imagenetStd(), \"bicubic\")).classify(img, 3)");
+        String html = (String) p.getData(MIMEType.TEXT_HTML);
+        assertEquals(3, html.split("<tr>").length - 2, html); // the header row and 3 rows
+        assertTrue(text(p).lines().count() == 4, text(p));
+
+        DisplayData a = kernel.eval("org.nd4j.linalg.factory.Nd4j.linspace(1, 20000, 20000).reshape(200, 100)");
+        assertTrue(text(a).startsWith("INDArray FLOAT [200, 100]: 20,000 values, min 1, max 20000, mean 10000.5"), text(a));
+        assertTrue(text(a).length() < 1200, text(a));
+
+        DisplayData img = kernel.eval("img");
+        byte[] png = Base64.getDecoder().decode((String) img.getData(MIMEType.IMAGE_PNG));
+        assertEquals((byte) 0x89, png[0]);
+        assertEquals('P', png[1]);
+
+        DisplayData heat = kernel.eval("heatMap(model.withEval(EvalTransform.resizeTo(64, 64, EvalTransform.imagenetMean(), "
+                + "EvalTransform.imagenetStd(), \"bicubic\")), img)");
+        assertNotNull(heat.getData(MIMEType.IMAGE_PNG));
+        assertEquals("image 224x224", text(heat));
+
+        List<DisplayData> shown = new ArrayList<>();
+        kernel.onDisplay(shown::add);
+        try {
+            kernel.eval("display(variants())");
+        } finally {
+            kernel.onDisplay(null);
+        }
+        assertEquals(1, shown.size());
+        assertTrue(((String) shown.get(0).getData(MIMEType.TEXT_HTML)).contains(">cvt-13</td>"));
+    }
+}
