@@ -47,19 +47,25 @@ class ExecutionPlanZooTest {
     static void assertPlanEqualsSameDiff(VisionModel m, INDArray x, String what) {
         VisionModel.Output plan = m.forward(x);
         VisionModel.Output sameDiff = onSameDiff(() -> m.forward(x));
-        assertBitForBit(sameDiff.logits(), plan.logits(), what + " logits");
-        assertBitForBit(sameDiff.features(), plan.features(), what + " features");
+        assertClose(sameDiff.logits(), plan.logits(), what + " logits");
+        assertClose(sameDiff.features(), plan.features(), what + " features");
         if (sameDiff.attention() == null) {
             assertNull(plan.attention(), what + " attention");
         } else {
-            assertBitForBit(sameDiff.attention(), plan.attention(), what + " attention");
+            assertClose(sameDiff.attention(), plan.attention(), what + " attention");
         }
     }
 
-    static void assertBitForBit(INDArray want, INDArray got, String what) {
+    /**
+     * Within 1e-6 relative error (Fixtures.relativeError): the plans run GELU and LayerNorm as
+     * Java kernels, within about 1e-7 of the graph's ops per value (cvt-core's ExecutionPlanTest
+     * holds plans without them to output() bit for bit).
+     */
+    static void assertClose(INDArray want, INDArray got, String what) {
         assertArrayEquals(want.shape(), got.shape(), what + " shape");
-        double diff = want.sub(got).amaxNumber().doubleValue();
-        assertEquals(0.0, diff, what + ": max |plan - SameDiff| " + diff);
+        double e = Fixtures.relativeError(got, want);
+        System.out.printf("%s: relative error %.2e%n", what, e);
+        assertTrue(e <= 1e-6, what + ": relative error of the plan against SameDiff " + e);
     }
 
     @ParameterizedTest

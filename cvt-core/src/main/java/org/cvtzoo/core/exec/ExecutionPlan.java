@@ -5,6 +5,7 @@ import org.nd4j.autodiff.listeners.Listener;
 import org.nd4j.autodiff.listeners.Operation;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -25,7 +26,8 @@ import java.util.Map;
  * <p><b>Memory.</b> Intermediates share buffers where their lifetimes do not overlap (an array
  * is free once the last op reading it has run); the requested outputs keep theirs.
  * An identity passes its input through, as SameDiff does, and a c-order reshape of an array the
- * plan holds is a view of it rather than a copy (both run no op). Outputs of {@link #run} are
+ * plan holds is a view of it rather than a copy (both run no op). On the CPU backend, chains of
+ * element-wise ops that {@code Ops} builds run as one Java kernel each ({@link Options}). Outputs of {@link #run} are
  * copies, so a later run never changes what an earlier one returned.
  *
  * <p><b>Threads.</b> A plan owns its buffers: {@link #run} holds the plan's lock, so concurrent
@@ -62,20 +64,37 @@ public final class ExecutionPlan implements AutoCloseable {
         this.pool = pool;
     }
 
-    /** A plan whose intermediates share buffers (see the class comment). */
-    public static ExecutionPlan build(SameDiff sd, Map<String, long[]> inputShapes, List<String> outputNames) {
-        return build(sd, inputShapes, outputNames, true);
-    }
-
     /**
-     * A plan for placeholders of the given shapes computing {@code outputNames}.
+     * How a plan is built.
      *
      * @param shareBuffers false gives every intermediate a buffer of its own (more memory; for
      *                     comparison and debugging)
+     * @param javaKernels  runs the element-wise chains that {@code Ops} builds (exact GELU,
+     *                     QuickGELU, inference LayerNorm) as Java kernels, within about 1e-7 of
+     *                     the graph's own ops rather than bit for bit (see {@link Fusions});
+     *                     only on the CPU backend
      */
+    public record Options(boolean shareBuffers, boolean javaKernels) {
+        /** Shared buffers; Java kernels on the CPU backend. */
+        public static Options defaults() {
+            return new Options(true, Nd4j.getEnvironment().isCPU());
+        }
+
+        /** The graph's own ops and nothing else: results equal to {@code output()} bit for bit. */
+        public static Options graphOpsOnly() {
+            return new Options(true, false);
+        }
+    }
+
+    /** A plan with the default {@link Options}. */
+    public static ExecutionPlan build(SameDiff sd, Map<String, long[]> inputShapes, List<String> outputNames) {
+        return build(sd, inputShapes, outputNames, Options.defaults());
+    }
+
+    /** A plan for placeholders of the given shapes computing {@code outputNames}. */
     public static ExecutionPlan build(SameDiff sd, Map<String, long[]> inputShapes, List<String> outputNames,
-                                      boolean shareBuffers) {
-        return new PlanBuilder(sd, inputShapes, outputNames, shareBuffers).build();
+                                      Options options) {
+        return new PlanBuilder(sd, inputShapes, outputNames, options).build();
     }
 
     /**

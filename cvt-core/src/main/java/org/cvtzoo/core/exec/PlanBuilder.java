@@ -55,14 +55,17 @@ final class PlanBuilder {
     private final Map<String, INDArray> inputs = new LinkedHashMap<>();
     private final Map<String, BoundParameter> parameters = new LinkedHashMap<>();
     private final List<Step> steps = new ArrayList<>();
+    /** Fused op name -> its group (see {@link Fusions}). */
+    private final Map<String, Fusions.Group> groups = new HashMap<>();
     private final BufferPool pool;
 
-    PlanBuilder(SameDiff sd, Map<String, long[]> inputShapes, List<String> outputNames, boolean shareBuffers) {
+    PlanBuilder(SameDiff sd, Map<String, long[]> inputShapes, List<String> outputNames, ExecutionPlan.Options options) {
         this.sd = sd;
         this.inputShapes = inputShapes;
         this.outputNames = List.copyOf(outputNames);
-        this.pool = new BufferPool(shareBuffers);
-        this.ops = orderedOps();
+        this.pool = new BufferPool(options.shareBuffers());
+        List<SameDiffOp> ordered = orderedOps();
+        this.ops = options.javaKernels() ? Fusions.fuse(ordered, this.outputNames, groups) : ordered;
         findViews();
         findLastReads();
     }
@@ -72,6 +75,8 @@ final class PlanBuilder {
             SameDiffOp op = ops.get(k);
             if (viewOf.containsKey(op.getOutputsOfOp().get(0))) {
                 addView(op);
+            } else if (groups.containsKey(op.getName())) {
+                addGroup(groups.get(op.getName()));
             } else {
                 addStep(op);
             }
@@ -90,11 +95,36 @@ final class PlanBuilder {
     }
 
     private void addStep(SameDiffOp op) {
+        add(op, new OpStep(op, args(op)));
+    }
+
+    /** A fused group: one kernel step, or, where its kernel does not take these arrays, the group's own ops. */
+    private void addGroup(Fusions.Group group) {
+        KernelStep kernel = new KernelStep(group, args(group.op()));
+        if (kernel.accepts()) {
+            add(group.op(), kernel);
+            return;
+        }
+        kernel.close();
+        for (SameDiffOp member : group.members()) addStep(member);
+        String out = group.op().getOutputsOfOp().get(0);
+        for (SameDiffOp member : group.members()) {
+            for (String o : member.getOutputsOfOp()) {
+                if (!o.equals(out)) pool.release(arrays.remove(o));
+            }
+        }
+    }
+
+    private INDArray[] args(SameDiffOp op) {
         List<String> argNames = inputsOf(op);
         INDArray[] args = new INDArray[argNames.size()];
         for (int i = 0; i < args.length; i++) args[i] = array(argNames.get(i));
-        Step step = new Step(op, args);
-        for (int i = 0; i < args.length; i++) {
+        return args;
+    }
+
+    private void add(SameDiffOp op, Step step) {
+        List<String> argNames = inputsOf(op);
+        for (int i = 0; i < argNames.size(); i++) {
             String root = root(argNames.get(i));
             if (isParameter(root)) parameter(root).addReader(step, i);
         }
@@ -122,7 +152,7 @@ final class PlanBuilder {
             arrays.put(out, source);
             return;
         }
-        Step probe = new Step(op, new INDArray[]{source}); // only for the reshape's shape function
+        Step probe = new OpStep(op, new INDArray[]{source}); // only for the reshape's shape function
         long[] shape = probe.outputShapes(sd).get(0).getShape();
         probe.close();
         arrays.put(out, Nd4j.create(source.data(), shape, Nd4j.getStrides(shape, 'c'), 0, 'c', source.dataType()));

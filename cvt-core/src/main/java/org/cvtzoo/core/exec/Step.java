@@ -1,112 +1,41 @@
 package org.cvtzoo.core.exec;
 
-import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.BaseOp;
-import org.nd4j.linalg.api.ops.BaseReduceOp;
-import org.nd4j.linalg.api.ops.CustomOp;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.Op;
 import org.nd4j.linalg.api.ops.OpContext;
-import org.nd4j.linalg.api.ops.ReduceOp;
-import org.nd4j.linalg.api.ops.ScalarOp;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One op of a plan: the graph's own op with a context of its own, its input and output arrays
- * bound once, run with one call to the executioner. Custom ops take everything from the
- * context; legacy ops (transform, scalar, pairwise, broadcast, reduce) take x, y and z from it
- * and their scalar and axes from the op object, as SameDiff's inference session sets them.
+ * One step of a plan: a graph op ({@link OpStep}) or a group of them run as one Java kernel
+ * ({@link KernelStep}). Its context holds the arrays it reads and writes, for listeners too.
  */
-final class Step {
+abstract class Step {
     final SameDiffOp op;
     final OpContext ctx;
     final INDArray[] outputs;
-    private final DifferentialFunction fn;
-    private final boolean custom;
-    /** A legacy reduction whose second argument is its axes (not an array to read). */
-    private final boolean axesArgument;
 
-    Step(SameDiffOp op, INDArray[] args) {
+    Step(SameDiffOp op) {
         this.op = op;
-        this.fn = op.getOp();
-        this.custom = fn instanceof CustomOp;
         this.ctx = Nd4j.getExecutioner().buildContext();
         this.outputs = new INDArray[op.getOutputsOfOp().size()];
-        this.axesArgument = fn instanceof ReduceOp r && r.getOpType() != Op.Type.REDUCE3 && args.length == 2;
-        if (custom) {
-            DynamicCustomOp c = (DynamicCustomOp) fn;
-            ctx.setArgs(args, c.iArgs(), c.dArgs(), c.tArgs(), c.bArgs());
-        } else {
-            for (int i = 0; i < args.length; i++) bind(i, args[i]);
-        }
-    }
-
-    /** The op's type name (for timing by type). */
-    String type() {
-        return fn.opName();
     }
 
     /** Sets argument {@code index} to {@code array}: at build, and when a parameter's array was replaced. */
-    void bind(int index, INDArray array) {
-        if (custom || index == 0) {
-            ctx.setInputArray(index, array);
-        } else if (axesArgument) {
-            // as SameDiff's session: the axes become the op's dimensions; none means "reduce nothing"
-            BaseReduceOp reduce = (BaseReduceOp) fn;
-            reduce.setEmptyReduce(array.isEmpty());
-            reduce.setDimensions(array.isEmpty() ? null : Shape.normalizeAxis(ctx.getInputArray(0).rank(), array.toIntVector()));
-        } else {
-            if (fn instanceof ScalarOp s) s.setScalar(array);
-            ctx.setInputArray(index, array);
-        }
-    }
+    abstract void bind(int index, INDArray array);
 
-    /**
-     * The shapes of the outputs for the inputs bound now. Custom ops get their output
-     * variables' data types, as SameDiff allocates them (the shape functions cannot always tell).
-     */
-    List<LongShapeDescriptor> outputShapes(SameDiff sd) {
-        if (custom) {
-            List<LongShapeDescriptor> shapes = ((DynamicCustomOp) fn).calculateOutputShape(ctx);
-            if (shapes == null || shapes.size() != outputs.length) {
-                throw new IllegalStateException("shape function of " + describe() + " gave " + shapes + " for "
-                        + outputs.length + " outputs");
-            }
-            List<LongShapeDescriptor> typed = new ArrayList<>();
-            for (int i = 0; i < shapes.size(); i++) {
-                DataType type = sd.getVariable(op.getOutputsOfOp().get(i)).dataType();
-                typed.add(shapes.get(i).dataType() == type ? shapes.get(i) : shapes.get(i).asDataType(type));
-            }
-            return typed;
-        }
-        if (fn instanceof BaseReduceOp r && r.isEmptyReduce()) {
-            INDArray x = ctx.getInputArray(0);
-            return List.of(LongShapeDescriptor.fromShape(x.shape(), x.dataType()));
-        }
-        return ((BaseOp) fn).calculateOutputShape(ctx);
-    }
+    /** The shapes of the outputs for the inputs bound now. */
+    abstract List<LongShapeDescriptor> outputShapes(SameDiff sd);
+
+    abstract void exec();
 
     void setOutputs(INDArray[] arrays) {
         for (int i = 0; i < arrays.length; i++) {
             outputs[i] = arrays[i];
             ctx.setOutputArray(i, arrays[i]);
-        }
-    }
-
-    void exec() {
-        if (custom) {
-            Nd4j.exec((CustomOp) fn, ctx);
-        } else {
-            Nd4j.exec((Op) fn, ctx);
         }
     }
 
@@ -119,6 +48,6 @@ final class Step {
     }
 
     String describe() {
-        return fn.opName() + " '" + op.getName() + "'";
+        return op.getOp().opName() + " '" + op.getName() + "'";
     }
 }

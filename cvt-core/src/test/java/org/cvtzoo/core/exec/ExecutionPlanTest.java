@@ -30,32 +30,52 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Plans on small hand-built graphs of each kind of op the families use, against SameDiff's own
- * {@code output()} on the same graph: equal bit for bit, on two different inputs in a row.
+ * {@code output()} on the same graph, on two different inputs in a row: equal bit for bit when
+ * the plan runs the graph's own ops only, and within {@link #KERNEL_TOLERANCE} with its Java
+ * kernels (the default).
  */
 class ExecutionPlanTest {
 
-    private static INDArray random(long seed, long... shape) {
+    static INDArray random(long seed, long... shape) {
         Nd4j.getRandom().setSeed(seed);
         return Nd4j.rand(DataType.FLOAT, shape).subi(0.5).muli(4);
     }
 
-    /** Builds a plan for x's shape, runs it on two inputs in turn; each output must equal sd.output's exactly. */
+    /** Largest |plan - output()| allowed with Java kernels, relative to the output's largest value (at least 1). */
+    static final double KERNEL_TOLERANCE = 1e-6;
+
+    /**
+     * Builds plans for x's shape, runs them on two inputs in turn: with the graph's own ops, each
+     * output must equal sd.output's exactly; with the default options, within the tolerance.
+     * Returns the default plan.
+     */
     private static ExecutionPlan assertPlanMatches(SameDiff sd, long[] shape, String... outputs) {
+        ExecutionPlan exact = ExecutionPlan.build(sd, Map.of("x", shape), List.of(outputs), ExecutionPlan.Options.graphOpsOnly());
         ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", shape), List.of(outputs));
         for (long seed : new long[]{1, 2}) {
             INDArray x = random(seed, shape);
             Map<String, INDArray> want = sd.output(Map.of("x", x), outputs);
-            Map<String, INDArray> got = plan.run(Map.of("x", x));
+            Map<String, INDArray> got = exact.run(Map.of("x", x));
+            Map<String, INDArray> fast = plan.run(Map.of("x", x));
             for (String out : outputs) {
                 assertArrayEquals(want.get(out).shape(), got.get(out).shape(), out + " shape");
                 assertEquals(want.get(out), got.get(out), out + " values (seed " + seed + ")");
                 assertEquals(0.0, maxAbsDiff(want.get(out), got.get(out)), out + " bit for bit (seed " + seed + ")");
+                assertArrayEquals(want.get(out).shape(), fast.get(out).shape(), out + " shape with kernels");
+                assertWithinKernelTolerance(want.get(out), fast.get(out), out + " with kernels (seed " + seed + ")");
             }
         }
+        exact.close();
         return plan;
     }
 
-    private static double maxAbsDiff(INDArray a, INDArray b) {
+    static void assertWithinKernelTolerance(INDArray want, INDArray got, String what) {
+        double scale = Math.max(1, want.castTo(DataType.DOUBLE).amaxNumber().doubleValue());
+        double diff = maxAbsDiff(want, got);
+        assertTrue(diff <= KERNEL_TOLERANCE * scale, what + ": max |plan - output()| " + diff + " at scale " + scale);
+    }
+
+    static double maxAbsDiff(INDArray a, INDArray b) {
         return a.castTo(DataType.DOUBLE).sub(b.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
     }
 
@@ -173,7 +193,8 @@ class ExecutionPlanTest {
         SDVariable h = x;
         for (int i = 0; i < 20; i++) h = h.add(sd.nn().tanh(sd.mmul(h, param(sd, "w" + i, 40 + i, 16, 16))));
         ExecutionPlan shared = assertPlanMatches(sd, new long[]{8, 16}, h.name());
-        ExecutionPlan own = ExecutionPlan.build(sd, Map.of("x", new long[]{8, 16}), List.of(h.name()), false);
+        ExecutionPlan own = ExecutionPlan.build(sd, Map.of("x", new long[]{8, 16}), List.of(h.name()),
+                new ExecutionPlan.Options(false, true));
         INDArray x1 = random(5, 8, 16);
         assertEquals(0.0, maxAbsDiff(own.run(Map.of("x", x1)).get(h.name()), shared.run(Map.of("x", x1)).get(h.name())));
         assertEquals(60 * 8 * 16 * 4, own.intermediateBytes());

@@ -1,0 +1,235 @@
+package org.cvtzoo.core.exec;
+
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.ScalarOp;
+import org.nd4j.linalg.api.ops.impl.reduce.Moments;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
+import org.nd4j.linalg.api.ops.impl.transforms.floating.RSqrt;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.GELU;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Finds the element-wise chains that {@code Ops} builds (exact GELU, QuickGELU, inference
+ * LayerNorm) in a plan's ops and stands one fused op in for each, which the plan runs as one
+ * Java kernel ({@link FloatKernels}) rather than 1-7 native ops, each a pass over memory.
+ * A chain matches only when its intermediates are read by nothing else and are not requested
+ * outputs, so the group's output is the only value that leaves it; the fused op takes the place
+ * of the group's last op. Training graphs read the intermediates in the backward pass, so
+ * their chains stay as they are. Where the arrays do not suit a kernel (not float, not
+ * contiguous, a norm over another axis), the plan runs the group's own ops instead.
+ */
+final class Fusions {
+    private static final float INV_SQRT2 = (float) (1 / Math.sqrt(2));
+
+    /** What a fused op computes: {@code out} (the shape of {@code args[0]}) from its arguments. */
+    interface Kernel {
+        boolean accepts(INDArray[] args);
+
+        void run(INDArray[] args, INDArray out);
+    }
+
+    /** The op standing in for a group in the plan's op list (never run by ND4J; named for listeners and profiles). */
+    static final class FusedOp extends DynamicCustomOp {
+        private final String name;
+        private final Kernel kernel;
+
+        FusedOp(String name, Kernel kernel) {
+            this.name = name;
+            this.kernel = kernel;
+        }
+
+        @Override
+        public String opName() {
+            return name;
+        }
+
+        Kernel kernel() {
+            return kernel;
+        }
+    }
+
+    /** A fused group: the op standing in for it, and the graph ops it replaces, in order. */
+    record Group(SameDiffOp op, FusedOp fused, List<SameDiffOp> members) {
+    }
+
+    private final Map<String, List<SameDiffOp>> readers = new HashMap<>();
+    private final Set<String> requested;
+    private final Set<String> taken = new HashSet<>();
+
+    private Fusions(List<SameDiffOp> ops, List<String> outputs) {
+        this.requested = Set.copyOf(outputs);
+        for (SameDiffOp op : ops) {
+            for (String in : inputs(op)) readers.computeIfAbsent(in, k -> new ArrayList<>()).add(op);
+        }
+    }
+
+    /**
+     * The ops in order with each fusable chain replaced by its group's op, at the place of the
+     * chain's last op (where every input of the chain is available).
+     */
+    static List<SameDiffOp> fuse(List<SameDiffOp> ops, List<String> outputs, Map<String, Group> groups) {
+        Fusions f = new Fusions(ops, outputs);
+        Map<String, Group> byLastMember = new HashMap<>();
+        for (SameDiffOp op : ops) {
+            Group g = f.match(op);
+            if (g == null) continue;
+            g.members().forEach(m -> f.taken.add(m.getName()));
+            byLastMember.put(g.members().get(g.members().size() - 1).getName(), g);
+            groups.put(g.op().getName(), g);
+        }
+        List<SameDiffOp> fused = new ArrayList<>();
+        for (SameDiffOp op : ops) {
+            Group g = byLastMember.get(op.getName());
+            if (g != null) {
+                fused.add(g.op());
+            } else if (!f.taken.contains(op.getName())) {
+                fused.add(op);
+            }
+        }
+        return fused;
+    }
+
+    private Group match(SameDiffOp first) {
+        if (taken.contains(first.getName())) return null;
+        if (first.getOp() instanceof ScalarMultiplication) return exactGelu(first);
+        if (first.getOp() instanceof GELU && inputs(first).size() == 1) {
+            return group("gelu (fused)", new QuickGelu(), List.of(first), inputs(first));
+        }
+        if (first.getOp() instanceof Moments) return layerNorm(first);
+        return null;
+    }
+
+    /** {@code mul_scalar(x, 1/sqrt 2) -> erf -> add_scalar 1 -> multiply by x -> mul_scalar 0.5}. */
+    private Group exactGelu(SameDiffOp scaled) {
+        if (!isScalar(scaled, INV_SQRT2)) return null;
+        String x = inputs(scaled).get(0);
+        SameDiffOp erf = soleReader(scaled, Erf.class);
+        SameDiffOp plusOne = erf == null ? null : soleReader(erf, ScalarAdd.class);
+        SameDiffOp times = plusOne == null || !isScalar(plusOne, 1f) ? null : soleReader(plusOne, MulOp.class);
+        if (times == null || !x.equals(other(times, out(plusOne)))) return null;
+        SameDiffOp half = soleReader(times, ScalarMultiplication.class);
+        if (half == null || !isScalar(half, 0.5f)) return null;
+        return group("exact_gelu (fused)", new ExactGelu(), List.of(scaled, erf, plusOne, times, half), List.of(x));
+    }
+
+    /** {@code moments(x) -> (x - mean) * rsqrt(var + eps) * gain + bias}, over the last axis (checked on the arrays). */
+    private Group layerNorm(SameDiffOp moments) {
+        Moments m = (Moments) moments.getOp();
+        if (m.iArgs().length != 1 || m.bArgs().length != 1 || !m.bArgs()[0] || moments.getOutputsOfOp().size() != 2) {
+            return null;
+        }
+        String x = inputs(moments).get(0);
+        String mean = moments.getOutputsOfOp().get(0), variance = moments.getOutputsOfOp().get(1);
+        SameDiffOp centred = soleReaderOf(mean, SubOp.class);
+        SameDiffOp plusEps = soleReaderOf(variance, ScalarAdd.class);
+        if (centred == null || plusEps == null || !inputs(centred).equals(List.of(x, mean))) return null;
+        SameDiffOp rsqrt = soleReader(plusEps, RSqrt.class);
+        SameDiffOp normalised = rsqrt == null ? null : soleReader(rsqrt, MulOp.class);
+        if (normalised == null || normalised != soleReader(centred, MulOp.class)) return null;
+        SameDiffOp scaled = soleReader(normalised, MulOp.class);
+        SameDiffOp shifted = scaled == null ? null : soleReader(scaled, AddOp.class);
+        if (shifted == null) return null;
+        String gain = other(scaled, out(normalised)), bias = other(shifted, out(scaled));
+        if (gain == null || bias == null) return null;
+        float eps = ((ScalarOp) plusEps.getOp()).scalar().getFloat(0);
+        return group("layer_norm (fused)", new LayerNorm(eps, m.iArgs()[0]),
+                List.of(moments, centred, plusEps, rsqrt, normalised, scaled, shifted), List.of(x, gain, bias));
+    }
+
+    private Group group(String name, Kernel kernel, List<SameDiffOp> members, List<String> args) {
+        SameDiffOp last = members.get(members.size() - 1);
+        FusedOp fused = new FusedOp(name, kernel);
+        SameDiffOp op = new SameDiffOp(last.getName() + "/fused", fused, List.copyOf(args), List.copyOf(last.getOutputsOfOp()),
+                null, null, null);
+        return new Group(op, fused, List.copyOf(members));
+    }
+
+    /** The only op reading {@code op}'s single output, if it is of the given type and that output is not requested. */
+    private SameDiffOp soleReader(SameDiffOp op, Class<?> type) {
+        return op.getOutputsOfOp().size() == 1 ? soleReaderOf(out(op), type) : null;
+    }
+
+    private SameDiffOp soleReaderOf(String variable, Class<?> type) {
+        List<SameDiffOp> r = readers.getOrDefault(variable, List.of());
+        if (r.size() != 1 || requested.contains(variable) || !type.isInstance(r.get(0).getOp())) return null;
+        return taken.contains(r.get(0).getName()) ? null : r.get(0);
+    }
+
+    /** The argument of a two-argument op other than {@code known}. */
+    private static String other(SameDiffOp op, String known) {
+        List<String> in = inputs(op);
+        if (in.size() != 2 || in.get(0).equals(in.get(1))) return null;
+        return in.get(0).equals(known) ? in.get(1) : in.get(1).equals(known) ? in.get(0) : null;
+    }
+
+    private static boolean isScalar(SameDiffOp op, float value) {
+        INDArray s = ((ScalarOp) op.getOp()).scalar();
+        return inputs(op).size() == 1 && s != null && s.length() == 1 && s.getFloat(0) == value;
+    }
+
+    private static String out(SameDiffOp op) {
+        return op.getOutputsOfOp().get(0);
+    }
+
+    private static List<String> inputs(SameDiffOp op) {
+        return op.getInputsToOp() == null ? List.of() : op.getInputsToOp();
+    }
+
+    private record ExactGelu() implements Kernel {
+        @Override
+        public boolean accepts(INDArray[] args) {
+            return FloatKernels.fits(args[0]);
+        }
+
+        @Override
+        public void run(INDArray[] args, INDArray out) {
+            FloatKernels.exactGelu(args[0], out);
+        }
+    }
+
+    private record QuickGelu() implements Kernel {
+        @Override
+        public boolean accepts(INDArray[] args) {
+            return FloatKernels.fits(args[0]);
+        }
+
+        @Override
+        public void run(INDArray[] args, INDArray out) {
+            FloatKernels.quickGelu(args[0], out);
+        }
+    }
+
+    private record LayerNorm(float eps, long axis) implements Kernel {
+        @Override
+        public boolean accepts(INDArray[] args) {
+            INDArray x = args[0];
+            long c = x.rank() == 0 ? 0 : x.size(x.rank() - 1);
+            boolean lastAxis = axis == x.rank() - 1 || axis == -1;
+            return FloatKernels.fits(x) && lastAxis && c > 0 && alongLastAxis(args[1], c) && alongLastAxis(args[2], c);
+        }
+
+        /** A float vector of length c that broadcasts along the last axis ({@code [c]}, or {@code [1, .., c]}). */
+        private static boolean alongLastAxis(INDArray a, long c) {
+            return a.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT && a.length() == c
+                    && (a.rank() == 0 ? c == 1 : a.size(a.rank() - 1) == c);
+        }
+
+        @Override
+        public void run(INDArray[] args, INDArray out) {
+            FloatKernels.layerNorm(args[0], args[1], args[2], eps, out);
+        }
+    }
+}

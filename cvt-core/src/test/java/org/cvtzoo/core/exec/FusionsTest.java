@@ -1,0 +1,180 @@
+package org.cvtzoo.core.exec;
+
+import org.cvtzoo.core.graph.Ops;
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.listeners.At;
+import org.nd4j.autodiff.listeners.BaseListener;
+import org.nd4j.autodiff.listeners.Operation;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.cvtzoo.core.exec.ExecutionPlanTest.assertWithinKernelTolerance;
+import static org.cvtzoo.core.exec.ExecutionPlanTest.maxAbsDiff;
+import static org.cvtzoo.core.exec.ExecutionPlanTest.random;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Java kernels that plans run in place of GELU and LayerNorm chains: which chains they take
+ * (and which they must leave alone), and their values against exact math and against the
+ * graph's own ops.
+ */
+class FusionsTest {
+
+    /** erf and tanh of the kernels against the exact functions on a dense grid, and at the edges. */
+    @Test
+    void erfAndTanhAreWithin4e7OfExact() {
+        double worstErf = 0, worstTanh = 0;
+        for (int i = -2_000_000; i <= 2_000_000; i++) {
+            float x = i * 6e-6f;  // [-12, 12]
+            worstErf = Math.max(worstErf, Math.abs(FloatKernels.erf(x) - erf(x)));
+            worstTanh = Math.max(worstTanh, Math.abs(FloatKernels.tanh(x) - Math.tanh(x)));
+        }
+        assertTrue(worstErf < 4e-7, "erf: " + worstErf);
+        assertTrue(worstTanh < 4e-7, "tanh: " + worstTanh);
+        for (float big : new float[]{30f, 1e30f, Float.POSITIVE_INFINITY}) {
+            assertEquals(1f, FloatKernels.erf(big));
+            assertEquals(-1f, FloatKernels.erf(-big));
+            assertEquals(1f, FloatKernels.tanh(big));
+        }
+        assertEquals(0f, FloatKernels.erf(0f));
+        assertTrue(Float.isNaN(FloatKernels.erf(Float.NaN)) && Float.isNaN(FloatKernels.tanh(Float.NaN)));
+    }
+
+    /** erf by its series (|x| < 3) or continued fraction, in double: independent of the kernel's fit. */
+    private static double erf(double x) {
+        double a = Math.abs(x), r;
+        if (a < 3) {
+            double term = a, sum = a;
+            for (int n = 1; n < 200; n++) {
+                term *= -a * a / n;
+                sum += term / (2 * n + 1);
+            }
+            r = 2 / Math.sqrt(Math.PI) * sum;
+        } else {
+            double f = 0;
+            for (int n = 60; n >= 1; n--) f = n / 2.0 / (a + f);
+            r = 1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / (a + f);
+        }
+        return Math.copySign(r, x);
+    }
+
+    @Test
+    void exactGeluChainIsOneKernelWithinToleranceOfTheGraph() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 37);
+        SDVariable y = Ops.exactGelu(x);
+        // large enough to be split over threads, and not a multiple of the chunk
+        assertFusedRunMatches(sd, new long[]{2001, 37}, y.name(), 1, "exact_gelu (fused)");
+        INDArray in = Nd4j.linspace(-9, 9, 2001 * 37, DataType.FLOAT).reshape(2001, 37);
+        INDArray got = ExecutionPlan.build(sd, Map.of("x", new long[]{2001, 37}), List.of(y.name())).run(Map.of("x", in)).get(y.name());
+        INDArray d = in.castTo(DataType.DOUBLE);
+        double worst = 0;
+        for (long i = 0; i < d.length(); i++) {
+            double v = d.getDouble(i);
+            worst = Math.max(worst, Math.abs(got.getDouble(i) - 0.5 * v * (1 + erf(v / Math.sqrt(2)))));
+        }
+        assertTrue(worst < 2e-6, "exact GELU against double math on [-9, 9]: " + worst);
+    }
+
+    @Test
+    void quickGeluIsOneKernelWithinToleranceOfTheGraph() {
+        SameDiff sd = SameDiff.create();
+        SDVariable y = Ops.quickGelu(sd.placeHolder("x", DataType.FLOAT, -1, 5, 6));
+        assertFusedRunMatches(sd, new long[]{3, 5, 6}, y.name(), 1, "gelu (fused)");
+    }
+
+    @Test
+    void layerNormOverTheLastAxisIsOneKernel() {
+        for (long[] shape : new long[][]{{4, 3, 5, 24}, {700, 384}, {2, 7}}) {
+            SameDiff sd = SameDiff.create();
+            long c = shape[shape.length - 1];
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, shape);
+            SDVariable y = Ops.layerNorm(x.mul(3).add(5), sd.var("g", random(3, c)), sd.var("b", random(4, c)), 1e-6,
+                    shape.length - 1, false);
+            assertFusedRunMatches(sd, shape, y.name(), 3, "layer_norm (fused)");
+        }
+    }
+
+    /** The same chain where a kernel cannot take it: the plan runs the group's own ops, bit for bit. */
+    @Test
+    void layerNormOverAnotherAxisRunsTheGraphsOps() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 6, 5);
+        SDVariable y = Ops.layerNorm(x, sd.var("g", random(3, 6, 1)), sd.var("b", random(4, 6, 1)), 1e-5, 1, false);
+        ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", new long[]{2, 6, 5}), List.of(y.name()));
+        assertEquals(7, plan.opCount());
+        INDArray in = random(9, 2, 6, 5);
+        assertEquals(0.0, maxAbsDiff(sd.output(Map.of("x", in), y.name()).get(y.name()), plan.run(Map.of("x", in)).get(y.name())));
+    }
+
+    /** An intermediate read by another op, or asked for, must be computed: no fusion. */
+    @Test
+    void chainsWhoseIntermediatesAreNeededStayOps() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 8);
+        SDVariable gelu = Ops.exactGelu(x);
+        String scaled = outputOfFirst(sd, "mul_scalar"), erf = outputOfFirst(sd, "erf");
+        SDVariable other = gelu.add(sd.getVariable(scaled));  // the scaled input is read twice
+        ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", new long[]{3, 8}), List.of(other.name()));
+        assertEquals(6, plan.opCount(), "five GELU ops and the add");
+
+        ExecutionPlan asked = ExecutionPlan.build(sd, Map.of("x", new long[]{3, 8}), List.of(gelu.name(), erf));
+        assertEquals(5, asked.opCount(), "erf's output is requested");
+        INDArray in = random(2, 3, 8);
+        assertEquals(0.0, maxAbsDiff(sd.output(Map.of("x", in), erf).get(erf), asked.run(Map.of("x", in)).get(erf)));
+    }
+
+    private static String outputOfFirst(SameDiff sd, String opName) {
+        return sd.getOps().values().stream().filter(o -> o.getOp().opName().equals(opName)).findFirst().orElseThrow()
+                .getOutputsOfOp().get(0);
+    }
+
+    @Test
+    void graphOpsOnlyPlansRunNoKernel() {
+        SameDiff sd = SameDiff.create();
+        SDVariable y = Ops.exactGelu(sd.placeHolder("x", DataType.FLOAT, -1, 4));
+        ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", new long[]{2, 4}), List.of(y.name()),
+                ExecutionPlan.Options.graphOpsOnly());
+        assertEquals(5, plan.opCount());
+    }
+
+    /** A chain fused, the run heard by a listener as the fused op, and values against output(). */
+    private static void assertFusedRunMatches(SameDiff sd, long[] shape, String out, int ops, String fusedName) {
+        List<String> heard = new ArrayList<>();
+        sd.setListeners(new BaseListener() {
+            @Override
+            public boolean isActive(Operation operation) {
+                return true;
+            }
+
+            @Override
+            public void opExecution(SameDiff s, At at, MultiDataSet batch, SameDiffOp op, OpContext ctx, INDArray[] outputs) {
+                heard.add(op.getOp().opName());
+            }
+        });
+        ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", shape), List.of(out));
+        assertEquals(ops, plan.opCount(), "ops in the plan");
+        for (long seed : new long[]{1, 2}) {
+            INDArray in = random(seed, shape).muli(2);
+            INDArray want = sd.output(Map.of("x", in), out).get(out);
+            heard.clear();
+            INDArray got = plan.run(Map.of("x", in)).get(out);
+            assertTrue(heard.contains(fusedName), "heard " + heard);
+            assertWithinKernelTolerance(want, got, fusedName + " seed " + seed);
+            assertTrue(Transforms.abs(want).sumNumber().doubleValue() > 0, "not all zero");
+        }
+        sd.setListeners();
+    }
+}
