@@ -47,10 +47,10 @@ public final class ClassAttentionBlock {
         SDVariable attn = Ops.linear(a, "proj", mixed, c, c, true);
         SDVariable gamma1 = s.param("gamma_1", ParamStore.Layout.AS_IS, t -> t.assign(initScale), c);
         SDVariable gamma2 = s.param("gamma_2", ParamStore.Layout.AS_IS, t -> t.assign(initScale), c);
-        SDVariable x = sd.reshape(cls, -1, c).add(Ops.broadcastMul(attn, gamma1, s.training()));
+        SDVariable x = sd.reshape(cls, -1, c).add(attn.mul(gamma1));
         SDVariable mlp = Mlp.apply(s.child("mlp"), Ops.layerNorm(s, "norm2", x, c, eps), c,
                 (long) (c * mlpRatio), Ops::exactGelu);
-        SDVariable out = x.add(Ops.broadcastMul(mlp, gamma2, s.training()));
+        SDVariable out = x.add(mlp.mul(gamma2));
 
         SDVariable patchScores = sd.reshape(scores, -1, n).get(SDIndex.all(), SDIndex.interval(1L, n));
         SDVariable map = sd.reshape(sd.nn().softmax(patchScores, 1), -1, 1, h, w);

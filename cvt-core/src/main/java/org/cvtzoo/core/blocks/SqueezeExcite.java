@@ -24,6 +24,6 @@ public final class SqueezeExcite {
         SDVariable pooled = nhwc.mean(true, 1, 2); // [B, 1, 1, dim]; non-negative axes (see Ops.layerNorm)
         SDVariable r = s.sd().nn().relu(Pointwise.apply(s, "conv_reduce", pooled, dim, rd), 0.0);
         SDVariable gate = s.sd().nn().sigmoid(Pointwise.apply(s, "conv_expand", r, rd, dim));
-        return Ops.broadcastMul(nhwc, gate, s.training());
+        return nhwc.mul(gate);
     }
 }

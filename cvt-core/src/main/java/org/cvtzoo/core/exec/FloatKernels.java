@@ -4,6 +4,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 
@@ -85,7 +87,7 @@ final class FloatKernels {
      */
     static void layerNorm(INDArray x, INDArray gain, INDArray bias, float eps, INDArray out) {
         int c = (int) x.size(x.rank() - 1);
-        float[] g = gain.toFloatVector(), b = bias.toFloatVector();
+        float[] g = floats(gain), b = floats(bias);
         FloatBuffer src = buffer(x), dst = buffer(out);
         int base = (int) x.offset(), outBase = (int) out.offset();
         long rows = x.length() / c;
@@ -100,6 +102,86 @@ final class FloatKernels {
                 dst.put(outBase + (int) (r * c), row, 0, c);
             }
         });
+    }
+
+    /**
+     * The backward of {@code full * small}, where small broadcasts: with full and the gradient
+     * {@code g} seen as {@code [outer, mid, inner]} and small as {@code [outer, inner]},
+     * {@code dFull = g * small} and {@code dSmall[o, i] = sum over m of g[o, m, i] full[o, m, i]}.
+     * Sums run in float within a chunk and in double across chunks.
+     */
+    static void broadcastMulBackward(INDArray full, INDArray small, INDArray grad, long outer, long mid, long inner,
+                                     INDArray dFull, INDArray dSmall) {
+        FloatBuffer a = buffer(full), g = buffer(grad), da = buffer(dFull);
+        int aBase = (int) full.offset(), gBase = (int) grad.offset(), daBase = (int) dFull.offset();
+        float[] f = floats(small);
+        double[] sums = new double[f.length];
+        if (inner == 1) {
+            // one row of mid values per small value: a dot product and a scaling per row
+            parallel(outer, Math.max(1, CHUNK / mid), mid, (from, to) -> {
+                float[] ga = new float[(int) Math.min(CHUNK, mid)], aa = new float[ga.length];
+                for (long o = from; o < to; o++) {
+                    double dot = 0;
+                    for (long start = 0; start < mid; start += ga.length) {
+                        int n = (int) Math.min(ga.length, mid - start);
+                        int at = (int) (o * mid + start);
+                        g.get(gBase + at, ga, 0, n);
+                        a.get(aBase + at, aa, 0, n);
+                        dot += dot(ga, aa, n);
+                        float fo = f[(int) o];
+                        for (int k = 0; k < n; k++) ga[k] *= fo;
+                        da.put(daBase + at, ga, 0, n);
+                    }
+                    sums[(int) o] = dot;
+                }
+            });
+        } else {
+            // rows of inner values; each part sums its rows into sums of its own, added at the end
+            long rows = outer * mid;
+            int rowsPerChunk = (int) Math.max(1, CHUNK / inner);
+            List<double[]> partials = java.util.Collections.synchronizedList(new ArrayList<>());
+            parallel(rows, rowsPerChunk, inner, (from, to) -> {
+                double[] mine = new double[f.length];
+                float[] ga = new float[(int) (rowsPerChunk * inner)], aa = new float[ga.length];
+                float[] chunkSum = new float[(int) inner];
+                for (long r0 = from; r0 < to; ) {
+                    long o = r0 / mid;
+                    long r1 = Math.min(Math.min(to, r0 + rowsPerChunk), (o + 1) * mid);  // rows of one o
+                    int n = (int) ((r1 - r0) * inner), at = (int) (r0 * inner), fo = (int) (o * inner);
+                    g.get(gBase + at, ga, 0, n);
+                    a.get(aBase + at, aa, 0, n);
+                    java.util.Arrays.fill(chunkSum, 0f);
+                    for (int row = 0; row < n; row += inner) {
+                        for (int i = 0; i < inner; i++) {
+                            chunkSum[i] += ga[row + i] * aa[row + i];
+                            ga[row + i] *= f[fo + i];
+                        }
+                    }
+                    for (int i = 0; i < inner; i++) mine[fo + i] += chunkSum[i];
+                    da.put(daBase + at, ga, 0, n);
+                    r0 = r1;
+                }
+                partials.add(mine);
+            });
+            for (double[] p : partials) {
+                for (int i = 0; i < sums.length; i++) sums[i] += p[i];
+            }
+        }
+        float[] out = new float[sums.length];
+        for (int i = 0; i < out.length; i++) out[i] = (float) sums[i];
+        buffer(dSmall).put((int) dSmall.offset(), out, 0, out.length);
+    }
+
+    /** {@code sum(a[i] b[i])} with eight running sums (see {@link #sum}). */
+    private static float dot(float[] a, float[] b, int n) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            s0 += a[i] * b[i]; s1 += a[i + 1] * b[i + 1]; s2 += a[i + 2] * b[i + 2]; s3 += a[i + 3] * b[i + 3];
+            s4 += a[i + 4] * b[i + 4]; s5 += a[i + 5] * b[i + 5]; s6 += a[i + 6] * b[i + 6]; s7 += a[i + 7] * b[i + 7];
+        }
+        for (; i < n; i++) s0 += a[i] * b[i];
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     /**
@@ -151,6 +233,14 @@ final class FloatKernels {
                 dst.put(outBase + (int) start, o, 0, n);
             }
         });
+    }
+
+    /** The values of a float array in c order (parameters rebound after the plan was built may be any layout). */
+    private static float[] floats(INDArray a) {
+        if (!fits(a)) a = a.dup('c');
+        float[] v = new float[(int) a.length()];
+        buffer(a).get((int) a.offset(), v, 0, v.length);
+        return v;
     }
 
     private static FloatBuffer buffer(INDArray a) {

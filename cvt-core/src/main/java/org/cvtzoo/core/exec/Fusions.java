@@ -11,10 +11,12 @@ import org.nd4j.linalg.api.ops.impl.transforms.floating.RSqrt;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.MulBpOp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.GELU;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -34,11 +36,15 @@ import java.util.Set;
 final class Fusions {
     private static final float INV_SQRT2 = (float) (1 / Math.sqrt(2));
 
-    /** What a fused op computes: {@code out} (the shape of {@code args[0]}) from its arguments. */
+    /** What a fused op computes from its arguments: by default one output of the shape of {@code args[0]}. */
     interface Kernel {
         boolean accepts(INDArray[] args);
 
-        void run(INDArray[] args, INDArray out);
+        default long[][] outputShapes(INDArray[] args) {
+            return new long[][]{args[0].shape()};
+        }
+
+        void run(INDArray[] args, INDArray[] outs);
     }
 
     /** The op standing in for a group in the plan's op list (never run by ND4J; named for listeners and profiles). */
@@ -109,6 +115,9 @@ final class Fusions {
             return group("gelu (fused)", new QuickGelu(), List.of(first), inputs(first));
         }
         if (first.getOp() instanceof Moments) return layerNorm(first);
+        if (first.getOp() instanceof MulBpOp && inputs(first).size() == 3 && first.getOutputsOfOp().size() == 2) {
+            return group("multiply_bp (broadcast kernel)", new BroadcastMulBackward(), List.of(first), inputs(first));
+        }
         return null;
     }
 
@@ -195,8 +204,8 @@ final class Fusions {
         }
 
         @Override
-        public void run(INDArray[] args, INDArray out) {
-            FloatKernels.exactGelu(args[0], out);
+        public void run(INDArray[] args, INDArray[] outs) {
+            FloatKernels.exactGelu(args[0], outs[0]);
         }
     }
 
@@ -207,9 +216,68 @@ final class Fusions {
         }
 
         @Override
-        public void run(INDArray[] args, INDArray out) {
-            FloatKernels.quickGelu(args[0], out);
+        public void run(INDArray[] args, INDArray[] outs) {
+            FloatKernels.quickGelu(args[0], outs[0]);
         }
+    }
+
+    /**
+     * {@code multiply_bp} of {@code x * y} where one of them broadcasts ({@link #split}): M2.1
+     * tiles the smaller operand element by element there (19-28 ms where the forward takes
+     * 0.3-0.8 ms, docs/samediff-findings.md). Same-shape products keep the native op.
+     */
+    private record BroadcastMulBackward() implements Kernel {
+        @Override
+        public boolean accepts(INDArray[] args) {
+            for (INDArray a : args) {
+                if (!FloatKernels.fits(a)) return false;
+            }
+            long[] x = args[0].shape(), y = args[1].shape(), g = args[2].shape();
+            if (Arrays.equals(x, y)) return false;
+            return Arrays.equals(g, x) && split(x, y) != null || Arrays.equals(g, y) && split(y, x) != null;
+        }
+
+        @Override
+        public long[][] outputShapes(INDArray[] args) {
+            return new long[][]{args[0].shape(), args[1].shape()};
+        }
+
+        @Override
+        public void run(INDArray[] args, INDArray[] outs) {
+            boolean xFull = Arrays.equals(args[2].shape(), args[0].shape());
+            int full = xFull ? 0 : 1, small = 1 - full;
+            long[] s = split(args[full].shape(), args[small].shape());
+            FloatKernels.broadcastMulBackward(args[full], args[small], args[2], s[0], s[1], s[2], outs[full], outs[small]);
+        }
+    }
+
+    /**
+     * {@code [outer, mid, inner]} when {@code small} (right-aligned to {@code full}'s rank)
+     * equals {@code full} on some leading and some trailing axes and is 1 on the axes between;
+     * null for any other broadcast.
+     */
+    static long[] split(long[] full, long[] small) {
+        if (small.length > full.length) return null;
+        long outer = 1, mid = 1, inner = 1;
+        int phase = 0; // 0: leading kept axes, 1: broadcast axes, 2: trailing kept axes
+        for (int i = 0; i < full.length; i++) {
+            int j = i - (full.length - small.length);
+            long sv = j < 0 ? 1 : small[j];
+            if (full[i] == 1) {
+                if (sv != 1) return null;
+            } else if (sv == 1) {
+                if (phase == 2) return null;
+                phase = 1;
+                mid *= full[i];
+            } else if (sv == full[i]) {
+                if (phase == 1) phase = 2;
+                if (phase == 0) outer *= full[i];
+                else inner *= full[i];
+            } else {
+                return null;
+            }
+        }
+        return mid == 1 ? null : new long[]{outer, mid, inner};
     }
 
     private record LayerNorm(float eps, long axis) implements Kernel {
@@ -228,8 +296,8 @@ final class Fusions {
         }
 
         @Override
-        public void run(INDArray[] args, INDArray out) {
-            FloatKernels.layerNorm(args[0], args[1], args[2], eps, out);
+        public void run(INDArray[] args, INDArray[] outs) {
+            FloatKernels.layerNorm(args[0], args[1], args[2], eps, outs[0]);
         }
     }
 }

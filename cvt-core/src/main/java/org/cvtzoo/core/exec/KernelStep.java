@@ -4,9 +4,10 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 
+import java.util.Arrays;
 import java.util.List;
 
-/** A step that runs a group of graph ops as one Java kernel ({@link Fusions}); its output has the shape of its first input. */
+/** A step that runs a group of graph ops as one Java kernel ({@link Fusions}). */
 final class KernelStep extends Step {
     private final Fusions.FusedOp fused;
     private final INDArray[] args;
@@ -31,11 +32,12 @@ final class KernelStep extends Step {
 
     @Override
     List<LongShapeDescriptor> outputShapes(SameDiff sd) {
-        return List.of(LongShapeDescriptor.fromShape(args[0].shape(), args[0].dataType()));
+        return Arrays.stream(fused.kernel().outputShapes(args))
+                .map(shape -> LongShapeDescriptor.fromShape(shape, args[0].dataType())).toList();
     }
 
     @Override
     void exec() {
-        fused.kernel().run(args, outputs[0]);
+        fused.kernel().run(args, outputs);
     }
 }

@@ -107,10 +107,10 @@ final class PlanBuilder {
         }
         kernel.close();
         for (SameDiffOp member : group.members()) addStep(member);
-        String out = group.op().getOutputsOfOp().get(0);
+        List<String> groupOutputs = group.op().getOutputsOfOp();
         for (SameDiffOp member : group.members()) {
             for (String o : member.getOutputsOfOp()) {
-                if (!o.equals(out)) pool.release(arrays.remove(o));
+                if (!groupOutputs.contains(o)) pool.release(arrays.remove(o));
             }
         }
     }

@@ -30,7 +30,7 @@ public final class Ops {
      * LayerNorm over {@code axis} with an epsilon (SameDiff's own has none). The axis must be
      * given as a non-negative number: M2.1's reductions with axis -1 over a permuted view
      * return wrong values once the batch is larger than one. {@code training}: the graph will be
-     * differentiated (see {@link #broadcastMul}).
+     * differentiated.
      *
      * <p>An inference graph takes the mean and the biased variance from one {@code moments} op:
      * 7 ops instead of 9 and two passes over the input fewer, measured 1.4-1.7x faster on
@@ -44,12 +44,12 @@ public final class Ops {
         if (training) {
             SDVariable centred = x.sub(x.mean(true, axis));
             SDVariable variance = square(centred).mean(true, axis);
-            normalised = broadcastMul(centred, sd.math().rsqrt(variance.add(eps)), true);
+            normalised = centred.mul(sd.math().rsqrt(variance.add(eps)));
         } else {
             SDVariable[] meanAndVariance = sd.math().moments(x, new int[]{axis}, true);
             normalised = x.sub(meanAndVariance[0]).mul(sd.math().rsqrt(meanAndVariance[1].add(eps)));
         }
-        return broadcastMul(normalised, gain, training).add(bias);
+        return normalised.mul(gain).add(bias);
     }
 
     /** LayerNorm module {@code module} of the scope over the channels of rows {@code [B*n, dim]}. */
@@ -57,20 +57,6 @@ public final class Ops {
         SDVariable gain = s.param(module + ".weight", ParamStore.Layout.AS_IS, Scope.ones(), dim);
         SDVariable bias = s.param(module + ".bias", ParamStore.Layout.AS_IS, Scope.zeros(), dim);
         return layerNorm(rows, gain, bias, eps, 1, s.training());
-    }
-
-    /**
-     * {@code x * factor}, where factor broadcasts over some axes of x. In a graph that will be
-     * differentiated, factor is first expanded to x's shape ({@code zeros_like(x) + factor}):
-     * M2.1's backward of a broadcasting multiply (multiply_bp) tiles factor element by element,
-     * measured at 19-28 ms where the forward takes 0.3-0.8 ms ([128, 256, 32] by [32],
-     * [128, 256, 1] or [1, 32, 1, 1]), and was the largest cost of a training step, while add's
-     * backward reduces in ~1 ms and the same-shape multiply_bp takes ~1 ms. Inference graphs keep
-     * the single multiply.
-     */
-    public static SDVariable broadcastMul(SDVariable x, SDVariable factor, boolean training) {
-        if (!training) return x.mul(factor);
-        return x.mul(x.getSameDiff().zerosLike(x).add(factor));
     }
 
     /**
@@ -226,17 +212,16 @@ public final class Ops {
      * plain k*k windows, and each output rescaled by k*k / PyTorch's divisor, which counts the
      * padding but not the part of a ceil-mode window hanging past it.
      */
-    public static SDVariable avgPoolCeil(SDVariable grid, long h, long w, long k, long s, long p, boolean training) {
-        return avgPoolCeil(grid, h, w, k, s, p, training, false);
+    public static SDVariable avgPoolCeil(SDVariable grid, long h, long w, long k, long s, long p) {
+        return avgPoolCeil(grid, h, w, k, s, p, false);
     }
 
     /** {@link #avgPoolCeil} on an NHWC grid {@code [B, h, w, C]}. */
-    public static SDVariable avgPoolCeilNhwc(SDVariable grid, long h, long w, long k, long s, long p, boolean training) {
-        return avgPoolCeil(grid, h, w, k, s, p, training, true);
+    public static SDVariable avgPoolCeilNhwc(SDVariable grid, long h, long w, long k, long s, long p) {
+        return avgPoolCeil(grid, h, w, k, s, p, true);
     }
 
-    private static SDVariable avgPoolCeil(SDVariable grid, long h, long w, long k, long s, long p, boolean training,
-                                          boolean nhwc) {
+    private static SDVariable avgPoolCeil(SDVariable grid, long h, long w, long k, long s, long p, boolean nhwc) {
         SameDiff sd = grid.getSameDiff();
         long oh = ceilPoolOut(h, k, s, p), ow = ceilPoolOut(w, k, s, p);
         int extraH = (int) Math.max(0, (oh - 1) * s + k - h - p), extraW = (int) Math.max(0, (ow - 1) * s + k - w - p);
@@ -252,7 +237,7 @@ public final class Ops {
                 scale.putScalar(new long[]{i, j}, (double) (k * k) / (windowLength(i, k, s, p, h) * windowLength(j, k, s, p, w)));
             }
         }
-        return broadcastMul(pooled, sd.constant(nhwc ? scale.reshape(1, oh, ow, 1) : scale.reshape(1, 1, oh, ow)), training);
+        return pooled.mul(sd.constant(nhwc ? scale.reshape(1, oh, ow, 1) : scale.reshape(1, 1, oh, ow)));
     }
 
     /** PyTorch's count_include_pad window length: clipped at the padded border, not the input. */

@@ -92,7 +92,7 @@ public final class Scope {
         if (!training || rate <= 0) return branch;
         long[] shape = new long[rank - 1];
         java.util.Arrays.fill(shape, 1);
-        return Ops.broadcastMul(branch, mask("drop_path", rate, shape), true);
+        return branch.mul(mask("drop_path", rate, shape));
     }
 
     /** {@link #dropPath} on rows {@code [B*n, c]} of tokens: the branch of each image is dropped whole. */
@@ -109,7 +109,7 @@ public final class Scope {
     /** Dropout on {@code [B, shape...]}: in a training graph with a positive rate; otherwise x itself. */
     public SDVariable dropout(SDVariable x, double rate, long... shapeWithoutBatch) {
         if (!training || rate <= 0) return x;
-        return Ops.broadcastMul(x, mask("dropout", rate, shapeWithoutBatch), true);
+        return x.mul(mask("dropout", rate, shapeWithoutBatch));
     }
 
     /** {@link #dropout} on rows {@code [B*n, c]} of tokens, a mask element per value of {@code [B, n, c]}. */

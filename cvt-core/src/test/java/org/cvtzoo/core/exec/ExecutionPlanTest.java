@@ -114,7 +114,7 @@ class ExecutionPlanTest {
         Conv2DConfig dw = Conv2DConfig.builder().kH(3).kW(3).sH(1).sW(1).pH(1).pW(1).dH(1).dW(1)
                 .paddingMode(PaddingMode.VALID).dataFormat("NCHW").build();
         SDVariable depthwise = sd.cnn().depthWiseConv2d(conv, param(sd, "dw", 22, 3, 3, 4, 1), param(sd, "db", 23, 4), dw);
-        SDVariable pooled = Ops.avgPoolCeil(depthwise, 5, 4, 3, 2, 1, false);
+        SDVariable pooled = Ops.avgPoolCeil(depthwise, 5, 4, 3, 2, 1);
         SDVariable act = Ops.exactGelu(pooled).add(sd.nn().sigmoid(pooled)).add(sd.nn().relu(pooled, 0));
         assertPlanMatches(sd, new long[]{2, 3, 9, 7}, act.name(), Ops.quickGelu(conv).name());
     }

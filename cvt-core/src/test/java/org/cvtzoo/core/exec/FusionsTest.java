@@ -22,7 +22,9 @@ import java.util.Map;
 import static org.cvtzoo.core.exec.ExecutionPlanTest.assertWithinKernelTolerance;
 import static org.cvtzoo.core.exec.ExecutionPlanTest.maxAbsDiff;
 import static org.cvtzoo.core.exec.ExecutionPlanTest.random;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -148,6 +150,62 @@ class FusionsTest {
         ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", new long[]{2, 4}), List.of(y.name()),
                 ExecutionPlan.Options.graphOpsOnly());
         assertEquals(5, plan.opCount());
+    }
+
+    @Test
+    void broadcastsSplitIntoOuterMidInner() {
+        assertArrayEquals(new long[]{1, 12, 5}, Fusions.split(new long[]{3, 4, 5}, new long[]{5}));
+        assertArrayEquals(new long[]{12, 5, 1}, Fusions.split(new long[]{12, 5}, new long[]{12, 1}));
+        assertArrayEquals(new long[]{2, 12, 5}, Fusions.split(new long[]{2, 3, 4, 5}, new long[]{2, 1, 1, 5}));
+        assertArrayEquals(new long[]{2, 20, 1}, Fusions.split(new long[]{2, 4, 5}, new long[]{2, 1, 1}));
+        assertArrayEquals(new long[]{1, 2, 20}, Fusions.split(new long[]{2, 4, 5}, new long[]{1, 4, 5}));
+        assertNull(Fusions.split(new long[]{2, 3, 4, 5}, new long[]{1, 3, 4, 1}), "broadcast, kept, broadcast");
+        assertNull(Fusions.split(new long[]{3, 4}, new long[]{3, 4}), "no broadcast");
+        assertNull(Fusions.split(new long[]{3, 4}, new long[]{2, 4}), "not broadcastable");
+    }
+
+    /**
+     * Gradients of {@code x * f} for each broadcast the blocks use (a gain per channel, a
+     * statistic per row, squeeze-excitation's gate per image and channel, a drop-path mask per
+     * image, f on either side), and one the kernel does not take: the plan against output() of
+     * the gradient function.
+     */
+    @Test
+    void broadcastMultiplyBackwardMatchesTheGraph() {
+        long[][][] cases = {
+                {{300, 24}, {24}}, {{300, 24}, {300, 1}}, {{2, 5, 6, 16}, {2, 1, 1, 16}}, {{4, 9, 8}, {4, 1, 1}},
+                {{3, 1000, 7}, {1, 1, 7}}, {{2, 5000, 3}, {2, 1, 3}}, {{2, 3, 4, 5}, {1, 3, 4, 1}}};
+        for (long[][] c : cases) {
+            for (boolean factorFirst : new boolean[]{false, true}) {
+                SameDiff sd = SameDiff.create();
+                SDVariable x = sd.placeHolder("x", DataType.FLOAT, c[0]);
+                SDVariable f = sd.var("f", random(7, c[1]));
+                SDVariable y = factorFirst ? f.mul(x) : x.mul(f);
+                SDVariable loss = y.mul(sd.constant(random(8, c[0]))).sum().rename("loss");
+                sd.setLossVariables(loss.name());
+                sd.createGradFunction();
+                SameDiff grad = sd.getFunction("grad");
+                List<String> outs = List.of(x.gradient().name(), f.gradient().name());
+                INDArray in = random(9, c[0]);
+                Map<String, INDArray> want = grad.output(Map.of("x", in), outs.toArray(new String[0]));
+                ExecutionPlan plan = ExecutionPlan.build(grad, Map.of("x", c[0]), outs);
+                Map<String, INDArray> got = plan.run(Map.of("x", in));
+                String what = java.util.Arrays.deepToString(c) + (factorFirst ? " f * x" : " x * f");
+                assertWithinKernelTolerance(want.get(outs.get(0)), got.get(outs.get(0)), what + " x-grad");
+                // f's gradient sums thousands of products: hold both to the sum in double
+                long[] split = Fusions.split(c[0], c[1]);
+                if (split == null) {
+                    assertWithinKernelTolerance(want.get(outs.get(1)), got.get(outs.get(1)), what + " f-grad");
+                    continue;
+                }
+                INDArray products = in.castTo(DataType.DOUBLE).mul(random(8, c[0]).castTo(DataType.DOUBLE));
+                INDArray exact = products.reshape(split).sum(1).reshape(c[1]);
+                double nativeError = maxAbsDiff(exact, want.get(outs.get(1))), kernelError = maxAbsDiff(exact, got.get(outs.get(1)));
+                double scale = Math.max(1, Transforms.abs(exact).maxNumber().doubleValue());
+                assertTrue(kernelError <= Math.max(2 * nativeError, 1e-6 * scale),
+                        what + " f-grad: kernel " + kernelError + ", native " + nativeError + " from the exact sum");
+            }
+        }
     }
 
     /** A chain fused, the run heard by a listener as the fused op, and values against output(). */

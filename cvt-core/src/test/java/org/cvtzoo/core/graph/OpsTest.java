@@ -38,7 +38,7 @@ class OpsTest {
         assertEquals(want.size(3), Ops.ceilPoolOut(w, k, s, p));
         SameDiff sd = SameDiff.create();
         SDVariable in = sd.placeHolder("x", DataType.FLOAT, -1, 3, h, w);
-        SDVariable y = Ops.avgPoolCeil(in, h, w, k, s, p, false);
+        SDVariable y = Ops.avgPoolCeil(in, h, w, k, s, p);
         INDArray got = sd.output(Map.of("x", x), y.name()).get(y.name());
         assertArrayEquals(want.shape(), got.shape());
         assertTrue(maxAbsDiff(got, want) < 1e-5, name + ": " + maxAbsDiff(got, want));

@@ -48,7 +48,7 @@ public final class ConvProjection {
     static Grid apply(Scope s, Method method, SDVariable grid, long c, long h, long w, long kernel, long stride, long pad) {
         return switch (method) {
             case LINEAR -> new Grid(grid, h, w);
-            case AVG -> new Grid(Ops.avgPoolCeilNhwc(grid, h, w, kernel, stride, pad, s.training()),
+            case AVG -> new Grid(Ops.avgPoolCeilNhwc(grid, h, w, kernel, stride, pad),
                     Ops.ceilPoolOut(h, kernel, stride, pad), Ops.ceilPoolOut(w, kernel, stride, pad));
             case DW_BN -> {
                 SDVariable weight = s.param("conv.weight", ParamStore.Layout.DEPTHWISE,
@@ -82,8 +82,8 @@ public final class ConvProjection {
         SDVariable centred = x.sub(mean);
         SDVariable variance = Ops.square(centred).mean(true, 0, 1, 2);
         s.recordBatchStats(sd.reshape(mean, c), sd.reshape(variance, c), spatial);
-        SDVariable normalised = Ops.broadcastMul(centred, sd.math().rsqrt(variance.add(BN_EPS)), true);
-        return Ops.broadcastMul(normalised, gamma, true).add(beta);
+        SDVariable normalised = centred.mul(sd.math().rsqrt(variance.add(BN_EPS)));
+        return normalised.mul(gamma).add(beta);
     }
 
     /**

@@ -34,6 +34,6 @@ public final class ConvMixerBlock {
         y = SqueezeExcite.apply(mix.child("4"), y, c);
         y = Pointwise.apply(mix, "5", y, c, c);
         SDVariable gamma = s.param("gamma_1", ParamStore.Layout.AS_IS, a -> a.assign(initScale), c);
-        return nhwc.add(s.dropPath(Ops.broadcastMul(y, gamma, s.training()), dropPath, 4));
+        return nhwc.add(s.dropPath(y.mul(gamma), dropPath, 4));
     }
 }
