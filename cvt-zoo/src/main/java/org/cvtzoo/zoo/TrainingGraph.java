@@ -39,7 +39,10 @@ public final class TrainingGraph {
     private ExecutionPlan plan;
     private String planKey;
 
-    /** What one forward and backward pass gave. */
+    /**
+     * What one forward and backward pass gave. On execution plans (the default) its arrays are
+     * the plan's own, valid until this graph's next step: copy what must outlive it.
+     */
     public record Step(double loss, INDArray logits, Map<String, INDArray> gradients, Map<String, INDArray[]> batchStats,
                        long batch) {
     }
@@ -110,7 +113,11 @@ public final class TrainingGraph {
             outputs.add(b.variance().name());
         }
         Map<String, INDArray> feed = new java.util.HashMap<>(Map.of(INPUT, images, TARGET, target));
-        for (Scope.Mask m : masks) feed.put(m.placeholder(), drawMask(m, images.size(0)));
+        List<INDArray> drawn = new ArrayList<>();
+        for (Scope.Mask m : masks) {
+            drawn.add(drawMask(m, images.size(0)));
+            feed.put(m.placeholder(), drawn.get(drawn.size() - 1));
+        }
         List<String> wanted = new ArrayList<>(outputs);
         Map<String, String> gradientNames = new LinkedHashMap<>();
         for (String p : params) {
@@ -119,6 +126,7 @@ public final class TrainingGraph {
         }
         wanted.addAll(gradientNames.values());
         Map<String, INDArray> out = run(feed, wanted);
+        if (Execution.configured() == Execution.PLAN) drawn.forEach(INDArray::close); // the plan copied them in
         Map<String, INDArray> gradients = new LinkedHashMap<>();
         gradientNames.forEach((p, g) -> gradients.put(p, out.get(g)));
         Map<String, INDArray[]> stats = new LinkedHashMap<>();
@@ -130,7 +138,8 @@ public final class TrainingGraph {
 
     /**
      * Runs the gradient function (forward and backward) on an execution plan for these input
-     * shapes and outputs, as inference does, or with SameDiff's own {@code output()} under
+     * shapes and outputs, returning the plan's own arrays (see {@link Step}): a step allocates
+     * nothing, so nothing waits for the garbage collector. Or with SameDiff's own {@code output()} under
      * {@code -Dcvt.exec=samediff}. (Not calculateGradientsAndOutputs: it switches the array cache
      * off, so every array of a step lives until the garbage collector runs: cvt-13 at 224, batch
      * 16 peaked at 20.1 GB that way.)
@@ -147,7 +156,7 @@ public final class TrainingGraph {
             plan = ExecutionPlan.build(grad, shapes, wanted);
             planKey = key;
         }
-        return plan.run(feed);
+        return plan.runShared(feed);
     }
 
     /** 0 with probability rate, else 1 / (1 - rate), over {@code [batch, shape...]}. */
@@ -160,19 +169,6 @@ public final class TrainingGraph {
         float[] values = new float[(int) mask.length()];
         for (int i = 0; i < values.length; i++) values[i] = rng.nextDouble() < m.rate() ? 0f : keep;
         return org.nd4j.linalg.factory.Nd4j.create(values, shape, DataType.FLOAT);
-    }
-
-    /**
-     * Frees the off-heap arrays of the last step that SameDiff's cache does not take back (the
-     * step's outputs and gradients, and arrays it closes rather than caches): they wait for the
-     * garbage collector, which seldom runs when there is little Java garbage. Measured on the
-     * demo model before the cache was used: resident memory grew with every step (13.9 GB at batch
-     * 256) and JavaCPP stalled for seconds near its limit; collecting after each step kept it at
-     * 6 GB and made steps 5x faster. With the cache (32x32, batch 128): 0.69 s and 1.3 GB per
-     * step with the collection, 1.1 s and 2.1 GB without. Call it after each optimiser step.
-     */
-    public static void releaseStepMemory() {
-        System.gc();
     }
 
     /** Restarts the mask stream (a trainer reseeds per epoch, so that a resumed run draws the same masks). */

@@ -101,7 +101,20 @@ public final class ExecutionPlan implements AutoCloseable {
      * Runs the graph on {@code inputs} (one array per placeholder, of the planned shapes; other
      * types are cast) and returns a copy of each requested output.
      */
-    public synchronized Map<String, INDArray> run(Map<String, INDArray> inputs) {
+    public Map<String, INDArray> run(Map<String, INDArray> inputs) {
+        return run(inputs, true);
+    }
+
+    /**
+     * As {@link #run}, but returns the plan's own output arrays, which the next run overwrites:
+     * for a caller that is done with them by then (a training step), it saves allocating fresh
+     * arrays, which the garbage collector would otherwise have to find.
+     */
+    public Map<String, INDArray> runShared(Map<String, INDArray> inputs) {
+        return run(inputs, false);
+    }
+
+    private synchronized Map<String, INDArray> run(Map<String, INDArray> inputs, boolean copy) {
         if (closed) throw new IllegalStateException("execution plan was closed");
         for (Map.Entry<String, INDArray> e : this.inputs.entrySet()) {
             INDArray given = inputs.get(e.getKey());
@@ -125,8 +138,8 @@ public final class ExecutionPlan implements AutoCloseable {
             }
         }
         Map<String, INDArray> out = new LinkedHashMap<>();
-        outputs.forEach((name, array) -> out.put(name, array.dup()));
-        parameterOutputs.forEach((name, p) -> out.put(name, p.array.dup()));
+        outputs.forEach((name, array) -> out.put(name, copy ? array.dup() : array));
+        parameterOutputs.forEach((name, p) -> out.put(name, copy ? p.array.dup() : p.array));
         return out;
     }
 

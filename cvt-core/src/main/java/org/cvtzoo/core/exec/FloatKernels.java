@@ -82,6 +82,20 @@ final class FloatKernels {
     }
 
     /**
+     * The derivative of QuickGELU, {@code s + 1.702 x s (1 - s)} with {@code s = sigmoid(1.702 x)}
+     * (as tanh: {@code s = (1 + tanh(0.851 x)) / 2}).
+     */
+    static void quickGeluDerivative(INDArray x, INDArray out) {
+        map(x, out, (in, o, n) -> {
+            for (int i = 0; i < n; i++) {
+                float v = in[i];
+                float s = 0.5f + 0.5f * tanh(0.851f * v);
+                o[i] = s + 1.702f * v * s * (1f - s);
+            }
+        });
+    }
+
+    /**
      * LayerNorm over the last axis, as {@code Ops.layerNorm} builds it for inference:
      * {@code (x - mean) * rsqrt(var + eps) * gain + bias} per row, with the population variance.
      */

@@ -14,6 +14,7 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.MulBpOp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.GELU;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.GELUDerivative;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,7 +26,8 @@ import java.util.Set;
 
 /**
  * Finds the element-wise chains that {@code Ops} builds (exact GELU, QuickGELU, inference
- * LayerNorm) in a plan's ops and stands one fused op in for each, which the plan runs as one
+ * LayerNorm) in a plan's ops and stands one fused op in for each (and single ops that M2.1 runs
+ * slowly: QuickGELU's derivative, a broadcasting multiply's backward), which the plan runs as one
  * Java kernel ({@link FloatKernels}) rather than 1-7 native ops, each a pass over memory.
  * A chain matches only when its intermediates are read by nothing else and are not requested
  * outputs, so the group's output is the only value that leaves it; the fused op takes the place
@@ -113,6 +115,9 @@ final class Fusions {
         if (first.getOp() instanceof ScalarMultiplication) return exactGelu(first);
         if (first.getOp() instanceof GELU && inputs(first).size() == 1) {
             return group("gelu (fused)", new QuickGelu(), List.of(first), inputs(first));
+        }
+        if (first.getOp() instanceof GELUDerivative && inputs(first).size() == 1) {
+            return group("gelu_derivative (kernel)", new QuickGeluDerivative(), List.of(first), inputs(first));
         }
         if (first.getOp() instanceof Moments) return layerNorm(first);
         if (first.getOp() instanceof MulBpOp && inputs(first).size() == 3 && first.getOutputsOfOp().size() == 2) {
@@ -218,6 +223,19 @@ final class Fusions {
         @Override
         public void run(INDArray[] args, INDArray[] outs) {
             FloatKernels.quickGelu(args[0], outs[0]);
+        }
+    }
+
+    /** The derivative of QuickGELU (what SameDiff's gelu backward multiplies the gradient by). */
+    private record QuickGeluDerivative() implements Kernel {
+        @Override
+        public boolean accepts(INDArray[] args) {
+            return FloatKernels.fits(args[0]);
+        }
+
+        @Override
+        public void run(INDArray[] args, INDArray[] outs) {
+            FloatKernels.quickGeluDerivative(args[0], outs[0]);
         }
     }
 

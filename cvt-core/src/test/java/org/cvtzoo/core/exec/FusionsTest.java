@@ -97,6 +97,37 @@ class FusionsTest {
         assertFusedRunMatches(sd, new long[]{3, 5, 6}, y.name(), 1, "gelu (fused)");
     }
 
+    /** QuickGELU's backward: the derivative op as a kernel, in the gradient function of a training graph. */
+    @Test
+    void quickGeluDerivativeMatchesTheGraph() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, 40, 50);
+        SDVariable w = sd.var("w", random(3, 40, 50));
+        SDVariable loss = Ops.quickGelu(x.mul(w)).mul(sd.constant(random(4, 40, 50))).sum().rename("loss");
+        sd.setLossVariables(loss.name());
+        sd.createGradFunction();
+        SameDiff grad = sd.getFunction("grad");
+        String dw = w.gradient().name();
+        INDArray in = random(5, 40, 50).muli(3);
+        ExecutionPlan plan = ExecutionPlan.build(grad, Map.of("x", new long[]{40, 50}), List.of(dw));
+        List<String> heard = new ArrayList<>();
+        grad.setListeners(new BaseListener() {
+            @Override
+            public boolean isActive(Operation operation) {
+                return true;
+            }
+
+            @Override
+            public void opExecution(SameDiff s, At at, MultiDataSet batch, SameDiffOp op, OpContext ctx, INDArray[] outputs) {
+                heard.add(op.getOp().opName());
+            }
+        });
+        INDArray got = plan.run(Map.of("x", in)).get(dw);
+        assertTrue(heard.contains("gelu_derivative (kernel)"), "heard " + heard);
+        grad.setListeners();
+        assertWithinKernelTolerance(grad.output(Map.of("x", in), dw).get(dw), got, "d loss / d w");
+    }
+
     @Test
     void layerNormOverTheLastAxisIsOneKernel() {
         for (long[] shape : new long[][]{{4, 3, 5, 24}, {700, 384}, {2, 7}}) {

@@ -61,16 +61,26 @@ public final class AdamW extends PerParameterOptimizer {
         INDArray m = stateFor(expAvg, name, p);
         INDArray v = stateFor(expAvgSq, name, p);
         long t = paramSteps.merge(name, 1L, Long::sum);
-
-        if (weightDecay != 0.0) p.muli(1.0 - lr * weightDecay);
-
-        m.muli(beta1).addi(g.mul(1.0 - beta1));
-        v.muli(beta2).addi(g.mul(g).muli(1.0 - beta2));
-
         double biasCorrection1 = 1.0 - Math.pow(beta1, t);
         double biasCorrection2 = 1.0 - Math.pow(beta2, t);
-        INDArray denom = Transforms.sqrt(v, true).divi(Math.sqrt(biasCorrection2)).addi(eps);
-        p.subi(m.mul(lr / biasCorrection1).divi(denom));
+        // float32 in the order of the formulas above; one pass and no temporary arrays (a fresh
+        // off-heap array per term was most of an optimiser step, and garbage for the collector)
+        float decay = (float) (1.0 - lr * weightDecay), b1 = (float) beta1, c1 = (float) (1.0 - beta1);
+        float b2 = (float) beta2, c2 = (float) (1.0 - beta2), e = (float) eps;
+        float stepSize = (float) (lr / biasCorrection1), sqrtCorrection2 = (float) Math.sqrt(biasCorrection2);
+        boolean decays = weightDecay != 0.0;
+        NativeFloats.update(g, new INDArray[]{p, m, v}, (c, n) -> {
+            float[] gv = c[0], pv = c[1], mv = c[2], vv = c[3];
+            for (int i = 0; i < n; i++) {
+                float pi = decays ? pv[i] * decay : pv[i];
+                float mi = mv[i] * b1 + gv[i] * c1;
+                float vi = vv[i] * b2 + gv[i] * gv[i] * c2;
+                float denom = (float) Math.sqrt(vi) / sqrtCorrection2 + e;
+                mv[i] = mi;
+                vv[i] = vi;
+                pv[i] = pi - mi * stepSize / denom;
+            }
+        });
     }
 
     @Override

@@ -18,8 +18,16 @@ import java.util.Iterator;
  */
 abstract class Batches implements AutoCloseable {
 
-    /** float32 images {@code [B, 3, H, W]} and their B class indices. */
-    record Labelled(INDArray images, int[] labels) {
+    /**
+     * float32 images {@code [B, 3, H, W]} and their B class indices; {@code ownsImages}: the
+     * array was made for this batch (not a DL4J iterator's own), so it may be freed after use.
+     */
+    record Labelled(INDArray images, int[] labels, boolean ownsImages) {
+        /** Frees the images now if this batch made them (their memory is off the Java heap). */
+        void release() {
+            if (ownsImages) images.close();
+        }
+
         /** The labels as one-hot rows {@code [B, classes]}. */
         INDArray oneHot(int classes) {
             INDArray y = Nd4j.zeros(DataType.FLOAT, labels.length, classes);
@@ -86,7 +94,7 @@ abstract class Batches implements AutoCloseable {
                 @Override
                 public Labelled next() {
                     Batch b = batches.next();
-                    return new Labelled(b.images(), b.labels());
+                    return new Labelled(b.images(), b.labels(), true);
                 }
             };
         }
@@ -174,7 +182,8 @@ abstract class Batches implements AutoCloseable {
                             + Arrays.toString(rows[i]));
                 }
             }
-            return new Labelled(x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT), labels);
+            boolean cast = x.dataType() != DataType.FLOAT;
+            return new Labelled(cast ? x.castTo(DataType.FLOAT) : x, labels, cast);
         }
     }
 }

@@ -54,8 +54,12 @@ public final class Evaluator {
             Batches.Labelled b = it.next();
             INDArray logits = model.forward(b.images()).logits();
             loss += CrossEntropy.loss(logits, b.labels(), 0) * b.labels().length;
-            evaluation.eval(b.oneHot(classes), logits); // ranks only: logits rank the classes as probabilities do
+            INDArray oneHot = b.oneHot(classes);
+            evaluation.eval(oneHot, logits); // ranks only: logits rank the classes as probabilities do
             n += b.labels().length;
+            oneHot.close();
+            logits.close();
+            b.release();
         }
         if (n == 0) throw new IllegalArgumentException("nothing to evaluate: the data has no examples");
         return new Result(loss / n, evaluation);

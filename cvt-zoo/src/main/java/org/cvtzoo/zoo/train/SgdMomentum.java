@@ -45,19 +45,32 @@ public final class SgdMomentum extends PerParameterOptimizer {
 
     @Override
     void update(String name, INDArray p, INDArray g, double lr, double weightDecay) {
-        INDArray d = weightDecay != 0.0 ? g.add(p.mul(weightDecay)) : g;
-        if (momentum != 0.0) {
-            INDArray b = buffers.get(name);
-            if (b == null) {
-                b = p.ulike().assign(d);
-                buffers.put(name, b);
-            } else {
-                checkShape(name, "momentum_buffer", b, p);
-                b.muli(momentum).addi(d);
-            }
-            d = nesterov ? d.add(b.mul(momentum)) : b;
+        // float32 in the order of the formulas above, in one pass without temporary arrays
+        float wd = (float) weightDecay, mu = (float) momentum, rate = (float) lr;
+        boolean decays = weightDecay != 0.0, nesterovStep = nesterov;
+        if (momentum == 0.0) {
+            NativeFloats.update(g, new INDArray[]{p}, (c, n) -> {
+                float[] gv = c[0], pv = c[1];
+                for (int i = 0; i < n; i++) pv[i] -= (decays ? gv[i] + pv[i] * wd : gv[i]) * rate;
+            });
+            return;
         }
-        p.subi(d.mul(lr));
+        INDArray b = buffers.get(name);
+        boolean first = b == null;
+        if (first) {
+            b = p.ulike().assign(0);
+            buffers.put(name, b);
+        }
+        checkShape(name, "momentum_buffer", b, p);
+        NativeFloats.update(g, new INDArray[]{p, b}, (c, n) -> {
+            float[] gv = c[0], pv = c[1], bv = c[2];
+            for (int i = 0; i < n; i++) {
+                float d = decays ? gv[i] + pv[i] * wd : gv[i];
+                float bi = first ? d : bv[i] * mu + d;
+                bv[i] = bi;
+                pv[i] -= (nesterovStep ? d + bi * mu : bi) * rate;
+            }
+        });
     }
 
     @Override

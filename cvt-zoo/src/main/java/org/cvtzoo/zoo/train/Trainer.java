@@ -142,7 +142,8 @@ public final class Trainer {
                 Batches.Labelled batch = batches.next();
                 checkSize(batch.images(), size);
                 long step = opt.steps();
-                TrainingGraph.Step s = graph.step(batch.images(), targets(batch.labels(), classes), names);
+                INDArray targets = targets(batch.labels(), classes);
+                TrainingGraph.Step s = graph.step(batch.images(), targets, names);
                 double norm = config.clipNorm() > 0 ? GradClip.clipByGlobalNorm(s.gradients().values(), config.clipNorm()) : 0;
                 if (Double.isFinite(norm) && Double.isFinite(s.loss())) { // a non-finite step is skipped
                     lastLr = schedule.lr(step);
@@ -150,10 +151,12 @@ public final class Trainer {
                     graph.updateRunningStats(s, 0.1);
                     model.countTrainingStep();
                 }
-                TrainingGraph.releaseStepMemory();
                 lossSum += s.loss() * batch.labels().length;
                 correct += correctTop1(s.logits(), batch.labels());
                 seen += batch.labels().length;
+                // freed now rather than when the garbage collector finds them (it seldom runs: little Java garbage)
+                targets.close();
+                batch.release();
                 listener.batch(epoch + 1, ++b, batchesPerEpoch, s.loss());
             }
             Evaluator.Result val = validate == null ? null : validate.apply(model);
