@@ -119,6 +119,45 @@ final class FloatKernels {
     }
 
     /**
+     * {@code out = permute(x, axes)} where the last axis stays last: each run of the last axis
+     * is copied buffer to buffer.
+     */
+    static void permuteRuns(INDArray x, int[] axes, INDArray out) {
+        int r = axes.length;
+        long[] inStrides = x.stride(), outShape = out.shape();
+        int run = (int) x.size(r - 1);
+        long runs = out.length() / Math.max(1, run);
+        // stride in x of each output axis but the last
+        long[] strides = new long[r - 1];
+        for (int i = 0; i < r - 1; i++) strides[i] = inStrides[axes[i]];
+        FloatBuffer src = buffer(x), dst = buffer(out);
+        int base = (int) x.offset(), outBase = (int) out.offset();
+        parallel(runs, Math.max(1, CHUNK / Math.max(1, run)), run, (from, to) -> {
+            long[] index = new long[r - 1];
+            long rest = from;
+            for (int i = r - 2; i >= 0; i--) {
+                index[i] = rest % outShape[i];
+                rest /= outShape[i];
+            }
+            for (long k = from; k < to; k++) {
+                long at = 0;
+                for (int i = 0; i < r - 1; i++) at += index[i] * strides[i];
+                dst.put(outBase + (int) (k * run), src, base + (int) at, run);
+                for (int i = r - 2; i >= 0 && ++index[i] == outShape[i]; i--) index[i] = 0;
+            }
+        });
+    }
+
+    /** The blocks of a contiguous array along its first axis, into one array each. */
+    static void unstackFirstAxis(INDArray x, INDArray[] outs) {
+        FloatBuffer src = buffer(x);
+        int block = (int) (x.length() / outs.length), base = (int) x.offset();
+        for (int i = 0; i < outs.length; i++) {
+            buffer(outs[i]).put((int) outs[i].offset(), src, base + i * block, block);
+        }
+    }
+
+    /**
      * The backward of {@code full * small}, where small broadcasts: with full and the gradient
      * {@code g} seen as {@code [outer, mid, inner]} and small as {@code [outer, inner]},
      * {@code dFull = g * small} and {@code dSmall[o, i] = sum over m of g[o, m, i] full[o, m, i]}.

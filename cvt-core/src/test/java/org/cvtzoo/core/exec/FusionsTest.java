@@ -183,6 +183,27 @@ class FusionsTest {
         assertEquals(5, plan.opCount());
     }
 
+    /** Permutes keeping the last axis last, and unstacks along the first: copies, so bit for bit. */
+    @Test
+    void permutesAndUnstacksAreExactCopies() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, 3, 70, 6, 64);
+        SDVariable heads = sd.permute(x, 2, 0, 1, 3);                 // kernel
+        SDVariable swapped = sd.permute(x, 1, 0, 2, 3);               // kernel
+        SDVariable lastMoved = sd.permute(x, 0, 1, 3, 2);             // the last axis moves: native
+        SDVariable[] parts = sd.unstack(sd.permute(x, 0, 2, 1, 3), 0, 3);
+        List<String> outs = new ArrayList<>(List.of(heads.name(), swapped.name(), lastMoved.name()));
+        for (SDVariable p : parts) outs.add(p.name());
+        ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", new long[]{3, 70, 6, 64}), outs);
+        INDArray in = random(4, 3, 70, 6, 64);
+        Map<String, INDArray> want = sd.output(Map.of("x", in), outs.toArray(new String[0]));
+        Map<String, INDArray> got = plan.run(Map.of("x", in));
+        for (String o : outs) {
+            assertArrayEquals(want.get(o).shape(), got.get(o).shape(), o);
+            assertEquals(0.0, maxAbsDiff(want.get(o), got.get(o)), o);
+        }
+    }
+
     @Test
     void broadcastsSplitIntoOuterMidInner() {
         assertArrayEquals(new long[]{1, 12, 5}, Fusions.split(new long[]{3, 4, 5}, new long[]{5}));
