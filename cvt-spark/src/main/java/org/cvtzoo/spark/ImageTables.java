@@ -2,7 +2,6 @@ package org.cvtzoo.spark;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -95,12 +94,15 @@ public final class ImageTables {
         }
     }
 
-    /** A column that exists, or a clear error naming the columns there are. */
-    public static Column column(Dataset<Row> rows, String name, String what) {
-        if (!java.util.List.of(rows.columns()).contains(name)) {
-            throw new ZooException(what + " column '" + name + "' is not in the input (columns: "
-                    + String.join(", ", rows.columns()) + ")");
+    /** Checks that {@code input} exists (Spark would log a warning with a stack trace first). */
+    public static void requireExists(SparkSession spark, String input) {
+        try {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(input);
+            if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
+                throw new ZooException("no such file or directory: " + input);
+            }
+        } catch (IOException e) {
+            throw new ZooException("cannot read " + input + ": " + e.getMessage(), e);
         }
-        return col(name);
     }
 }

@@ -40,7 +40,7 @@ import static org.apache.spark.sql.functions.col;
  */
 @Command(name = "cvt-spark", mixinStandardHelpOptions = true, version = "cvt-spark 0.1.0",
         description = "The zoo's models on Apache Spark.",
-        subcommands = {SparkMain.Predict.class, SparkMain.Embed.class, SparkMain.Probe.class})
+        subcommands = {SparkMain.Predict.class, SparkMain.Embed.class, SparkMain.Probe.class, SparkMain.Compare.class})
 public final class SparkMain implements Runnable {
     public static final int EXIT_USER_ERROR = 2;
 
@@ -141,9 +141,12 @@ public final class SparkMain implements Runnable {
             SparkSession.Builder b = SparkSession.builder().appName("cvt-spark " + name);
             if (master != null) b.master(master);
             else if (!sc.contains("spark.master")) b.master("local[*]");
+            // Spark 4 gives each session its own artifacts, and SQL tasks then never see the files of
+            // SparkContext.addFile (--ship-model) or of spark.files: off, as in Spark 3
+            b.config("spark.sql.artifact.isolation.enabled", "false");
             conf.forEach(b::config);
             SparkSession spark = b.getOrCreate();
-            if (!verbose) spark.sparkContext().setLogLevel("WARN");
+            spark.sparkContext().setLogLevel(verbose ? "INFO" : "WARN");
             return spark;
         }
 
@@ -206,6 +209,7 @@ public final class SparkMain implements Runnable {
             source.check(); // before Spark starts
             if (job.batchSize < 1) throw new ZooException("--batch-size must be at least 1");
             SparkSession spark = job.session(name());
+            ImageTables.requireExists(spark, input);
             boolean parquet = inputFormat.equals("parquet") || inputFormat.equals("auto") && holdsParquet(input);
             Dataset<Row> images = parquet ? spark.read().parquet(input) : ImageTables.imageFiles(spark, input);
             String path = parquet ? pathCol : "path";
@@ -306,6 +310,7 @@ public final class SparkMain implements Runnable {
             ModelSource source = modelOptions.source();
             source.check();
             SparkSession spark = job.session("probe");
+            ImageTables.requireExists(spark, dir);
             ModelSource shipped = job.ship(spark, source);
             ZooTransformer zoo = new ZooTransformer().setModel(shipped.model()).setSpec(shipped.spec())
                     .setModelFile(shipped.modelFile()).setWeights(shipped.weights()).setPretrained(shipped.pretrained())
@@ -332,6 +337,76 @@ public final class SparkMain implements Runnable {
                 System.out.println("pipeline saved: " + save);
             }
             return 0;
+        }
+    }
+
+    @Command(name = "compare", mixinStandardHelpOptions = true,
+            description = "Whether two outputs of predict or embed hold the same rows (by file name): errors, labels and vectors within --tolerance.")
+    static final class Compare implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "A.parquet")
+        String a;
+        @Parameters(index = "1", paramLabel = "B.parquet")
+        String b;
+        @Option(names = "--tolerance", defaultValue = "1e-6", description = "Largest difference of a vector element or probability (default: ${DEFAULT-VALUE}).")
+        double tolerance;
+
+        @Override
+        public Integer call() {
+            SparkSession spark = SparkSession.builder().master("local[1]").appName("cvt-spark compare").getOrCreate();
+            spark.sparkContext().setLogLevel("WARN");
+            Map<String, Row> left = rows(spark, a), right = rows(spark, b);
+            if (!left.keySet().equals(right.keySet())) {
+                System.out.println("different files: " + left.keySet() + " vs " + right.keySet());
+                return 1;
+            }
+            double worst = 0;
+            int differ = 0;
+            for (String name : left.keySet()) {
+                Row x = left.get(name), y = right.get(name);
+                for (String c : x.schema().fieldNames()) {
+                    if (c.equals("path")) continue;
+                    double d = difference(x.getAs(c), y.getAs(c));
+                    worst = Math.max(worst, d);
+                    if (d > tolerance) {
+                        differ++;
+                        System.out.println(name + ": " + c + " differs (" + x.getAs(c) + " vs " + y.getAs(c) + ")");
+                    }
+                }
+            }
+            System.out.printf(Locale.ROOT, "%d files, %d with errors; largest difference %.3g: %s%n", left.size(),
+                    left.values().stream().filter(r -> r.getAs("error") != null).count(), worst, differ == 0 ? "the same" : "DIFFERENT");
+            return differ == 0 ? 0 : 1;
+        }
+
+        private static Map<String, Row> rows(SparkSession spark, String out) {
+            Map<String, Row> m = new java.util.TreeMap<>();
+            for (Row r : spark.read().parquet(out).collectAsList()) {
+                String p = r.getAs("path");
+                m.put(p.substring(p.lastIndexOf('/') + 1), r);
+            }
+            return m;
+        }
+
+        /** 0 for equal values; the largest element difference of vectors and label lists; infinity where they differ otherwise. */
+        private static double difference(Object x, Object y) {
+            if (x == null || y == null) return x == y ? 0 : Double.POSITIVE_INFINITY;
+            if (x instanceof org.apache.spark.ml.linalg.Vector u && y instanceof org.apache.spark.ml.linalg.Vector v) {
+                if (u.size() != v.size()) return Double.POSITIVE_INFINITY;
+                double d = 0;
+                for (int i = 0; i < u.size(); i++) d = Math.max(d, Math.abs(u.apply(i) - v.apply(i)));
+                return d;
+            }
+            if (x instanceof scala.collection.Seq<?> u && y instanceof scala.collection.Seq<?> v) {
+                if (u.size() != v.size()) return Double.POSITIVE_INFINITY;
+                double d = 0;
+                for (int i = 0; i < u.size(); i++) {
+                    Row p = (Row) u.apply(i), q = (Row) v.apply(i);
+                    if (p.getInt(0) != q.getInt(0)) return Double.POSITIVE_INFINITY;
+                    d = Math.max(d, Math.abs(p.getDouble(2) - q.getDouble(2)));
+                }
+                return d;
+            }
+            return x.equals(y) ? 0 : Double.POSITIVE_INFINITY;
         }
     }
 
