@@ -51,7 +51,7 @@ class LinearProbePipelineTest {
                 .setBatchSize(4).setPredictionsCol("");
         Dataset<Row> images = ImageTables.spread(ImageTables.labelledImageFiles(spark, data.toString()), 3);
         Dataset<Row>[] split = images.randomSplit(new double[]{0.7, 0.3}, 3);
-        PipelineModel fitted = SparkMain.linearProbe(zoo, 100, 1e-4).fit(split[0]);
+        PipelineModel fitted = SparkMain.linearProbe(zoo, 15, 1e-4).fit(split[0]);
         Dataset<Row> tested = fitted.transform(split[1]);
         Map<String, Row> first = byPath(tested);
         assertTrue(first.size() >= 5, "held-out images: " + first.size());
@@ -87,7 +87,7 @@ class LinearProbePipelineTest {
         int status;
         try {
             status = SparkMain.run("probe", data.toString(), "--spec", TestData.TINY_SPEC.toString(), "--weights",
-                    TestData.TINY_WEIGHTS.toString(), "--partitions", "2", "--save", tmp.resolve("cli-probe").toString());
+                    TestData.TINY_WEIGHTS.toString(), "--partitions", "2", "--max-iter", "15", "--save", tmp.resolve("cli-probe").toString());
         } finally {
             System.setOut(old);
         }
