@@ -27,7 +27,8 @@ final class TestData {
     static synchronized SparkSession spark() {
         if (spark == null) {
             spark = SparkSession.builder().master("local[2]").appName("cvt-spark tests")
-                    .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+                    .config("spark.ui.enabled", "false")
+                    .config("spark.sql.artifact.isolation.enabled", "false") // as SparkMain: shipped files reach SQL tasks.config("spark.sql.shuffle.partitions", "4")
                     .getOrCreate();
             spark.sparkContext().setLogLevel("WARN");
         }

@@ -161,11 +161,13 @@ class ZooTransformerTest {
     }
 
     @Test
-    void modelFileAndShippedWeightsGiveTheSameResults() throws Exception {
-        Path file = tmp.resolve("tiny.safetensors");
+    void shippedModelFileFoundByItsNameGivesTheSameResults() throws Exception {
+        // a model file (spec, weights, class names) sent with the job, named by its file name only
+        Path file = tmp.resolve("shipped-tiny.safetensors");
         ModelFile.save(reference.withClassNames(List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")), file);
+        spark.sparkContext().addFile(file.toString());
         Dataset<Row> in = ImageTables.imageFiles(spark, folder.toString()).where("path like '%drawn%'");
-        List<Row> rows = new ZooTransformer().setModelFile(file.toString()).setTopK(1).transform(in).collectAsList();
+        List<Row> rows = new ZooTransformer().setModelFile("shipped-tiny.safetensors").setTopK(1).transform(in).collectAsList();
         Map<String, Expected> want = expected(List.of(folder.resolve("sub/drawn0.png"), folder.resolve("sub/drawn1.png"),
                 folder.resolve("sub/drawn2.png")), 1);
         assertEquals(3, rows.size());
