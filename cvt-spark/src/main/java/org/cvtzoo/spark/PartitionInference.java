@@ -1,0 +1,120 @@
+package org.cvtzoo.spark;
+
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.cvtzoo.core.ZooException;
+import org.cvtzoo.core.image.RgbImage;
+import org.cvtzoo.zoo.Prediction;
+import org.cvtzoo.zoo.VisionModel;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * What a task runs over its partition: rows in batches of {@code batchSize}; each image decoded
+ * and preprocessed on its own (so one bad image costs only its row), the good ones stacked into
+ * one forward pass. Each output row is the input row and, in the transformer's schema order,
+ * predictions, logits, features (those asked) and the error.
+ */
+final class PartitionInference implements MapPartitionsFunction<Row, Row> {
+    private final ModelSource source;
+    private final ImageColumn kind;
+    private final int input, path, batchSize, topK;
+    private final boolean logits, features;
+
+    PartitionInference(ModelSource source, ImageColumn kind, int input, int path, int batchSize, int topK,
+                       boolean logits, boolean features) {
+        this.source = source;
+        this.kind = kind;
+        this.input = input;
+        this.path = path;
+        this.batchSize = batchSize;
+        this.topK = topK;
+        this.logits = logits;
+        this.features = features;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+        VisionModel m = ModelCache.get(source);
+        return new Iterator<>() {
+            private final ArrayDeque<Row> ready = new ArrayDeque<>();
+
+            @Override
+            public boolean hasNext() {
+                while (ready.isEmpty() && rows.hasNext()) {
+                    List<Row> batch = new ArrayList<>(batchSize);
+                    while (batch.size() < batchSize && rows.hasNext()) batch.add(rows.next());
+                    ready.addAll(run(m, batch));
+                }
+                return !ready.isEmpty();
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                return ready.poll();
+            }
+        };
+    }
+
+    List<Row> run(VisionModel m, List<Row> batch) {
+        int n = batch.size();
+        String[] errors = new String[n];
+        List<INDArray> tensors = new ArrayList<>();
+        List<Integer> good = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Row row = batch.get(i);
+            try {
+                RgbImage image = kind.decode(row.get(input), name(row));
+                tensors.add(m.preprocess(List.of(image)));
+                good.add(i);
+            } catch (RuntimeException e) { // any failure of one image is that row's, not the job's
+                errors[i] = e instanceof ZooException ? e.getMessage() : name(row) + ": " + e;
+            }
+        }
+        Object[][] results = new Object[n][];
+        if (!good.isEmpty()) {
+            INDArray x = tensors.size() == 1 ? tensors.get(0) : Nd4j.concat(0, tensors.toArray(INDArray[]::new));
+            VisionModel.Output out = m.forward(x);
+            List<Prediction> predictions = topK > 0 ? m.predictions(out.logits(), topK) : null;
+            for (int j = 0; j < good.size(); j++) {
+                List<Object> r = new ArrayList<>(3);
+                if (topK > 0) r.add(labels(predictions.get(j)));
+                if (logits) r.add(Vectors.dense(out.logits().getRow(j).toDoubleVector()));
+                if (features) r.add(Vectors.dense(out.features().getRow(j).toDoubleVector()));
+                results[good.get(j)] = r.toArray();
+            }
+        }
+        int outputs = (topK > 0 ? 1 : 0) + (logits ? 1 : 0) + (features ? 1 : 0);
+        List<Row> rows = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Row in = batch.get(i);
+            Object[] values = new Object[in.length() + outputs + 1];
+            for (int c = 0; c < in.length(); c++) values[c] = in.get(c);
+            if (results[i] != null) System.arraycopy(results[i], 0, values, in.length(), outputs);
+            values[values.length - 1] = errors[i];
+            rows.add(RowFactory.create(values));
+        }
+        return rows;
+    }
+
+    private static scala.collection.immutable.Seq<Row> labels(Prediction p) {
+        List<Row> labels = new ArrayList<>();
+        for (Prediction.Label l : p.top()) labels.add(RowFactory.create(l.index(), l.name(), l.probability()));
+        return scala.jdk.javaapi.CollectionConverters.asScala(labels).toSeq();
+    }
+
+    private String name(Row row) {
+        if (path >= 0 && !row.isNullAt(path)) return String.valueOf(row.get(path));
+        String origin = kind == ImageColumn.IMAGE_STRUCT ? ImageColumn.origin(row.get(input)) : null;
+        return origin != null ? origin : "an image";
+    }
+}

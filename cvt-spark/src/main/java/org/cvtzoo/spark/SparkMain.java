@@ -1,0 +1,425 @@
+package org.cvtzoo.spark;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.classification.LogisticRegression;
+import org.apache.spark.ml.classification.LogisticRegressionModel;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
+import org.apache.spark.ml.feature.SQLTransformer;
+import org.apache.spark.ml.feature.StringIndexer;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.cvtzoo.core.ZooException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * {@code bin/cvt-spark}: batch prediction and embedding of an image folder or a Parquet table of
+ * images to Parquet, and a linear probe (MLlib's LogisticRegression on the embeddings of a
+ * labelled folder), on {@code local[N]} or a cluster. As {@code bin/cvt}: a user error is one
+ * line {@code error: ...} and exit status 2; {@code --verbose} adds the stack trace.
+ */
+@Command(name = "cvt-spark", mixinStandardHelpOptions = true, version = "cvt-spark 0.1.0",
+        description = "The zoo's models on Apache Spark.",
+        subcommands = {SparkMain.Predict.class, SparkMain.Embed.class, SparkMain.Probe.class, SparkMain.Compare.class})
+public final class SparkMain implements Runnable {
+    public static final int EXIT_USER_ERROR = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        int status = run(args);
+        System.exit(status);
+    }
+
+    /** Runs a command in this JVM and returns its exit status (tests call this). */
+    public static int run(String... args) {
+        boolean verbose = List.of(args).contains("--verbose");
+        CommandLine cl = new CommandLine(new SparkMain());
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            Throwable cause = userCause(ex);
+            err.println("error: " + (cause != null ? message(cause) : ex + " (--verbose shows where)"));
+            if (verbose) ex.printStackTrace(err);
+            err.flush();
+            return cause != null ? EXIT_USER_ERROR : 1;
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("error: " + ex.getMessage());
+            err.println("(see: cvt-spark " + ex.getCommandLine().getCommandName() + " --help)");
+            err.flush();
+            return EXIT_USER_ERROR;
+        });
+        return cl.execute(args);
+    }
+
+    /**
+     * The user's error in {@code t} or its causes (a failed Spark job wraps the task's exception),
+     * or null: a ZooException, Spark's AnalysisException (a bad column, a missing input path), an
+     * IllegalArgumentException (Spark's param checks) or a missing file.
+     */
+    static Throwable userCause(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof ZooException || c instanceof org.apache.spark.sql.AnalysisException
+                    || c instanceof IllegalArgumentException || c instanceof java.nio.file.NoSuchFileException) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private static String message(Throwable t) {
+        String m = t.getMessage() == null ? t.toString() : t.getMessage();
+        return m.lines().findFirst().orElse(m); // Spark's analysis errors add a plan below the first line
+    }
+
+    /** The model options, as bin/cvt's. */
+    static final class ModelOptions {
+        @Option(names = "--model", paramLabel = "NAME", description = "A registered variant (see: bin/cvt models).")
+        String model;
+        @Option(names = "--spec", paramLabel = "FILE", description = "A model spec file (CvT YAML or JSON).")
+        String spec;
+        @Option(names = "--model-file", paramLabel = "FILE", description = "A model file written by fine-tuning.")
+        String modelFile;
+        @Option(names = "--weights", paramLabel = "FILE", description = "Checkpoint (.pth or .safetensors).")
+        String weights;
+        @Option(names = "--pretrained", description = "The variant's official weights (each machine's cache, or downloaded there).")
+        boolean pretrained;
+        @Option(names = "--num-classes", paramLabel = "N", description = "Classes of the head (default: the model's).")
+        int numClasses;
+
+        ModelSource source() {
+            return new ModelSource(model, spec, modelFile, weights, pretrained, numClasses);
+        }
+    }
+
+    /** What every job takes: where it runs and how it reads its images. */
+    static final class JobOptions {
+        @Option(names = "--master", paramLabel = "URL",
+                description = "local[N], spark://host:port, ... (default: spark.master if set, else local[*]).")
+        String master;
+        @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting (repeatable).")
+        Map<String, String> conf = new java.util.LinkedHashMap<>();
+        @Option(names = "--partitions", paramLabel = "N", description = "Tasks to spread the images over (default: Spark's default parallelism).")
+        Integer partitions;
+        @Option(names = "--batch-size", paramLabel = "N", defaultValue = "16", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+        int batchSize;
+        @Option(names = "--ship-model", description = "Send the model's files with the job (SparkContext.addFile) for executors "
+                + "that cannot read the driver's paths.")
+        boolean shipModel;
+        @Option(names = "--verbose", description = "Print stack traces of errors, and Spark's INFO log.")
+        boolean verbose;
+
+        SparkSession session(String name) {
+            SparkConf sc = new SparkConf(); // spark.* system properties and spark-submit's settings
+            SparkSession.Builder b = SparkSession.builder().appName("cvt-spark " + name);
+            if (master != null) b.master(master);
+            else if (!sc.contains("spark.master")) b.master("local[*]");
+            // Spark 4 gives each session its own artifacts, and SQL tasks then never see the files of
+            // SparkContext.addFile (--ship-model) or of spark.files: off, as in Spark 3
+            b.config("spark.sql.artifact.isolation.enabled", "false");
+            conf.forEach(b::config);
+            SparkSession spark = b.getOrCreate();
+            spark.sparkContext().setLogLevel(verbose ? "INFO" : "WARN");
+            return spark;
+        }
+
+        int partitions(SparkSession spark) {
+            if (partitions != null && partitions < 1) throw new ZooException("--partitions must be at least 1");
+            return partitions != null ? partitions : spark.sparkContext().defaultParallelism();
+        }
+
+        /** With --ship-model: adds the model's files to the job; executors find them by name (ModelSource). */
+        ModelSource ship(SparkSession spark, ModelSource s) {
+            if (!shipModel) return s;
+            List<String> names = new ArrayList<>();
+            for (String f : new String[]{s.spec(), s.modelFile(), s.weights()}) {
+                if (f.isEmpty()) {
+                    names.add(f);
+                    continue;
+                }
+                if (!Files.isRegularFile(Path.of(f))) throw new ZooException("no such file: " + f);
+                spark.sparkContext().addFile(Path.of(f).toAbsolutePath().toString());
+                names.add(Path.of(f).getFileName().toString());
+            }
+            return new ModelSource(s.model(), names.get(0), names.get(1), names.get(2), s.pretrained(), s.numClasses());
+        }
+    }
+
+    /** Predict and embed: images in, Parquet out. */
+    abstract static class BatchJob implements Callable<Integer> {
+        @Mixin
+        ModelOptions modelOptions;
+        @Mixin
+        JobOptions job;
+        @Parameters(paramLabel = "INPUT", description = "A directory of images (walked recursively), or a Parquet table of images.")
+        String input;
+        @Option(names = "--out", required = true, paramLabel = "DIR.parquet", description = "The Parquet output (written whole or not at all).")
+        String out;
+        @Option(names = "--overwrite", description = "Replace an existing output.")
+        boolean overwrite;
+        @Option(names = "--input-format", defaultValue = "auto", description = "auto, images or parquet (default: ${DEFAULT-VALUE}: "
+                + "parquet where INPUT holds .parquet files).")
+        String inputFormat;
+        @Option(names = "--image-col", paramLabel = "NAME", defaultValue = "content",
+                description = "Parquet input: the column of image file bytes, or of the image source's struct (default: ${DEFAULT-VALUE}).")
+        String imageCol;
+        @Option(names = "--path-col", paramLabel = "NAME", defaultValue = "path",
+                description = "Parquet input: the column that names each image (default: ${DEFAULT-VALUE}).")
+        String pathCol;
+        @Option(names = "--logits", description = "Add the logits column (an ML Vector).")
+        boolean logits;
+
+        abstract void configure(ZooTransformer t);
+
+        abstract String name();
+
+        @Override
+        public Integer call() throws IOException {
+            if (!List.of("auto", "images", "parquet").contains(inputFormat)) {
+                throw new ZooException("--input-format must be auto, images or parquet, got '" + inputFormat + "'");
+            }
+            ModelSource source = modelOptions.source();
+            source.check(); // before Spark starts
+            if (job.batchSize < 1) throw new ZooException("--batch-size must be at least 1");
+            SparkSession spark = job.session(name());
+            ImageTables.requireExists(spark, input);
+            boolean parquet = inputFormat.equals("parquet") || inputFormat.equals("auto") && holdsParquet(input);
+            Dataset<Row> images = parquet ? spark.read().parquet(input) : ImageTables.imageFiles(spark, input);
+            String path = parquet ? pathCol : "path";
+            ZooTransformer t = new ZooTransformer().setInputCol(parquet ? imageCol : "content").setPathCol(path)
+                    .setBatchSize(job.batchSize).setLogitsCol(logits ? "logits" : "");
+            ModelSource shipped = job.ship(spark, source);
+            t.setModel(shipped.model()).setSpec(shipped.spec()).setModelFile(shipped.modelFile()).setWeights(shipped.weights())
+                    .setPretrained(shipped.pretrained()).setNumClasses(shipped.numClasses());
+            configure(t);
+            long t0 = System.nanoTime();
+            Dataset<Row> result = t.transform(ImageTables.spread(images, job.partitions(spark)));
+            List<Column> keep = new ArrayList<>();
+            keep.add(List.of(result.columns()).contains(path) ? col(path).as("path")
+                    : col(imageCol + ".origin").as("path"));
+            for (String c : new String[]{t.getPredictionsCol(), t.getLogitsCol(), t.getFeaturesCol(), t.getErrorCol()}) {
+                if (!c.isEmpty()) keep.add(col(c));
+            }
+            ImageTables.writeParquet(result.select(keep.toArray(Column[]::new)), out, overwrite);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Dataset<Row> written = spark.read().parquet(out);
+            long n = written.count();
+            List<Row> errors = written.where(col("error").isNotNull()).select("error").limit(5).collectAsList();
+            long failed = errors.isEmpty() ? 0 : written.where(col("error").isNotNull()).count();
+            for (Row e : errors) System.err.println("error: " + e.getString(0));
+            System.err.printf(Locale.ROOT, "%s: %d images (%d unreadable) -> %s in %.1f s, %.2f images/s (master %s, %d partitions)%n",
+                    name(), n, failed, out, seconds, n / seconds, spark.sparkContext().master(), job.partitions(spark));
+            return failed > 0 ? EXIT_USER_ERROR : 0;
+        }
+
+        private static boolean holdsParquet(String input) throws IOException {
+            Path p = Path.of(input);
+            if (input.endsWith(".parquet")) return true;
+            if (!Files.isDirectory(p)) return false;
+            try (var s = Files.list(p)) {
+                return s.anyMatch(f -> f.getFileName().toString().endsWith(".parquet"));
+            }
+        }
+    }
+
+    @Command(name = "predict", mixinStandardHelpOptions = true,
+            description = "Top-k labels (and optionally logits, features) of every image, to Parquet: path, predictions, ..., error.")
+    static final class Predict extends BatchJob {
+        @Option(names = "--top", paramLabel = "K", defaultValue = "5", description = "Labels per image (default: ${DEFAULT-VALUE}).")
+        int top;
+        @Option(names = "--features", description = "Add the features column (an ML Vector).")
+        boolean features;
+
+        @Override
+        void configure(ZooTransformer t) {
+            if (top < 1) throw new ZooException("--top must be at least 1");
+            t.setTopK(top).setFeaturesCol(features ? "features" : "");
+        }
+
+        @Override
+        String name() {
+            return "predict";
+        }
+    }
+
+    @Command(name = "embed", mixinStandardHelpOptions = true,
+            description = "The feature vector (pre-logits embedding) of every image, to Parquet: path, features, error.")
+    static final class Embed extends BatchJob {
+        @Override
+        void configure(ZooTransformer t) {
+            t.setPredictionsCol("").setFeaturesCol("features");
+        }
+
+        @Override
+        String name() {
+            return "embed";
+        }
+    }
+
+    @Command(name = "probe", mixinStandardHelpOptions = true,
+            description = {"Transfer learning: embeds a labelled image folder (class = subfolder) and fits MLlib's",
+                    "LogisticRegression on the embeddings (a linear probe); prints the accuracy on a held-out split."})
+    static final class Probe implements Callable<Integer> {
+        @Mixin
+        ModelOptions modelOptions;
+        @Mixin
+        JobOptions job;
+        @Parameters(paramLabel = "DIR", description = "One subfolder of images per class.")
+        String dir;
+        @Option(names = "--test-fraction", defaultValue = "0.25", description = "Held out for evaluation (default: ${DEFAULT-VALUE}).")
+        double testFraction;
+        @Option(names = "--seed", defaultValue = "7", description = "Of the split (default: ${DEFAULT-VALUE}).")
+        long seed;
+        @Option(names = "--max-iter", defaultValue = "100", description = "LogisticRegression iterations (default: ${DEFAULT-VALUE}).")
+        int maxIter;
+        @Option(names = "--reg", defaultValue = "0.0001", description = "L2 regularisation (default: ${DEFAULT-VALUE}).")
+        double reg;
+        @Option(names = "--save", paramLabel = "DIR", description = "Save the fitted PipelineModel (zoo transformer, indexer, probe).")
+        String save;
+
+        @Override
+        public Integer call() {
+            if (!(testFraction > 0 && testFraction < 1)) throw new ZooException("--test-fraction must be between 0 and 1, got " + testFraction);
+            ModelSource source = modelOptions.source();
+            source.check();
+            SparkSession spark = job.session("probe");
+            ImageTables.requireExists(spark, dir);
+            ModelSource shipped = job.ship(spark, source);
+            ZooTransformer zoo = new ZooTransformer().setModel(shipped.model()).setSpec(shipped.spec())
+                    .setModelFile(shipped.modelFile()).setWeights(shipped.weights()).setPretrained(shipped.pretrained())
+                    .setNumClasses(shipped.numClasses()).setBatchSize(job.batchSize).setPredictionsCol("");
+            Dataset<Row> images = ImageTables.spread(ImageTables.labelledImageFiles(spark, dir), job.partitions(spark));
+            Dataset<Row>[] split = images.randomSplit(new double[]{1 - testFraction, testFraction}, seed);
+            long t0 = System.nanoTime();
+            PipelineModel model = linearProbe(zoo, maxIter, reg).fit(split[0]);
+            double fitSeconds = (System.nanoTime() - t0) / 1e9;
+            LogisticRegressionModel lr = (LogisticRegressionModel) model.stages()[model.stages().length - 1];
+            Dataset<Row> tested = model.transform(split[1]).cache();
+            double accuracy = new MulticlassClassificationEvaluator().setLabelCol("labelIndex").setMetricName("accuracy").evaluate(tested);
+            long tests = tested.count();
+            String[] classes = ((org.apache.spark.ml.feature.StringIndexerModel) model.stages()[0]).labelsArray()[0];
+            System.out.printf(Locale.ROOT, "classes: %d (%s)%n", classes.length, String.join(", ", classes));
+            System.out.printf(Locale.ROOT, "train accuracy: %.4f (fitted in %.1f s)%n", lr.summary().accuracy(), fitSeconds);
+            System.out.printf(Locale.ROOT, "test accuracy:  %.4f on %d held-out images%n", accuracy, tests);
+            if (save != null) {
+                try {
+                    model.write().save(save);
+                } catch (IOException e) {
+                    throw new ZooException("cannot save the pipeline to " + save + ": " + e.getMessage(), e);
+                }
+                System.out.println("pipeline saved: " + save);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "compare", mixinStandardHelpOptions = true,
+            description = "Whether two outputs of predict or embed hold the same rows (by file name): errors, labels and vectors within --tolerance.")
+    static final class Compare implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "A.parquet")
+        String a;
+        @Parameters(index = "1", paramLabel = "B.parquet")
+        String b;
+        @Option(names = "--tolerance", defaultValue = "1e-6", description = "Largest difference of a vector element or probability (default: ${DEFAULT-VALUE}).")
+        double tolerance;
+
+        @Override
+        public Integer call() {
+            SparkSession spark = SparkSession.builder().master("local[1]").appName("cvt-spark compare").getOrCreate();
+            spark.sparkContext().setLogLevel("WARN");
+            Map<String, Row> left = rows(spark, a), right = rows(spark, b);
+            if (!left.keySet().equals(right.keySet())) {
+                System.out.println("different files: " + left.keySet() + " vs " + right.keySet());
+                return 1;
+            }
+            double worst = 0;
+            int differ = 0;
+            for (String name : left.keySet()) {
+                Row x = left.get(name), y = right.get(name);
+                for (String c : x.schema().fieldNames()) {
+                    if (c.equals("path")) continue;
+                    double d = difference(x.getAs(c), y.getAs(c));
+                    worst = Math.max(worst, d);
+                    if (d > tolerance) {
+                        differ++;
+                        System.out.println(name + ": " + c + " differs (" + x.getAs(c) + " vs " + y.getAs(c) + ")");
+                    }
+                }
+            }
+            System.out.printf(Locale.ROOT, "%d files, %d with errors; largest difference %.3g: %s%n", left.size(),
+                    left.values().stream().filter(r -> r.getAs("error") != null).count(), worst, differ == 0 ? "the same" : "DIFFERENT");
+            return differ == 0 ? 0 : 1;
+        }
+
+        private static Map<String, Row> rows(SparkSession spark, String out) {
+            Map<String, Row> m = new java.util.TreeMap<>();
+            for (Row r : spark.read().parquet(out).collectAsList()) {
+                String p = r.getAs("path");
+                m.put(p.substring(p.lastIndexOf('/') + 1), r);
+            }
+            return m;
+        }
+
+        /** 0 for equal values; the largest element difference of vectors and label lists; infinity where they differ otherwise. */
+        private static double difference(Object x, Object y) {
+            if (x == null || y == null) return x == y ? 0 : Double.POSITIVE_INFINITY;
+            if (x instanceof org.apache.spark.ml.linalg.Vector u && y instanceof org.apache.spark.ml.linalg.Vector v) {
+                if (u.size() != v.size()) return Double.POSITIVE_INFINITY;
+                double d = 0;
+                for (int i = 0; i < u.size(); i++) d = Math.max(d, Math.abs(u.apply(i) - v.apply(i)));
+                return d;
+            }
+            if (x instanceof scala.collection.Seq<?> u && y instanceof scala.collection.Seq<?> v) {
+                if (u.size() != v.size()) return Double.POSITIVE_INFINITY;
+                double d = 0;
+                for (int i = 0; i < u.size(); i++) {
+                    Row p = (Row) u.apply(i), q = (Row) v.apply(i);
+                    if (p.getInt(0) != q.getInt(0)) return Double.POSITIVE_INFINITY;
+                    d = Math.max(d, Math.abs(p.getDouble(2) - q.getDouble(2)));
+                }
+                return d;
+            }
+            return x.equals(y) ? 0 : Double.POSITIVE_INFINITY;
+        }
+    }
+
+    /**
+     * The linear probe: the label as an index (fitted on the labels alone, before any image is
+     * embedded), the zoo's features, rows without features left out, LogisticRegression.
+     */
+    public static Pipeline linearProbe(ZooTransformer zoo, int maxIter, double reg) {
+        zoo.setFeaturesCol("features");
+        return new Pipeline().setStages(new PipelineStage[]{
+                new StringIndexer().setInputCol("label").setOutputCol("labelIndex"),
+                zoo,
+                new SQLTransformer().setStatement("SELECT * FROM __THIS__ WHERE " + zoo.getErrorCol() + " IS NULL"),
+                new LogisticRegression().setFeaturesCol("features").setLabelCol("labelIndex").setMaxIter(maxIter).setRegParam(reg)});
+    }
+}
