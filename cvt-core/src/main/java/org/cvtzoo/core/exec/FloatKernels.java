@@ -61,9 +61,9 @@ final class FloatKernels {
         return Math.min(Math.max(t * p / q, -1f), 1f);
     }
 
-    /** Exact GELU {@code 0.5 x (1 + erf(x / sqrt 2))}, as {@code Ops.exactGelu} builds it. */
-    static void exactGelu(INDArray x, INDArray out) {
-        map(x, out, (in, o, n) -> {
+    /** Exact GELU {@code 0.5 x (1 + erf(x / sqrt 2))}, as {@code Ops.exactGelu} builds it, of x (plus bias, if not null). */
+    static void exactGelu(INDArray x, INDArray bias, INDArray out) {
+        map(x, bias, out, (in, o, n) -> {
             for (int i = 0; i < n; i++) {
                 float v = in[i];
                 o[i] = v * (erf(v * INV_SQRT2) + 1f) * 0.5f;
@@ -71,13 +71,26 @@ final class FloatKernels {
         });
     }
 
-    /** QuickGELU {@code x sigmoid(1.702 x)} (SameDiff's {@code gelu}), as {@code x (1 + tanh(0.851 x)) / 2}. */
-    static void quickGelu(INDArray x, INDArray out) {
-        map(x, out, (in, o, n) -> {
+    /**
+     * QuickGELU {@code x sigmoid(1.702 x)} (SameDiff's {@code gelu}), as {@code x (1 + tanh(0.851 x)) / 2},
+     * of x (plus bias, if not null).
+     */
+    static void quickGelu(INDArray x, INDArray bias, INDArray out) {
+        map(x, bias, out, (in, o, n) -> {
             for (int i = 0; i < n; i++) {
                 float v = in[i];
                 o[i] = v * (0.5f + 0.5f * tanh(0.851f * v));
             }
+        });
+    }
+
+    /** {@code residual + (x + bias)}, bias along x's last axis. */
+    static void biasResidual(INDArray x, INDArray bias, INDArray residual, INDArray out) {
+        FloatBuffer r = buffer(residual);
+        int rBase = (int) residual.offset();
+        map(x, bias, out, (in, o, n, start) -> {
+            r.get(rBase + (int) start, o, 0, n);
+            for (int i = 0; i < n; i++) o[i] += in[i];
         });
     }
 
@@ -86,7 +99,7 @@ final class FloatKernels {
      * (as tanh: {@code s = (1 + tanh(0.851 x)) / 2}).
      */
     static void quickGeluDerivative(INDArray x, INDArray out) {
-        map(x, out, (in, o, n) -> {
+        map(x, null, out, (in, o, n) -> {
             for (int i = 0; i < n; i++) {
                 float v = in[i];
                 float s = 0.5f + 0.5f * tanh(0.851f * v);
@@ -270,19 +283,40 @@ final class FloatKernels {
         void compute(float[] in, float[] out, int n);
     }
 
+    /** A chunk body that also needs where the chunk starts. */
+    private interface PlacedChunkBody {
+        void compute(float[] in, float[] out, int n, long start);
+    }
+
     private interface RangeBody {
         void run(long from, long to);
     }
 
-    private static void map(INDArray x, INDArray out, ChunkBody body) {
+    /**
+     * Runs body over chunks of x (with bias added along the last axis first, if bias is not
+     * null) into out. Chunks hold whole rows when there is a bias.
+     */
+    private static void map(INDArray x, INDArray bias, INDArray out, ChunkBody body) {
+        map(x, bias, out, (in, o, n, start) -> body.compute(in, o, n));
+    }
+
+    private static void map(INDArray x, INDArray bias, INDArray out, PlacedChunkBody body) {
         FloatBuffer src = buffer(x), dst = buffer(out);
         int base = (int) x.offset(), outBase = (int) out.offset();
-        parallel(x.length(), CHUNK, 1, (from, to) -> {
-            float[] in = new float[CHUNK], o = new float[CHUNK];
-            for (long start = from; start < to; start += CHUNK) {
-                int n = (int) Math.min(CHUNK, to - start);
+        float[] b = bias == null ? null : floats(bias);
+        int row = b == null ? 1 : b.length;
+        int chunk = Math.max(row, CHUNK / row * row);
+        parallel(x.length(), chunk, 1, (from, to) -> {
+            float[] in = new float[chunk], o = new float[chunk];
+            for (long start = from; start < to; start += chunk) {
+                int n = (int) Math.min(chunk, to - start);
                 src.get(base + (int) start, in, 0, n);
-                body.compute(in, o, n);
+                if (b != null) {
+                    for (int r = 0; r < n; r += row) {
+                        for (int i = 0; i < row; i++) in[r + i] += b[i];
+                    }
+                }
+                body.compute(in, o, n, start);
                 dst.put(outBase + (int) start, o, 0, n);
             }
         });

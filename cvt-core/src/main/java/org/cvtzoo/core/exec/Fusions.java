@@ -1,5 +1,7 @@
 package org.cvtzoo.core.exec;
 
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
@@ -75,14 +77,18 @@ final class Fusions {
     record Group(SameDiffOp op, FusedOp fused, List<SameDiffOp> members) {
     }
 
+    private final SameDiff sd;
     private final Map<String, List<SameDiffOp>> readers = new HashMap<>();
+    private final Map<String, SameDiffOp> producers = new HashMap<>();
     private final Set<String> requested;
     private final Set<String> taken = new HashSet<>();
 
-    private Fusions(List<SameDiffOp> ops, List<String> outputs) {
+    private Fusions(SameDiff sd, List<SameDiffOp> ops, List<String> outputs) {
+        this.sd = sd;
         this.requested = Set.copyOf(outputs);
         for (SameDiffOp op : ops) {
             for (String in : inputs(op)) readers.computeIfAbsent(in, k -> new ArrayList<>()).add(op);
+            for (String out : op.getOutputsOfOp()) producers.put(out, op);
         }
     }
 
@@ -90,8 +96,8 @@ final class Fusions {
      * The ops in order with each fusable chain replaced by its group's op, at the place of the
      * chain's last op (where every input of the chain is available).
      */
-    static List<SameDiffOp> fuse(List<SameDiffOp> ops, List<String> outputs, Map<String, Group> groups) {
-        Fusions f = new Fusions(ops, outputs);
+    static List<SameDiffOp> fuse(SameDiff sd, List<SameDiffOp> ops, List<String> outputs, Map<String, Group> groups) {
+        Fusions f = new Fusions(sd, ops, outputs);
         Map<String, Group> byLastMember = new HashMap<>();
         for (SameDiffOp op : ops) {
             Group g = f.match(op);
@@ -116,7 +122,18 @@ final class Fusions {
         if (taken.contains(first.getName())) return null;
         if (first.getOp() instanceof ScalarMultiplication) return exactGelu(first);
         if (first.getOp() instanceof GELU && inputs(first).size() == 1) {
-            return group("gelu (fused)", new QuickGelu(), List.of(first), inputs(first));
+            SameDiffOp biasAdd = biasAddReadOnlyBy(inputs(first).get(0), List.of(first));
+            if (biasAdd == null) return group("gelu (fused)", new QuickGelu(false), List.of(first), inputs(first));
+            return group("bias + gelu (fused)", new QuickGelu(true), List.of(biasAdd, first), biasAddArgs(biasAdd));
+        }
+        if (first.getOp() instanceof AddOp && biasOf(first) != null) {
+            SameDiffOp residual = soleReader(first, AddOp.class);
+            String other = residual == null ? null : other(residual, out(first));
+            if (other != null) {
+                List<String> args = new ArrayList<>(biasAddArgs(first));
+                args.add(other);
+                return group("bias + residual (fused)", new BiasResidual(), List.of(first, residual), args);
+            }
         }
         if (first.getOp() instanceof GELUDerivative && inputs(first).size() == 1) {
             return group("gelu_derivative (kernel)", new QuickGeluDerivative(), List.of(first), inputs(first));
@@ -144,7 +161,45 @@ final class Fusions {
         if (times == null || !x.equals(other(times, out(plusOne)))) return null;
         SameDiffOp half = soleReader(times, ScalarMultiplication.class);
         if (half == null || !isScalar(half, 0.5f)) return null;
-        return group("exact_gelu (fused)", new ExactGelu(), List.of(scaled, erf, plusOne, times, half), List.of(x));
+        List<SameDiffOp> chain = List.of(scaled, erf, plusOne, times, half);
+        SameDiffOp biasAdd = biasAddReadOnlyBy(x, List.of(scaled, times));
+        if (biasAdd == null) return group("exact_gelu (fused)", new ExactGelu(false), chain, List.of(x));
+        List<SameDiffOp> members = new ArrayList<>(List.of(biasAdd));
+        members.addAll(chain);
+        return group("bias + exact_gelu (fused)", new ExactGelu(true), members, biasAddArgs(biasAdd));
+    }
+
+    /**
+     * The op making {@code x} if it adds a parameter (a linear layer's bias) to an array, and
+     * nothing but {@code chainReaders} reads x: then the chain can take the addition in.
+     */
+    private SameDiffOp biasAddReadOnlyBy(String x, List<SameDiffOp> chainReaders) {
+        SameDiffOp add = producers.get(x);
+        if (add == null || taken.contains(add.getName()) || !(add.getOp() instanceof AddOp) || biasOf(add) == null
+                || requested.contains(x)) {
+            return null;
+        }
+        List<SameDiffOp> r = readers.getOrDefault(x, List.of());
+        return r.size() == chainReaders.size() && r.containsAll(chainReaders) ? add : null;
+    }
+
+    /** The parameter argument of a two-argument add whose other argument is not a parameter; else null. */
+    private String biasOf(SameDiffOp add) {
+        List<String> in = inputs(add);
+        if (in.size() != 2) return null;
+        boolean first = isParameter(in.get(0)), second = isParameter(in.get(1));
+        return first == second ? null : first ? in.get(0) : in.get(1);
+    }
+
+    /** The arguments of a bias add as a kernel takes them: the array, then the bias. */
+    private List<String> biasAddArgs(SameDiffOp add) {
+        String bias = biasOf(add);
+        return List.of(other(add, bias), bias);
+    }
+
+    private boolean isParameter(String name) {
+        VariableType t = sd.getVariable(name).getVariableType();
+        return t == VariableType.VARIABLE || t == VariableType.CONSTANT;
     }
 
     /** {@code moments(x) -> (x - mean) * rsqrt(var + eps) * gain + bias}, over the last axis (checked on the arrays). */
@@ -216,28 +271,51 @@ final class Fusions {
         return op.getInputsToOp() == null ? List.of() : op.getInputsToOp();
     }
 
-    private record ExactGelu() implements Kernel {
+    /** Exact GELU of x, or of x plus a bias along its last axis. */
+    private record ExactGelu(boolean bias) implements Kernel {
         @Override
         public boolean accepts(INDArray[] args) {
-            return FloatKernels.fits(args[0]);
+            return FloatKernels.fits(args[0]) && (!bias || alongLastAxis(args[1], args[0]));
         }
 
         @Override
         public void run(INDArray[] args, INDArray[] outs) {
-            FloatKernels.exactGelu(args[0], outs[0]);
+            FloatKernels.exactGelu(args[0], bias ? args[1] : null, outs[0]);
         }
     }
 
-    private record QuickGelu() implements Kernel {
+    /** QuickGELU of x, or of x plus a bias along its last axis. */
+    private record QuickGelu(boolean bias) implements Kernel {
         @Override
         public boolean accepts(INDArray[] args) {
-            return FloatKernels.fits(args[0]);
+            return FloatKernels.fits(args[0]) && (!bias || alongLastAxis(args[1], args[0]));
         }
 
         @Override
         public void run(INDArray[] args, INDArray[] outs) {
-            FloatKernels.quickGelu(args[0], outs[0]);
+            FloatKernels.quickGelu(args[0], bias ? args[1] : null, outs[0]);
         }
+    }
+
+    /** {@code residual + (x + bias)}: a linear layer's bias and the residual connection after it, in one pass. */
+    private record BiasResidual() implements Kernel {
+        @Override
+        public boolean accepts(INDArray[] args) {
+            return FloatKernels.fits(args[0]) && alongLastAxis(args[1], args[0]) && FloatKernels.fits(args[2])
+                    && Arrays.equals(args[0].shape(), args[2].shape());
+        }
+
+        @Override
+        public void run(INDArray[] args, INDArray[] outs) {
+            FloatKernels.biasResidual(args[0], args[1], args[2], outs[0]);
+        }
+    }
+
+    /** A float vector that broadcasts along x's last axis: {@code [c]} or {@code [1, .., c]}. */
+    private static boolean alongLastAxis(INDArray v, INDArray x) {
+        long c = x.rank() == 0 ? 0 : x.size(x.rank() - 1);
+        return v.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT && c > 0 && v.length() == c
+                && v.rank() >= 1 && v.size(v.rank() - 1) == c;
     }
 
     /**
@@ -369,13 +447,7 @@ final class Fusions {
             INDArray x = args[0];
             long c = x.rank() == 0 ? 0 : x.size(x.rank() - 1);
             boolean lastAxis = axis == x.rank() - 1 || axis == -1;
-            return FloatKernels.fits(x) && lastAxis && c > 0 && alongLastAxis(args[1], c) && alongLastAxis(args[2], c);
-        }
-
-        /** A float vector of length c that broadcasts along the last axis ({@code [c]}, or {@code [1, .., c]}). */
-        private static boolean alongLastAxis(INDArray a, long c) {
-            return a.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT && a.length() == c
-                    && (a.rank() == 0 ? c == 1 : a.size(a.rank() - 1) == c);
+            return FloatKernels.fits(x) && lastAxis && c > 0 && alongLastAxis(args[1], x) && alongLastAxis(args[2], x);
         }
 
         @Override

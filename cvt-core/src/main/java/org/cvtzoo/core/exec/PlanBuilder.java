@@ -65,7 +65,7 @@ final class PlanBuilder {
         this.outputNames = List.copyOf(outputNames);
         this.pool = new BufferPool(options.shareBuffers());
         List<SameDiffOp> ordered = orderedOps();
-        this.ops = options.javaKernels() ? Fusions.fuse(ordered, this.outputNames, groups) : ordered;
+        this.ops = options.javaKernels() ? Fusions.fuse(sd, ordered, this.outputNames, groups) : ordered;
         findViews();
         findLastReads();
     }

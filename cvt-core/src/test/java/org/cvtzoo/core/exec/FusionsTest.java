@@ -140,6 +140,20 @@ class FusionsTest {
         }
     }
 
+    /** A linear layer's bias taken into the activation after it, and into the residual connection after it. */
+    @Test
+    void biasAddsJoinTheKernelsAfterThem() {
+        for (boolean exact : new boolean[]{true, false}) {
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 24);
+            SDVariable hidden = sd.mmul(x, sd.var("w1", random(3, 24, 40))).add(sd.var("b1", random(4, 40)));
+            SDVariable act = exact ? Ops.exactGelu(hidden) : Ops.quickGelu(hidden);
+            SDVariable out = x.add(sd.mmul(act, sd.var("w2", random(5, 40, 24))).add(sd.var("b2", random(6, 24))));
+            assertFusedRunMatches(sd, new long[]{300, 24}, out.name(), 4, exact ? "bias + exact_gelu (fused)" : "bias + gelu (fused)");
+            assertFusedRunMatches(sd, new long[]{300, 24}, out.name(), 4, "bias + residual (fused)");
+        }
+    }
+
     /** The same chain where a kernel cannot take it: the plan runs the group's own ops, bit for bit. */
     @Test
     void layerNormOverAnotherAxisRunsTheGraphsOps() {
