@@ -174,14 +174,35 @@ final class FloatKernels {
      * The backward of {@code full * small}, where small broadcasts: with full and the gradient
      * {@code g} seen as {@code [outer, mid, inner]} and small as {@code [outer, inner]},
      * {@code dFull = g * small} and {@code dSmall[o, i] = sum over m of g[o, m, i] full[o, m, i]}.
-     * Sums run in float within a chunk and in double across chunks.
      */
-    static void broadcastMulBackward(INDArray full, INDArray small, INDArray grad, long outer, long mid, long inner,
-                                     INDArray dFull, INDArray dSmall) {
-        FloatBuffer a = buffer(full), g = buffer(grad), da = buffer(dFull);
-        int aBase = (int) full.offset(), gBase = (int) grad.offset(), daBase = (int) dFull.offset();
-        float[] f = floats(small);
-        double[] sums = new double[f.length];
+    static void broadcastMulBackward(INDArray full, INDArray small, INDArray grad, long[] split, INDArray dFull, INDArray dSmall) {
+        broadcastBackward(grad, full, small, split, dFull, 1f, dSmall, 1f);
+    }
+
+    /**
+     * The backward of {@code full + small} (signs 1, 1) or a difference (the subtrahend's sign
+     * -1), where small broadcasts as in {@link #broadcastMulBackward}: {@code dFull = sign g},
+     * {@code dSmall[o, i] = sign * sum over m of g[o, m, i]}.
+     */
+    static void broadcastSumBackward(INDArray grad, long[] split, INDArray dFull, float fullSign, INDArray dSmall, float smallSign) {
+        broadcastBackward(grad, null, null, split, dFull, fullSign, dSmall, smallSign);
+    }
+
+    /**
+     * {@code dFull = fullSign * g * small} and {@code dSmall = smallSign * sum over m of g * full},
+     * a missing factor counting as 1. Sums run in float within a chunk and in double across chunks.
+     */
+    private static void broadcastBackward(INDArray grad, INDArray full, INDArray small, long[] split,
+                                          INDArray dFull, float fullSign, INDArray dSmall, float smallSign) {
+        long outer = split[0], mid = split[1], inner = split[2];
+        FloatBuffer g = buffer(grad), da = buffer(dFull), a = full == null ? null : buffer(full);
+        int aBase = full == null ? 0 : (int) full.offset(), gBase = (int) grad.offset(), daBase = (int) dFull.offset();
+        float[] f = new float[(int) (outer * inner)];
+        if (small == null) java.util.Arrays.fill(f, 1f);
+        else f = floats(small);
+        for (int i = 0; i < f.length; i++) f[i] *= fullSign;
+        float[] factor = f;
+        double[] sums = new double[factor.length];
         if (inner == 1) {
             // one row of mid values per small value: a dot product and a scaling per row
             parallel(outer, Math.max(1, CHUNK / mid), mid, (from, to) -> {
@@ -192,9 +213,13 @@ final class FloatKernels {
                         int n = (int) Math.min(ga.length, mid - start);
                         int at = (int) (o * mid + start);
                         g.get(gBase + at, ga, 0, n);
-                        a.get(aBase + at, aa, 0, n);
-                        dot += dot(ga, aa, n);
-                        float fo = f[(int) o];
+                        if (a != null) {
+                            a.get(aBase + at, aa, 0, n);
+                            dot += dot(ga, aa, n);
+                        } else {
+                            dot += sum(ga, n, 0f, false);
+                        }
+                        float fo = factor[(int) o];
                         for (int k = 0; k < n; k++) ga[k] *= fo;
                         da.put(daBase + at, ga, 0, n);
                     }
@@ -207,7 +232,7 @@ final class FloatKernels {
             int rowsPerChunk = (int) Math.max(1, CHUNK / inner);
             List<double[]> partials = java.util.Collections.synchronizedList(new ArrayList<>());
             parallel(rows, rowsPerChunk, inner, (from, to) -> {
-                double[] mine = new double[f.length];
+                double[] mine = new double[factor.length];
                 float[] ga = new float[(int) (rowsPerChunk * inner)], aa = new float[ga.length];
                 float[] chunkSum = new float[(int) inner];
                 for (long r0 = from; r0 < to; ) {
@@ -215,12 +240,21 @@ final class FloatKernels {
                     long r1 = Math.min(Math.min(to, r0 + rowsPerChunk), (o + 1) * mid);  // rows of one o
                     int n = (int) ((r1 - r0) * inner), at = (int) (r0 * inner), fo = (int) (o * inner);
                     g.get(gBase + at, ga, 0, n);
-                    a.get(aBase + at, aa, 0, n);
                     java.util.Arrays.fill(chunkSum, 0f);
-                    for (int row = 0; row < n; row += inner) {
-                        for (int i = 0; i < inner; i++) {
-                            chunkSum[i] += ga[row + i] * aa[row + i];
-                            ga[row + i] *= f[fo + i];
+                    if (a != null) {
+                        a.get(aBase + at, aa, 0, n);
+                        for (int row = 0; row < n; row += inner) {
+                            for (int i = 0; i < inner; i++) {
+                                chunkSum[i] += ga[row + i] * aa[row + i];
+                                ga[row + i] *= factor[fo + i];
+                            }
+                        }
+                    } else {
+                        for (int row = 0; row < n; row += inner) {
+                            for (int i = 0; i < inner; i++) {
+                                chunkSum[i] += ga[row + i];
+                                ga[row + i] *= factor[fo + i];
+                            }
                         }
                     }
                     for (int i = 0; i < inner; i++) mine[fo + i] += chunkSum[i];
@@ -234,8 +268,41 @@ final class FloatKernels {
             }
         }
         float[] out = new float[sums.length];
-        for (int i = 0; i < out.length; i++) out[i] = (float) sums[i];
+        for (int i = 0; i < out.length; i++) out[i] = (float) (smallSign * sums[i]);
         buffer(dSmall).put((int) dSmall.offset(), out, 0, out.length);
+    }
+
+    /** {@code out = sign * g}. */
+    static void scaledCopy(INDArray grad, float sign, INDArray out) {
+        map(grad, null, out, (in, o, n) -> {
+            for (int i = 0; i < n; i++) o[i] = sign * in[i];
+        });
+    }
+
+    /**
+     * The backward of a mean over the broadcast axes of {@code split} (kept as size 1): each
+     * value's gradient is its mean's gradient over the count.
+     */
+    static void meanBackward(INDArray grad, long[] split, INDArray out) {
+        long outer = split[0], mid = split[1], inner = split[2];
+        float[] g = floats(grad);
+        float scale = 1f / mid;
+        for (int i = 0; i < g.length; i++) g[i] *= scale;
+        FloatBuffer dst = buffer(out);
+        int base = (int) out.offset();
+        long rows = outer * mid;
+        int rowsPerChunk = (int) Math.max(1, CHUNK / inner);
+        parallel(rows, rowsPerChunk, inner, (from, to) -> {
+            float[] o = new float[(int) (rowsPerChunk * inner)];
+            for (long r0 = from; r0 < to; r0 += rowsPerChunk) {
+                long r1 = Math.min(to, r0 + rowsPerChunk);
+                int n = (int) ((r1 - r0) * inner);
+                for (long r = r0; r < r1; r++) {
+                    System.arraycopy(g, (int) (r / mid * inner), o, (int) ((r - r0) * inner), (int) inner);
+                }
+                dst.put(base + (int) (r0 * inner), o, 0, n);
+            }
+        });
     }
 
     /** {@code sum(a[i] b[i])} with eight running sums (see {@link #sum}). */

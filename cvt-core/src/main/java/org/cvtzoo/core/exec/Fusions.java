@@ -15,7 +15,10 @@ import org.nd4j.linalg.api.ops.impl.transforms.floating.RSqrt;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.AddBpOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.MulBpOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.SubBpOp;
+import org.nd4j.linalg.api.ops.impl.reduce.bp.MeanBp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.GELU;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.GELUDerivative;
@@ -147,6 +150,13 @@ final class Fusions {
         if (first.getOp() instanceof Moments) return layerNorm(first);
         if (first.getOp() instanceof MulBpOp && inputs(first).size() == 3 && first.getOutputsOfOp().size() == 2) {
             return group("multiply_bp (broadcast kernel)", new BroadcastMulBackward(), List.of(first), inputs(first));
+        }
+        boolean add = first.getOp() instanceof AddBpOp, subtract = first.getOp() instanceof SubBpOp;
+        if ((add || subtract) && inputs(first).size() == 3 && first.getOutputsOfOp().size() == 2) {
+            return group((add ? "add_bp" : "subtract_bp") + " (kernel)", new SumBackward(subtract), List.of(first), inputs(first));
+        }
+        if (first.getOp() instanceof MeanBp && inputs(first).size() == 2) {
+            return group("reduce_mean_bp (kernel)", new MeanBackward(), List.of(first), inputs(first));
         }
         return null;
     }
@@ -408,7 +418,57 @@ final class Fusions {
             boolean xFull = Arrays.equals(args[2].shape(), args[0].shape());
             int full = xFull ? 0 : 1, small = 1 - full;
             long[] s = split(args[full].shape(), args[small].shape());
-            FloatKernels.broadcastMulBackward(args[full], args[small], args[2], s[0], s[1], s[2], outs[full], outs[small]);
+            FloatKernels.broadcastMulBackward(args[full], args[small], args[2], s, outs[full], outs[small]);
+        }
+    }
+
+    /**
+     * {@code add_bp} / {@code subtract_bp} of {@code x + y} / {@code x - y}: the gradient copied
+     * (negated for a subtrahend), and summed over the broadcast axes for an operand that
+     * broadcasts ({@link #split}). M2.1's took 3.6 ms a call on average in cvt-13's training step.
+     */
+    private record SumBackward(boolean subtract) implements Kernel {
+        @Override
+        public boolean accepts(INDArray[] args) {
+            for (INDArray a : args) {
+                if (!FloatKernels.fits(a)) return false;
+            }
+            long[] x = args[0].shape(), y = args[1].shape(), g = args[2].shape();
+            if (Arrays.equals(x, y)) return Arrays.equals(x, g);
+            return Arrays.equals(g, x) && split(x, y) != null || Arrays.equals(g, y) && split(y, x) != null;
+        }
+
+        @Override
+        public long[][] outputShapes(INDArray[] args) {
+            return new long[][]{args[0].shape(), args[1].shape()};
+        }
+
+        @Override
+        public void run(INDArray[] args, INDArray[] outs) {
+            float ySign = subtract ? -1f : 1f;
+            if (Arrays.equals(args[0].shape(), args[1].shape())) {
+                FloatKernels.scaledCopy(args[2], 1f, outs[0]);
+                FloatKernels.scaledCopy(args[2], ySign, outs[1]);
+                return;
+            }
+            boolean xFull = Arrays.equals(args[2].shape(), args[0].shape());
+            int full = xFull ? 0 : 1, small = 1 - full;
+            long[] s = split(args[full].shape(), args[small].shape());
+            FloatKernels.broadcastSumBackward(args[2], s, outs[full], xFull ? 1f : ySign, outs[small], xFull ? ySign : 1f);
+        }
+    }
+
+    /** {@code reduce_mean_bp} of a mean that kept its reduced axes (the gradient has x's rank) over axes {@link #split} describes. */
+    private record MeanBackward() implements Kernel {
+        @Override
+        public boolean accepts(INDArray[] args) {
+            return FloatKernels.fits(args[0]) && FloatKernels.fits(args[1]) && args[1].rank() == args[0].rank()
+                    && split(args[0].shape(), args[1].shape()) != null;
+        }
+
+        @Override
+        public void run(INDArray[] args, INDArray[] outs) {
+            FloatKernels.meanBackward(args[1], split(args[0].shape(), args[1].shape()), outs[0]);
         }
     }
 

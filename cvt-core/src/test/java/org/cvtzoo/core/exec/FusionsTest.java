@@ -231,23 +231,31 @@ class FusionsTest {
     }
 
     /**
-     * Gradients of {@code x * f} for each broadcast the blocks use (a gain per channel, a
-     * statistic per row, squeeze-excitation's gate per image and channel, a drop-path mask per
-     * image, f on either side), and one the kernel does not take: the plan against output() of
-     * the gradient function.
+     * Gradients of {@code x * f}, {@code x + f}, {@code x - f} and {@code f - x} for each
+     * broadcast the blocks use (a gain per channel, a statistic per row, squeeze-excitation's
+     * gate per image and channel, a drop-path mask per image), the same shape, and one broadcast
+     * the kernels do not take: the plan against output() of the gradient function, and f's
+     * gradient (a sum of thousands of terms) against the sum in double.
      */
     @Test
-    void broadcastMultiplyBackwardMatchesTheGraph() {
+    void elementwiseBackwardsMatchTheGraph() {
         long[][][] cases = {
                 {{300, 24}, {24}}, {{300, 24}, {300, 1}}, {{2, 5, 6, 16}, {2, 1, 1, 16}}, {{4, 9, 8}, {4, 1, 1}},
-                {{3, 1000, 7}, {1, 1, 7}}, {{2, 5000, 3}, {2, 1, 3}}, {{2, 3, 4, 5}, {1, 3, 4, 1}}};
+                {{3, 1000, 7}, {1, 1, 7}}, {{2, 5000, 3}, {2, 1, 3}}, {{2, 3, 4, 5}, {1, 3, 4, 1}}, {{40, 30}, {40, 30}}};
         for (long[][] c : cases) {
-            for (boolean factorFirst : new boolean[]{false, true}) {
+            for (String op : new String[]{"x*f", "f*x", "x+f", "x-f", "f-x"}) {
                 SameDiff sd = SameDiff.create();
                 SDVariable x = sd.placeHolder("x", DataType.FLOAT, c[0]);
                 SDVariable f = sd.var("f", random(7, c[1]));
-                SDVariable y = factorFirst ? f.mul(x) : x.mul(f);
-                SDVariable loss = y.mul(sd.constant(random(8, c[0]))).sum().rename("loss");
+                SDVariable y = switch (op) {
+                    case "x*f" -> x.mul(f);
+                    case "f*x" -> f.mul(x);
+                    case "x+f" -> x.add(f);
+                    case "x-f" -> x.sub(f);
+                    default -> f.sub(x);
+                };
+                INDArray upstream = random(8, c[0]);
+                SDVariable loss = y.mul(sd.constant(upstream)).sum().rename("loss");
                 sd.setLossVariables(loss.name());
                 sd.createGradFunction();
                 SameDiff grad = sd.getFunction("grad");
@@ -255,22 +263,64 @@ class FusionsTest {
                 INDArray in = random(9, c[0]);
                 Map<String, INDArray> want = grad.output(Map.of("x", in), outs.toArray(new String[0]));
                 ExecutionPlan plan = ExecutionPlan.build(grad, Map.of("x", c[0]), outs);
+                List<String> heard = listen(grad);
                 Map<String, INDArray> got = plan.run(Map.of("x", in));
-                String what = java.util.Arrays.deepToString(c) + (factorFirst ? " f * x" : " x * f");
+                grad.setListeners();
+                String what = java.util.Arrays.deepToString(c) + " " + op;
+                boolean kernel = heard.stream().anyMatch(n -> n.endsWith("_bp (kernel)") || n.endsWith("_bp (broadcast kernel)"));
+                boolean sameShapeProduct = op.contains("*") && java.util.Arrays.equals(c[0], c[1]);
+                assertEquals(Fusions.split(c[0], c[1]) != null || !sameShapeProduct && java.util.Arrays.equals(c[0], c[1]), kernel,
+                        what + ": a kernel ran? " + heard);
                 assertWithinKernelTolerance(want.get(outs.get(0)), got.get(outs.get(0)), what + " x-grad");
-                // f's gradient sums thousands of products: hold both to the sum in double
                 long[] split = Fusions.split(c[0], c[1]);
                 if (split == null) {
                     assertWithinKernelTolerance(want.get(outs.get(1)), got.get(outs.get(1)), what + " f-grad");
                     continue;
                 }
-                INDArray products = in.castTo(DataType.DOUBLE).mul(random(8, c[0]).castTo(DataType.DOUBLE));
-                INDArray exact = products.reshape(split).sum(1).reshape(c[1]);
+                INDArray dydf = op.contains("*") ? in.castTo(DataType.DOUBLE)
+                        : Nd4j.ones(DataType.DOUBLE, c[0]).muli(op.equals("f-x") ? 1 : op.equals("x-f") ? -1 : 1);
+                INDArray exact = dydf.mul(upstream.castTo(DataType.DOUBLE)).reshape(split).sum(1).reshape(c[1]);
                 double nativeError = maxAbsDiff(exact, want.get(outs.get(1))), kernelError = maxAbsDiff(exact, got.get(outs.get(1)));
                 double scale = Math.max(1, Transforms.abs(exact).maxNumber().doubleValue());
                 assertTrue(kernelError <= Math.max(2 * nativeError, 1e-6 * scale),
                         what + " f-grad: kernel " + kernelError + ", native " + nativeError + " from the exact sum");
             }
+        }
+    }
+
+    private static List<String> listen(SameDiff sd) {
+        List<String> heard = new ArrayList<>();
+        sd.setListeners(new BaseListener() {
+            @Override
+            public boolean isActive(Operation operation) {
+                return true;
+            }
+
+            @Override
+            public void opExecution(SameDiff s, At at, MultiDataSet batch, SameDiffOp op, OpContext ctx, INDArray[] outputs) {
+                heard.add(op.getOp().opName());
+            }
+        });
+        return heard;
+    }
+
+    /** The gradient of a mean over kept axes (rows, channels of an NHWC grid, everything). */
+    @Test
+    void meanBackwardMatchesTheGraph() {
+        for (int[] axes : new int[][]{{1}, {0, 1, 2}, {0, 1, 2, 3}, {1, 2}}) {
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, 4, 6, 5, 8);
+            SDVariable w = sd.var("w", random(3, 4, 6, 5, 8));
+            SDVariable m = x.mul(w).mean(true, axes);
+            SDVariable loss = m.mul(sd.constant(random(4, m.eval(Map.of("x", random(1, 4, 6, 5, 8))).shape()))).sum().rename("loss");
+            sd.setLossVariables(loss.name());
+            sd.createGradFunction();
+            SameDiff grad = sd.getFunction("grad");
+            String dw = w.gradient().name();
+            INDArray in = random(5, 4, 6, 5, 8);
+            ExecutionPlan plan = ExecutionPlan.build(grad, Map.of("x", new long[]{4, 6, 5, 8}), List.of(dw));
+            assertWithinKernelTolerance(grad.output(Map.of("x", in), dw).get(dw), plan.run(Map.of("x", in)).get(dw),
+                    "mean over " + java.util.Arrays.toString(axes));
         }
     }
 
