@@ -26,7 +26,8 @@ import java.util.Map;
  * <p><b>Memory.</b> Intermediates share buffers where their lifetimes do not overlap (an array
  * is free once the last op reading it has run); the requested outputs keep theirs.
  * An identity passes its input through, as SameDiff does, and a c-order reshape of an array the
- * plan holds is a view of it rather than a copy (both run no op). On the CPU backend, chains of
+ * plan holds, or an unstack of one along its first axis, is a view of it rather than a copy
+ * (none runs an op). On the CPU backend, chains of
  * element-wise ops that {@code Ops} builds run as one Java kernel each ({@link Options}). Outputs of {@link #run} are
  * copies, so a later run never changes what an earlier one returned.
  *

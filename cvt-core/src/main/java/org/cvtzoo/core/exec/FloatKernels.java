@@ -161,15 +161,6 @@ final class FloatKernels {
         });
     }
 
-    /** The blocks of a contiguous array along its first axis, into one array each. */
-    static void unstackFirstAxis(INDArray x, INDArray[] outs) {
-        FloatBuffer src = buffer(x);
-        int block = (int) (x.length() / outs.length), base = (int) x.offset();
-        for (int i = 0; i < outs.length; i++) {
-            buffer(outs[i]).put((int) outs[i].offset(), src, base + i * block, block);
-        }
-    }
-
     /**
      * The backward of {@code full * small}, where small broadcasts: with full and the gradient
      * {@code g} seen as {@code [outer, mid, inner]} and small as {@code [outer, inner]},
@@ -290,19 +281,72 @@ final class FloatKernels {
         for (int i = 0; i < g.length; i++) g[i] *= scale;
         FloatBuffer dst = buffer(out);
         int base = (int) out.offset();
-        long rows = outer * mid;
+        // per outer index o: mid copies of g's row o (inner values), written a chunk at a time
         int rowsPerChunk = (int) Math.max(1, CHUNK / inner);
-        parallel(rows, rowsPerChunk, inner, (from, to) -> {
+        parallel(outer, 1, mid * inner, (from, to) -> {
             float[] o = new float[(int) (rowsPerChunk * inner)];
-            for (long r0 = from; r0 < to; r0 += rowsPerChunk) {
-                long r1 = Math.min(to, r0 + rowsPerChunk);
-                int n = (int) ((r1 - r0) * inner);
-                for (long r = r0; r < r1; r++) {
-                    System.arraycopy(g, (int) (r / mid * inner), o, (int) ((r - r0) * inner), (int) inner);
+            for (long oi = from; oi < to; oi++) {
+                int row = (int) (oi * inner);
+                int filled = (int) Math.min(rowsPerChunk, mid);
+                if (inner == 1) {
+                    java.util.Arrays.fill(o, 0, filled, g[row]);
+                } else {
+                    for (int r = 0; r < filled; r++) System.arraycopy(g, row, o, (int) (r * inner), (int) inner);
                 }
-                dst.put(base + (int) (r0 * inner), o, 0, n);
+                for (long m0 = 0; m0 < mid; m0 += rowsPerChunk) {
+                    int n = (int) (Math.min(rowsPerChunk, mid - m0) * inner);
+                    dst.put(base + (int) ((oi * mid + m0) * inner), o, 0, n);
+                }
             }
         });
+    }
+
+    /** The mean over the middle axis of x seen as {@code [outer, mid, inner]}, into {@code [outer, inner]}. */
+    static void mean(INDArray x, long[] split, INDArray out) {
+        long outer = split[0], mid = split[1], inner = split[2];
+        double[] sums = new double[(int) (outer * inner)];
+        FloatBuffer src = buffer(x);
+        int base = (int) x.offset();
+        if (inner == 1) {
+            parallel(outer, Math.max(1, CHUNK / mid), mid, (from, to) -> {
+                float[] row = new float[(int) Math.min(CHUNK, mid)];
+                for (long o = from; o < to; o++) {
+                    double total = 0;
+                    for (long start = 0; start < mid; start += row.length) {
+                        int n = (int) Math.min(row.length, mid - start);
+                        src.get(base + (int) (o * mid + start), row, 0, n);
+                        total += sum(row, n, 0f, false);
+                    }
+                    sums[(int) o] = total;
+                }
+            });
+        } else {
+            int rowsPerChunk = (int) Math.max(1, CHUNK / inner);
+            List<double[]> partials = java.util.Collections.synchronizedList(new ArrayList<>());
+            parallel(outer * mid, rowsPerChunk, inner, (from, to) -> {
+                double[] mine = new double[sums.length];
+                float[] chunk = new float[(int) (rowsPerChunk * inner)], chunkSum = new float[(int) inner];
+                for (long r0 = from; r0 < to; ) {
+                    long o = r0 / mid;
+                    long r1 = Math.min(Math.min(to, r0 + rowsPerChunk), (o + 1) * mid);
+                    int n = (int) ((r1 - r0) * inner), fo = (int) (o * inner);
+                    src.get(base + (int) (r0 * inner), chunk, 0, n);
+                    java.util.Arrays.fill(chunkSum, 0f);
+                    for (int row = 0; row < n; row += inner) {
+                        for (int i = 0; i < inner; i++) chunkSum[i] += chunk[row + i];
+                    }
+                    for (int i = 0; i < inner; i++) mine[fo + i] += chunkSum[i];
+                    r0 = r1;
+                }
+                partials.add(mine);
+            });
+            for (double[] p : partials) {
+                for (int i = 0; i < sums.length; i++) sums[i] += p[i];
+            }
+        }
+        float[] means = new float[sums.length];
+        for (int i = 0; i < means.length; i++) means[i] = (float) (sums[i] / mid);
+        buffer(out).put((int) out.offset(), means, 0, means.length);
     }
 
     /** {@code sum(a[i] b[i])} with eight running sums (see {@link #sum}). */

@@ -8,7 +8,6 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.ScalarOp;
 import org.nd4j.linalg.api.ops.impl.reduce.Moments;
 import org.nd4j.linalg.api.ops.impl.shape.Permute;
-import org.nd4j.linalg.api.ops.impl.shape.Unstack;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
 import org.nd4j.linalg.api.ops.impl.transforms.floating.RSqrt;
@@ -19,6 +18,7 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.AddBpOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.MulBpOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.SubBpOp;
 import org.nd4j.linalg.api.ops.impl.reduce.bp.MeanBp;
+import org.nd4j.linalg.api.ops.impl.reduce.floating.Mean;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.GELU;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.GELUDerivative;
@@ -144,9 +144,6 @@ final class Fusions {
         if (first.getOp() instanceof Permute p && inputs(first).size() == 1 && p.iArgs().length > 0) {
             return group("permute (kernel)", new InnerRunPermute(toInts(p.iArgs())), List.of(first), inputs(first));
         }
-        if (first.getOp() instanceof Unstack u && inputs(first).size() == 1 && u.iArgs().length == 1 && u.iArgs()[0] == 0) {
-            return group("unstack (kernel)", new UnstackFirstAxis(first.getOutputsOfOp().size()), List.of(first), inputs(first));
-        }
         if (first.getOp() instanceof Moments) return layerNorm(first);
         if (first.getOp() instanceof MulBpOp && inputs(first).size() == 3 && first.getOutputsOfOp().size() == 2) {
             return group("multiply_bp (broadcast kernel)", new BroadcastMulBackward(), List.of(first), inputs(first));
@@ -154,6 +151,10 @@ final class Fusions {
         boolean add = first.getOp() instanceof AddBpOp, subtract = first.getOp() instanceof SubBpOp;
         if ((add || subtract) && inputs(first).size() == 3 && first.getOutputsOfOp().size() == 2) {
             return group((add ? "add_bp" : "subtract_bp") + " (kernel)", new SumBackward(subtract), List.of(first), inputs(first));
+        }
+        if (first.getOp() instanceof Mean m && inputs(first).size() == 1 && m.isKeepDims() && m.dimensions() != null
+                && m.dimensions().length() > 0) {
+            return group("reduce_mean (kernel)", new KeptMean(m.dimensions().toIntVector()), List.of(first), inputs(first));
         }
         if (first.getOp() instanceof MeanBp && inputs(first).size() == 2) {
             return group("reduce_mean_bp (kernel)", new MeanBackward(), List.of(first), inputs(first));
@@ -358,27 +359,6 @@ final class Fusions {
         }
     }
 
-    /** Unstack along the first axis of a contiguous array: a copy of consecutive blocks. */
-    private record UnstackFirstAxis(int parts) implements Kernel {
-        @Override
-        public boolean accepts(INDArray[] args) {
-            return FloatKernels.fits(args[0]) && args[0].rank() >= 2 && args[0].size(0) == parts;
-        }
-
-        @Override
-        public long[][] outputShapes(INDArray[] args) {
-            long[] shape = java.util.Arrays.copyOfRange(args[0].shape(), 1, args[0].rank());
-            long[][] shapes = new long[parts][];
-            java.util.Arrays.fill(shapes, shape);
-            return shapes;
-        }
-
-        @Override
-        public void run(INDArray[] args, INDArray[] outs) {
-            FloatKernels.unstackFirstAxis(args[0], outs);
-        }
-    }
-
     /** The derivative of QuickGELU (what SameDiff's gelu backward multiplies the gradient by). */
     private record QuickGeluDerivative() implements Kernel {
         @Override
@@ -455,6 +435,30 @@ final class Fusions {
             int full = xFull ? 0 : 1, small = 1 - full;
             long[] s = split(args[full].shape(), args[small].shape());
             FloatKernels.broadcastSumBackward(args[2], s, outs[full], xFull ? 1f : ySign, outs[small], xFull ? ySign : 1f);
+        }
+    }
+
+    /** A mean over some axes, kept as size 1, where they are consecutive (rows, or a grid's spatial axes and batch). */
+    private record KeptMean(int[] axes) implements Kernel {
+        @Override
+        public boolean accepts(INDArray[] args) {
+            return FloatKernels.fits(args[0]) && split(args[0].shape(), outputShapes(args)[0]) != null;
+        }
+
+        @Override
+        public long[][] outputShapes(INDArray[] args) {
+            long[] shape = args[0].shape().clone();
+            for (int a : axes) {
+                int axis = a < 0 ? a + shape.length : a;
+                if (axis < 0 || axis >= shape.length) return new long[][]{args[0].shape()}; // not ours: accepts() says no
+                shape[axis] = 1;
+            }
+            return new long[][]{shape};
+        }
+
+        @Override
+        public void run(INDArray[] args, INDArray[] outs) {
+            FloatKernels.mean(args[0], split(args[0].shape(), outs[0].shape()), outs[0]);
         }
     }
 

@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.ops.impl.controlflow.compat.BaseCompatOp;
 import org.nd4j.linalg.api.ops.impl.layers.ExternalErrorsFunction;
 import org.nd4j.linalg.api.ops.impl.shape.CreateView;
 import org.nd4j.linalg.api.ops.impl.shape.Reshape;
+import org.nd4j.linalg.api.ops.impl.shape.Unstack;
 import org.nd4j.linalg.api.ops.impl.shape.tensorops.BaseTensorOp;
 import org.nd4j.linalg.api.ops.impl.transforms.Assert;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.Assign;
@@ -46,7 +47,8 @@ final class PlanBuilder {
     private final List<SameDiffOp> ops;
     /**
      * Output of an op that passes its input's memory on -> that input: an identity (as SameDiff
-     * does), or a c-order reshape of an array the plan holds (a view instead of a copy).
+     * does), or a c-order reshape or an unstack along the first axis of an array the plan holds
+     * (views instead of copies).
      */
     private final Map<String, String> viewOf = new HashMap<>();
     /** Root array -> index of the last op reading it or a view of it; requested outputs: never done. */
@@ -152,10 +154,21 @@ final class PlanBuilder {
             arrays.put(out, source);
             return;
         }
+        if (op.getOp() instanceof Unstack) {
+            // the blocks of a c-order array along its first axis, each a view at its offset
+            List<String> outs = op.getOutputsOfOp();
+            long[] shape = Arrays.copyOfRange(source.shape(), 1, source.rank());
+            long block = source.length() / outs.size();
+            for (int i = 0; i < outs.size(); i++) {
+                arrays.put(outs.get(i), Nd4j.create(source.data(), shape, Nd4j.getStrides(shape, 'c'),
+                        source.offset() + i * block, 'c', source.dataType()));
+            }
+            return;
+        }
         Step probe = new OpStep(op, new INDArray[]{source}); // only for the reshape's shape function
         long[] shape = probe.outputShapes(sd).get(0).getShape();
         probe.close();
-        arrays.put(out, Nd4j.create(source.data(), shape, Nd4j.getStrides(shape, 'c'), 0, 'c', source.dataType()));
+        arrays.put(out, Nd4j.create(source.data(), shape, Nd4j.getStrides(shape, 'c'), source.offset(), 'c', source.dataType()));
     }
 
     /** After op k: the buffers whose arrays (and views) nothing reads any more go back to the pool. */
@@ -203,9 +216,12 @@ final class PlanBuilder {
         for (SameDiffOp op : ops) {
             DifferentialFunction fn = op.getOp();
             List<String> in = inputsOf(op);
-            boolean cReshapeOfOwnArray = fn instanceof Reshape r && in.size() == 1 && r.iArgs().length > 0
-                    && r.iArgs()[0] == Reshape.C_ORDER && !isParameter(root(in.get(0)));
-            if (fn instanceof Identity || cReshapeOfOwnArray) viewOf.put(op.getOutputsOfOp().get(0), in.get(0));
+            boolean ownArray = in.size() == 1 && !isParameter(root(in.get(0)));
+            boolean cReshape = fn instanceof Reshape r && r.iArgs().length > 0 && r.iArgs()[0] == Reshape.C_ORDER;
+            boolean unstackFirstAxis = fn instanceof Unstack u && u.iArgs().length == 1 && u.iArgs()[0] == 0;
+            if (fn instanceof Identity || ownArray && (cReshape || unstackFirstAxis)) {
+                for (String out : op.getOutputsOfOp()) viewOf.put(out, in.get(0));
+            }
         }
     }
 

@@ -304,6 +304,27 @@ class FusionsTest {
         return heard;
     }
 
+    /** A mean over kept axes (rows, channels of an NHWC grid, everything), and one over axes apart (native). */
+    @Test
+    void keptMeansMatchTheGraph() {
+        for (int[] axes : new int[][]{{3}, {0, 1, 2}, {0, 1, 2, 3}, {1, 2}, {0, 2}}) {
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, 4, 6, 5, 800);
+            SDVariable m = x.mul(3).add(2).mean(true, axes);
+            ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", new long[]{4, 6, 5, 800}), List.of(m.name()));
+            List<String> heard = listen(sd);
+            INDArray in = random(5, 4, 6, 5, 800);
+            INDArray got = plan.run(Map.of("x", in)).get(m.name());
+            sd.setListeners();
+            assertEquals(axes.length != 2 || axes[0] == 1, heard.contains("reduce_mean (kernel)"), java.util.Arrays.toString(axes) + " " + heard);
+            // against the mean in double: the kernel sums in double across chunks, at least as close as the native op
+            INDArray exact = in.castTo(DataType.DOUBLE).mul(3).add(2).mean(true, axes);
+            double kernelError = maxAbsDiff(exact, got), nativeError = maxAbsDiff(exact, sd.output(Map.of("x", in), m.name()).get(m.name()));
+            assertTrue(kernelError <= Math.max(2 * nativeError, 1e-6), java.util.Arrays.toString(axes) + ": kernel " + kernelError
+                    + ", native " + nativeError);
+        }
+    }
+
     /** The gradient of a mean over kept axes (rows, channels of an NHWC grid, everything). */
     @Test
     void meanBackwardMatchesTheGraph() {
