@@ -5,6 +5,9 @@ import org.cvtzoo.core.data.Example;
 import org.cvtzoo.core.data.FashionMnist;
 import org.cvtzoo.core.data.Idx;
 import org.cvtzoo.core.data.IdxDataset;
+import org.cvtzoo.core.data.ImageTransform;
+import org.cvtzoo.core.data.TrainTransform;
+import org.cvtzoo.core.image.Interpolation;
 import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.zoo.Architecture;
 import org.cvtzoo.zoo.Prediction;
@@ -49,6 +52,15 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "4e-3", description = "Peak learning rate of AdamW (default: ${DEFAULT-VALUE}).")
     double lr;
 
+    @Option(names = "--label-smoothing", defaultValue = "0.1", description = "Label smoothing (default: ${DEFAULT-VALUE}).")
+    double labelSmoothing;
+
+    @Option(names = "--weight-decay", defaultValue = "0.05", description = "AdamW's weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--flip", defaultValue = "0", description = "Probability of mirroring a training image left to right (default: ${DEFAULT-VALUE}).")
+    double flip;
+
     @Option(names = "--out", defaultValue = "target/demo", description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out;
 
@@ -59,7 +71,10 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         FashionMnist fm = FashionMnist.locate();
         Idx.Labelled trainData = fm.load(FashionMnist.Split.TRAIN), testData = fm.load(FashionMnist.Split.TEST);
-        Dataset train = subset(IdxDataset.resized(trainData, SIZE, MEAN, STD), Math.min(trainSize, trainData.size()));
+        if (!(flip >= 0 && flip <= 1)) throw new Errors.UserError("--flip must be in [0, 1], got " + flip);
+        ImageTransform resize = ImageTransform.resize(SIZE, SIZE, Interpolation.BICUBIC, MEAN, STD);
+        ImageTransform augmented = (image, rng) -> resize.apply(rng.nextDouble() < flip ? TrainTransform.hflip(image) : image, rng);
+        Dataset train = subset(new IdxDataset(trainData, flip > 0 ? augmented : resize), Math.min(trainSize, trainData.size()));
         Dataset test = IdxDataset.resized(testData, SIZE, MEAN, STD);
         Architecture arch = Zoo.architecture(SpecFiles.readResource(DemoCommand.class, "demo-cvt.yaml"), "demo-cvt.yaml", 10);
         org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(7);
@@ -68,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
                 train.size(), test.size(), SIZE, SIZE, model.parameters().parameterCount());
         long t0 = System.nanoTime();
         FineTuneConfig config = FineTuneConfig.defaults().withInputSize(SIZE, SIZE).withEpochs(epochs).withBatchSize(batch)
-                .withLr(lr).withMinLr(lr * 0.01).withWarmupEpochs(0.3).withWeightDecay(0.05).withLabelSmoothing(0.1)
+                .withLr(lr).withMinLr(lr * 0.01).withWarmupEpochs(0.3).withWeightDecay(weightDecay).withLabelSmoothing(labelSmoothing)
                 .withClipNorm(5).withSeed(7).withOutputDir(out).withResume(resume);
         Trainer.Result r = new Trainer(model, config, new TrainingProgress()).fit(train, test);
         double minutes = (System.nanoTime() - t0) / 60e9;

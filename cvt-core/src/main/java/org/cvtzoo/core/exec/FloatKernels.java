@@ -4,8 +4,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.FloatBuffer;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 
@@ -189,7 +190,7 @@ final class FloatKernels {
         FloatBuffer g = buffer(grad), da = buffer(dFull), a = full == null ? null : buffer(full);
         int aBase = full == null ? 0 : (int) full.offset(), gBase = (int) grad.offset(), daBase = (int) dFull.offset();
         float[] f = new float[(int) (outer * inner)];
-        if (small == null) java.util.Arrays.fill(f, 1f);
+        if (small == null) Arrays.fill(f, 1f);
         else f = floats(small);
         for (int i = 0; i < f.length; i++) f[i] *= fullSign;
         float[] factor = f;
@@ -221,7 +222,8 @@ final class FloatKernels {
             // rows of inner values; each part sums its rows into sums of its own, added at the end
             long rows = outer * mid;
             int rowsPerChunk = (int) Math.max(1, CHUNK / inner);
-            List<double[]> partials = java.util.Collections.synchronizedList(new ArrayList<>());
+            // keyed by where each part starts, and added in that order: the same sums every run
+            Map<Long, double[]> partials = new ConcurrentSkipListMap<>();
             parallel(rows, rowsPerChunk, inner, (from, to) -> {
                 double[] mine = new double[factor.length];
                 float[] ga = new float[(int) (rowsPerChunk * inner)], aa = new float[ga.length];
@@ -231,7 +233,7 @@ final class FloatKernels {
                     long r1 = Math.min(Math.min(to, r0 + rowsPerChunk), (o + 1) * mid);  // rows of one o
                     int n = (int) ((r1 - r0) * inner), at = (int) (r0 * inner), fo = (int) (o * inner);
                     g.get(gBase + at, ga, 0, n);
-                    java.util.Arrays.fill(chunkSum, 0f);
+                    Arrays.fill(chunkSum, 0f);
                     if (a != null) {
                         a.get(aBase + at, aa, 0, n);
                         for (int row = 0; row < n; row += inner) {
@@ -252,9 +254,9 @@ final class FloatKernels {
                     da.put(daBase + at, ga, 0, n);
                     r0 = r1;
                 }
-                partials.add(mine);
+                partials.put(from, mine);
             });
-            for (double[] p : partials) {
+            for (double[] p : partials.values()) {
                 for (int i = 0; i < sums.length; i++) sums[i] += p[i];
             }
         }
@@ -289,7 +291,7 @@ final class FloatKernels {
                 int row = (int) (oi * inner);
                 int filled = (int) Math.min(rowsPerChunk, mid);
                 if (inner == 1) {
-                    java.util.Arrays.fill(o, 0, filled, g[row]);
+                    Arrays.fill(o, 0, filled, g[row]);
                 } else {
                     for (int r = 0; r < filled; r++) System.arraycopy(g, row, o, (int) (r * inner), (int) inner);
                 }
@@ -322,7 +324,8 @@ final class FloatKernels {
             });
         } else {
             int rowsPerChunk = (int) Math.max(1, CHUNK / inner);
-            List<double[]> partials = java.util.Collections.synchronizedList(new ArrayList<>());
+            // keyed by where each part starts, and added in that order: the same sums every run
+            Map<Long, double[]> partials = new ConcurrentSkipListMap<>();
             parallel(outer * mid, rowsPerChunk, inner, (from, to) -> {
                 double[] mine = new double[sums.length];
                 float[] chunk = new float[(int) (rowsPerChunk * inner)], chunkSum = new float[(int) inner];
@@ -331,16 +334,16 @@ final class FloatKernels {
                     long r1 = Math.min(Math.min(to, r0 + rowsPerChunk), (o + 1) * mid);
                     int n = (int) ((r1 - r0) * inner), fo = (int) (o * inner);
                     src.get(base + (int) (r0 * inner), chunk, 0, n);
-                    java.util.Arrays.fill(chunkSum, 0f);
+                    Arrays.fill(chunkSum, 0f);
                     for (int row = 0; row < n; row += inner) {
                         for (int i = 0; i < inner; i++) chunkSum[i] += chunk[row + i];
                     }
                     for (int i = 0; i < inner; i++) mine[fo + i] += chunkSum[i];
                     r0 = r1;
                 }
-                partials.add(mine);
+                partials.put(from, mine);
             });
-            for (double[] p : partials) {
+            for (double[] p : partials.values()) {
                 for (int i = 0; i < sums.length; i++) sums[i] += p[i];
             }
         }

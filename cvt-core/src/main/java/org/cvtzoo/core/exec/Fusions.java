@@ -380,12 +380,7 @@ final class Fusions {
     private record BroadcastMulBackward() implements Kernel {
         @Override
         public boolean accepts(INDArray[] args) {
-            for (INDArray a : args) {
-                if (!FloatKernels.fits(a)) return false;
-            }
-            long[] x = args[0].shape(), y = args[1].shape(), g = args[2].shape();
-            if (Arrays.equals(x, y)) return false;
-            return Arrays.equals(g, x) && split(x, y) != null || Arrays.equals(g, y) && split(y, x) != null;
+            return allFit(args) && !Arrays.equals(args[0].shape(), args[1].shape()) && oneBroadcasts(args);
         }
 
         @Override
@@ -410,12 +405,9 @@ final class Fusions {
     private record SumBackward(boolean subtract) implements Kernel {
         @Override
         public boolean accepts(INDArray[] args) {
-            for (INDArray a : args) {
-                if (!FloatKernels.fits(a)) return false;
-            }
-            long[] x = args[0].shape(), y = args[1].shape(), g = args[2].shape();
-            if (Arrays.equals(x, y)) return Arrays.equals(x, g);
-            return Arrays.equals(g, x) && split(x, y) != null || Arrays.equals(g, y) && split(y, x) != null;
+            if (!allFit(args)) return false;
+            boolean sameShapes = Arrays.equals(args[0].shape(), args[1].shape());
+            return sameShapes ? Arrays.equals(args[0].shape(), args[2].shape()) : oneBroadcasts(args);
         }
 
         @Override
@@ -474,6 +466,16 @@ final class Fusions {
         public void run(INDArray[] args, INDArray[] outs) {
             FloatKernels.meanBackward(args[1], split(args[0].shape(), args[1].shape()), outs[0]);
         }
+    }
+
+    private static boolean allFit(INDArray[] args) {
+        return Arrays.stream(args).allMatch(FloatKernels::fits);
+    }
+
+    /** For a backward's (x, y, gradient): the gradient has the shape of one, and the other broadcasts to it ({@link #split}). */
+    private static boolean oneBroadcasts(INDArray[] args) {
+        long[] x = args[0].shape(), y = args[1].shape(), g = args[2].shape();
+        return Arrays.equals(g, x) && split(x, y) != null || Arrays.equals(g, y) && split(y, x) != null;
     }
 
     /**

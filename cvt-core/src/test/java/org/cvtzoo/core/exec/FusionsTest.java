@@ -110,18 +110,7 @@ class FusionsTest {
         String dw = w.gradient().name();
         INDArray in = random(5, 40, 50).muli(3);
         ExecutionPlan plan = ExecutionPlan.build(grad, Map.of("x", new long[]{40, 50}), List.of(dw));
-        List<String> heard = new ArrayList<>();
-        grad.setListeners(new BaseListener() {
-            @Override
-            public boolean isActive(Operation operation) {
-                return true;
-            }
-
-            @Override
-            public void opExecution(SameDiff s, At at, MultiDataSet batch, SameDiffOp op, OpContext ctx, INDArray[] outputs) {
-                heard.add(op.getOp().opName());
-            }
-        });
+        List<String> heard = listen(grad);
         INDArray got = plan.run(Map.of("x", in)).get(dw);
         assertTrue(heard.contains("gelu_derivative (kernel)"), "heard " + heard);
         grad.setListeners();
@@ -347,18 +336,7 @@ class FusionsTest {
 
     /** A chain fused, the run heard by a listener as the fused op, and values against output(). */
     private static void assertFusedRunMatches(SameDiff sd, long[] shape, String out, int ops, String fusedName) {
-        List<String> heard = new ArrayList<>();
-        sd.setListeners(new BaseListener() {
-            @Override
-            public boolean isActive(Operation operation) {
-                return true;
-            }
-
-            @Override
-            public void opExecution(SameDiff s, At at, MultiDataSet batch, SameDiffOp op, OpContext ctx, INDArray[] outputs) {
-                heard.add(op.getOp().opName());
-            }
-        });
+        List<String> heard = listen(sd);
         ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", shape), List.of(out));
         assertEquals(ops, plan.opCount(), "ops in the plan");
         for (long seed : new long[]{1, 2}) {
