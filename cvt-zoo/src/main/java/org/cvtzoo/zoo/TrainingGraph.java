@@ -146,7 +146,12 @@ public final class TrainingGraph {
      */
     private Map<String, INDArray> run(Map<String, INDArray> feed, List<String> wanted) {
         SameDiff grad = sd.getFunction(GRAD_FN);
-        if (Execution.configured() == Execution.SAMEDIFF) return grad.output(feed, wanted.toArray(new String[0]));
+        if (Execution.configured() == Execution.SAMEDIFF) {
+            // output()'s arrays are fresh every step and wait for the collector, which seldom runs
+            // (little Java garbage): collect the last step's now, as the plans need not
+            System.gc();
+            return grad.output(feed, wanted.toArray(new String[0]));
+        }
         Map<String, long[]> shapes = new TreeMap<>();
         feed.forEach((name, array) -> shapes.put(name, array.shape()));
         String key = wanted + " " + shapes.entrySet().stream().map(e -> e.getKey() + Arrays.toString(e.getValue())).toList();
