@@ -221,36 +221,37 @@ final class FloatKernels {
         } else {
             // rows of inner values; each part sums its rows into sums of its own, added at the end
             long rows = outer * mid;
-            int rowsPerChunk = (int) Math.max(1, CHUNK / inner);
+            int width = (int) inner; // an int bound, so that HotSpot vectorises the loops over it
+            int rowsPerChunk = Math.max(1, CHUNK / width);
+            boolean scales = small != null || fullSign != 1f;
             // keyed by where each part starts, and added in that order: the same sums every run
             Map<Long, double[]> partials = new ConcurrentSkipListMap<>();
             parallel(rows, rowsPerChunk, inner, (from, to) -> {
                 double[] mine = new double[factor.length];
-                float[] ga = new float[(int) (rowsPerChunk * inner)], aa = new float[ga.length];
-                float[] chunkSum = new float[(int) inner];
+                float[] ga = new float[rowsPerChunk * width], aa = new float[ga.length];
+                float[] chunkSum = new float[width];
                 for (long r0 = from; r0 < to; ) {
                     long o = r0 / mid;
                     long r1 = Math.min(Math.min(to, r0 + rowsPerChunk), (o + 1) * mid);  // rows of one o
-                    int n = (int) ((r1 - r0) * inner), at = (int) (r0 * inner), fo = (int) (o * inner);
+                    int n = (int) ((r1 - r0) * width), at = (int) (r0 * width), fo = (int) (o * width);
                     g.get(gBase + at, ga, 0, n);
                     Arrays.fill(chunkSum, 0f);
                     if (a != null) {
                         a.get(aBase + at, aa, 0, n);
-                        for (int row = 0; row < n; row += inner) {
-                            for (int i = 0; i < inner; i++) {
-                                chunkSum[i] += ga[row + i] * aa[row + i];
-                                ga[row + i] *= factor[fo + i];
-                            }
+                        for (int row = 0; row < n; row += width) {
+                            for (int i = 0; i < width; i++) chunkSum[i] += ga[row + i] * aa[row + i];
                         }
                     } else {
-                        for (int row = 0; row < n; row += inner) {
-                            for (int i = 0; i < inner; i++) {
-                                chunkSum[i] += ga[row + i];
-                                ga[row + i] *= factor[fo + i];
-                            }
+                        for (int row = 0; row < n; row += width) {
+                            for (int i = 0; i < width; i++) chunkSum[i] += ga[row + i];
                         }
                     }
-                    for (int i = 0; i < inner; i++) mine[fo + i] += chunkSum[i];
+                    if (scales) {
+                        for (int row = 0; row < n; row += width) {
+                            for (int i = 0; i < width; i++) ga[row + i] *= factor[fo + i];
+                        }
+                    }
+                    for (int i = 0; i < width; i++) mine[fo + i] += chunkSum[i];
                     da.put(daBase + at, ga, 0, n);
                     r0 = r1;
                 }
@@ -323,22 +324,23 @@ final class FloatKernels {
                 }
             });
         } else {
-            int rowsPerChunk = (int) Math.max(1, CHUNK / inner);
+            int width = (int) inner; // an int bound, so that HotSpot vectorises the loops over it
+            int rowsPerChunk = Math.max(1, CHUNK / width);
             // keyed by where each part starts, and added in that order: the same sums every run
             Map<Long, double[]> partials = new ConcurrentSkipListMap<>();
             parallel(outer * mid, rowsPerChunk, inner, (from, to) -> {
                 double[] mine = new double[sums.length];
-                float[] chunk = new float[(int) (rowsPerChunk * inner)], chunkSum = new float[(int) inner];
+                float[] chunk = new float[rowsPerChunk * width], chunkSum = new float[width];
                 for (long r0 = from; r0 < to; ) {
                     long o = r0 / mid;
                     long r1 = Math.min(Math.min(to, r0 + rowsPerChunk), (o + 1) * mid);
-                    int n = (int) ((r1 - r0) * inner), fo = (int) (o * inner);
-                    src.get(base + (int) (r0 * inner), chunk, 0, n);
+                    int n = (int) ((r1 - r0) * width), fo = (int) (o * width);
+                    src.get(base + (int) (r0 * width), chunk, 0, n);
                     Arrays.fill(chunkSum, 0f);
-                    for (int row = 0; row < n; row += inner) {
-                        for (int i = 0; i < inner; i++) chunkSum[i] += chunk[row + i];
+                    for (int row = 0; row < n; row += width) {
+                        for (int i = 0; i < width; i++) chunkSum[i] += chunk[row + i];
                     }
-                    for (int i = 0; i < inner; i++) mine[fo + i] += chunkSum[i];
+                    for (int i = 0; i < width; i++) mine[fo + i] += chunkSum[i];
                     r0 = r1;
                 }
                 partials.put(from, mine);
