@@ -168,7 +168,8 @@ final class FloatKernels {
      * {@code dFull = g * small} and {@code dSmall[o, i] = sum over m of g[o, m, i] full[o, m, i]}.
      */
     static void broadcastMulBackward(INDArray full, INDArray small, INDArray grad, long[] split, INDArray dFull, INDArray dSmall) {
-        broadcastBackward(grad, full, small, split, dFull, 1f, dSmall, 1f);
+        double[] sums = sumOverMiddle(grad, full, small, split, dFull, 1f);
+        write(dSmall, sums, 1);
     }
 
     /**
@@ -177,18 +178,37 @@ final class FloatKernels {
      * {@code dSmall[o, i] = sign * sum over m of g[o, m, i]}.
      */
     static void broadcastSumBackward(INDArray grad, long[] split, INDArray dFull, float fullSign, INDArray dSmall, float smallSign) {
-        broadcastBackward(grad, null, null, split, dFull, fullSign, dSmall, smallSign);
+        double[] sums = sumOverMiddle(grad, null, null, split, dFull, fullSign);
+        write(dSmall, sums, smallSign);
+    }
+
+    /** The mean over the middle axis of x seen as {@code [outer, mid, inner]}, into {@code [outer, inner]}. */
+    static void mean(INDArray x, long[] split, INDArray out) {
+        double[] sums = sumOverMiddle(x, null, null, split, null, 1f);
+        float[] means = new float[sums.length];
+        for (int i = 0; i < means.length; i++) means[i] = (float) (sums[i] / split[1]);
+        buffer(out).put((int) out.offset(), means, 0, means.length);
+    }
+
+    /** {@code out = sign * sums}, in float. */
+    private static void write(INDArray out, double[] sums, float sign) {
+        float[] values = new float[sums.length];
+        for (int i = 0; i < values.length; i++) values[i] = (float) (sign * sums[i]);
+        buffer(out).put((int) out.offset(), values, 0, values.length);
     }
 
     /**
-     * {@code dFull = fullSign * g * small} and {@code dSmall = smallSign * sum over m of g * full},
-     * a missing factor counting as 1. Sums run in float within a chunk and in double across chunks.
+     * With g (and full) seen as {@code [outer, mid, inner]}: the sums over m of
+     * {@code g[o, m, i] full[o, m, i]} as {@code [outer, inner]}, and, unless dFull is null, in
+     * the same pass {@code dFull = fullSign * g * small} (small {@code [outer, inner]}); a missing
+     * factor counts as 1. Sums run in float within a chunk and in double across chunks.
      */
-    private static void broadcastBackward(INDArray grad, INDArray full, INDArray small, long[] split,
-                                          INDArray dFull, float fullSign, INDArray dSmall, float smallSign) {
+    private static double[] sumOverMiddle(INDArray grad, INDArray full, INDArray small, long[] split,
+                                          INDArray dFull, float fullSign) {
         long outer = split[0], mid = split[1], inner = split[2];
-        FloatBuffer g = buffer(grad), da = buffer(dFull), a = full == null ? null : buffer(full);
-        int aBase = full == null ? 0 : (int) full.offset(), gBase = (int) grad.offset(), daBase = (int) dFull.offset();
+        FloatBuffer g = buffer(grad), da = dFull == null ? null : buffer(dFull), a = full == null ? null : buffer(full);
+        int aBase = full == null ? 0 : (int) full.offset(), gBase = (int) grad.offset();
+        int daBase = dFull == null ? 0 : (int) dFull.offset();
         float[] f = new float[(int) (outer * inner)];
         if (small == null) Arrays.fill(f, 1f);
         else f = floats(small);
@@ -211,9 +231,11 @@ final class FloatKernels {
                         } else {
                             dot += sum(ga, n, 0f, false);
                         }
-                        float fo = factor[(int) o];
-                        for (int k = 0; k < n; k++) ga[k] *= fo;
-                        da.put(daBase + at, ga, 0, n);
+                        if (da != null) {
+                            float fo = factor[(int) o];
+                            for (int k = 0; k < n; k++) ga[k] *= fo;
+                            da.put(daBase + at, ga, 0, n);
+                        }
                     }
                     sums[(int) o] = dot;
                 }
@@ -223,7 +245,7 @@ final class FloatKernels {
             long rows = outer * mid;
             int width = (int) inner; // an int bound, so that HotSpot vectorises the loops over it
             int rowsPerChunk = Math.max(1, CHUNK / width);
-            boolean scales = small != null || fullSign != 1f;
+            boolean scales = da != null && (small != null || fullSign != 1f);
             // keyed by where each part starts, and added in that order: the same sums every run
             Map<Long, double[]> partials = new ConcurrentSkipListMap<>();
             parallel(rows, rowsPerChunk, inner, (from, to) -> {
@@ -252,7 +274,7 @@ final class FloatKernels {
                         }
                     }
                     for (int i = 0; i < width; i++) mine[fo + i] += chunkSum[i];
-                    da.put(daBase + at, ga, 0, n);
+                    if (da != null) da.put(daBase + at, ga, 0, n);
                     r0 = r1;
                 }
                 partials.put(from, mine);
@@ -261,9 +283,7 @@ final class FloatKernels {
                 for (int i = 0; i < sums.length; i++) sums[i] += p[i];
             }
         }
-        float[] out = new float[sums.length];
-        for (int i = 0; i < out.length; i++) out[i] = (float) (smallSign * sums[i]);
-        buffer(dSmall).put((int) dSmall.offset(), out, 0, out.length);
+        return sums;
     }
 
     /** {@code out = sign * g}. */
@@ -302,56 +322,6 @@ final class FloatKernels {
                 }
             }
         });
-    }
-
-    /** The mean over the middle axis of x seen as {@code [outer, mid, inner]}, into {@code [outer, inner]}. */
-    static void mean(INDArray x, long[] split, INDArray out) {
-        long outer = split[0], mid = split[1], inner = split[2];
-        double[] sums = new double[(int) (outer * inner)];
-        FloatBuffer src = buffer(x);
-        int base = (int) x.offset();
-        if (inner == 1) {
-            parallel(outer, Math.max(1, CHUNK / mid), mid, (from, to) -> {
-                float[] row = new float[(int) Math.min(CHUNK, mid)];
-                for (long o = from; o < to; o++) {
-                    double total = 0;
-                    for (long start = 0; start < mid; start += row.length) {
-                        int n = (int) Math.min(row.length, mid - start);
-                        src.get(base + (int) (o * mid + start), row, 0, n);
-                        total += sum(row, n, 0f, false);
-                    }
-                    sums[(int) o] = total;
-                }
-            });
-        } else {
-            int width = (int) inner; // an int bound, so that HotSpot vectorises the loops over it
-            int rowsPerChunk = Math.max(1, CHUNK / width);
-            // keyed by where each part starts, and added in that order: the same sums every run
-            Map<Long, double[]> partials = new ConcurrentSkipListMap<>();
-            parallel(outer * mid, rowsPerChunk, inner, (from, to) -> {
-                double[] mine = new double[sums.length];
-                float[] chunk = new float[rowsPerChunk * width], chunkSum = new float[width];
-                for (long r0 = from; r0 < to; ) {
-                    long o = r0 / mid;
-                    long r1 = Math.min(Math.min(to, r0 + rowsPerChunk), (o + 1) * mid);
-                    int n = (int) ((r1 - r0) * width), fo = (int) (o * width);
-                    src.get(base + (int) (r0 * width), chunk, 0, n);
-                    Arrays.fill(chunkSum, 0f);
-                    for (int row = 0; row < n; row += width) {
-                        for (int i = 0; i < width; i++) chunkSum[i] += chunk[row + i];
-                    }
-                    for (int i = 0; i < width; i++) mine[fo + i] += chunkSum[i];
-                    r0 = r1;
-                }
-                partials.put(from, mine);
-            });
-            for (double[] p : partials.values()) {
-                for (int i = 0; i < sums.length; i++) sums[i] += p[i];
-            }
-        }
-        float[] means = new float[sums.length];
-        for (int i = 0; i < means.length; i++) means[i] = (float) (sums[i] / mid);
-        buffer(out).put((int) out.offset(), means, 0, means.length);
     }
 
     /** {@code sum(a[i] b[i])} with eight running sums (see {@link #sum}). */
