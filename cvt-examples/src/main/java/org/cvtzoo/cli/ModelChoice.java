@@ -1,5 +1,6 @@
 package org.cvtzoo.cli;
 
+import org.cvtzoo.core.ZooException;
 import org.cvtzoo.zoo.Architecture;
 import org.cvtzoo.zoo.ModelFile;
 import org.cvtzoo.zoo.VisionModel;
@@ -68,8 +69,18 @@ final class ModelChoice {
     VisionModel load() {
         if (modelFile != null) return ModelFile.load(modelFile);
         Architecture arch = architecture();
-        Path w = pretrained ? Zoo.pretrainedWeights(model, WeightsCache.standard()) : weights;
+        Path w = pretrained ? pretrainedWeights() : weights;
         return w == null ? new VisionModel(arch) : VisionModel.fromCheckpoint(arch, w);
+    }
+
+    /** The library says what to do in Java terms; here the same in the command's words. */
+    private Path pretrainedWeights() {
+        try {
+            return Zoo.pretrainedWeights(model, WeightsCache.standard());
+        } catch (ZooException e) {
+            String msg = e.getMessage().replaceAll("(, or |; )load (a local copy|a checkpoint file) with Zoo\\.load\\(.*\\)$", "");
+            throw new Errors.UserError(msg + "; or pass --weights FILE (bin/cvt models --sources: where the weights come from)");
+        }
     }
 
     String describe() {

@@ -118,7 +118,7 @@ public final class Zoo {
         Card.Pretrained p = v.card().pretrained();
         if (p == null) {
             throw new SpecException("no official pretrained weights are published for " + v.name()
-                    + " (see bin/cvt models --sources); pass --weights FILE");
+                    + "; load a checkpoint file with Zoo.load(\"" + v.name() + "\", file)");
         }
         return cache.fetch(v.name(), p.file(), p.url(), p.sha256());
     }

@@ -111,6 +111,29 @@ public record EvalTransform(Resize resize, int crop, float[] mean, float[] std,
         return crop > 0;
     }
 
+    /**
+     * The size of every image this transform gives, {@code {height, width}}: the crop, or the
+     * exact resize; null for a shorter-side resize without a crop (its size follows each image).
+     */
+    public int[] outputSize() {
+        if (crop > 0) return new int[]{crop, crop};
+        return resize.isShorterSide() ? null : new int[]{resize.height(), resize.width()};
+    }
+
+    /**
+     * The range {@code [lo, hi]} of the values it gives: 0..255 pixels through
+     * {@code (v / 255 - mean) / std}, over the three channels.
+     */
+    public double[] valueRange() {
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < 3; c++) {
+            double a = (0 - mean[c]) / std[c], b = (1 - mean[c]) / std[c];
+            lo = Math.min(lo, Math.min(a, b));
+            hi = Math.max(hi, Math.max(a, b));
+        }
+        return new double[]{lo, hi};
+    }
+
     /** The resampling filter that {@link #interpolation()} names. */
     public Interpolation filter() {
         return Interpolation.named(interpolation);

@@ -131,7 +131,8 @@ public final class WeightsCache {
             throw new DownloadException("cannot download " + model + " from " + from + " (" + describe(e)
                     + "). " + (offline ? (proxy == null ? "Offline? " : "Is the proxy up? ") : "")
                     + "Put the file at " + target
-                    + (sha256 == null ? "" : " (SHA-256 " + sha256 + ")") + " or pass --weights FILE", e);
+                    + (sha256 == null ? "" : " (SHA-256 " + sha256 + ")") + ", or load a local copy with Zoo.load(\"" + model
+                    + "\", file)", e);
         }
     }
 

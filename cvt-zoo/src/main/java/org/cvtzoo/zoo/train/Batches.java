@@ -64,10 +64,10 @@ abstract class Batches implements AutoCloseable {
      * An iterator's batches as it gives them (its batch size, its order, its last partial
      * batch), from its start: each pass begins with {@code reset()}, and an iterator that cannot
      * reset can be read once. Features must be floating-point images {@code [B, 3, H, W]}, labels
-     * one-hot {@code [B, classes]}.
+     * one-hot {@code [B, classes]}; {@code checks} looks at each batch's features.
      */
-    static Batches of(DataSetIterator data, int classes) {
-        return new FromIterator(data, classes);
+    static Batches of(DataSetIterator data, int classes, IteratorChecks checks) {
+        return new FromIterator(data, classes, checks);
     }
 
     private static final class FromDataset extends Batches {
@@ -108,12 +108,14 @@ abstract class Batches implements AutoCloseable {
     private static final class FromIterator extends Batches {
         private final DataSetIterator data;
         private final int classes;
+        private final IteratorChecks checks;
         private int perEpoch = -1;
         private boolean read;
 
-        FromIterator(DataSetIterator data, int classes) {
+        FromIterator(DataSetIterator data, int classes, IteratorChecks checks) {
             this.data = data;
             this.classes = classes;
+            this.checks = checks;
         }
 
         /** Counted by a pass over the iterator the first time it is asked, which checks every batch too. */
@@ -160,6 +162,7 @@ abstract class Batches implements AutoCloseable {
                 throw new IllegalArgumentException("the DataSetIterator's features must be floating-point RGB images [B, 3, H, W]"
                         + " (NCHW), got " + x.dataType() + " " + Arrays.toString(x.shape()));
             }
+            checks.check(x);
             if (y == null || y.rank() != 2 || y.size(0) != x.size(0) || y.size(1) != classes) {
                 throw new IllegalArgumentException("the DataSetIterator's labels must be one-hot [" + x.size(0) + ", " + classes
                         + "] for a model of " + classes + " classes, got " + (y == null ? "none" : Arrays.toString(y.shape())));

@@ -31,9 +31,19 @@ public final class Evaluator {
         }
     }
 
-    /** Over a DL4J iterator's batches (features float NCHW, one-hot labels), from its start. */
+    /**
+     * Over a DL4J iterator's batches (features float NCHW, one-hot labels), from its start. Features
+     * that cannot be the model's input are an error; another size than the model's preprocessing
+     * gives is warned about.
+     */
     public static Result evaluate(VisionModel model, DataSetIterator data) {
-        try (Batches batches = Batches.of(data, model.architecture().numClasses())) {
+        int[] size = model.eval() != null && model.eval().outputSize() != null ? model.eval().outputSize()
+                : model.architecture().nativeSize();
+        return evaluate(model, data, new IteratorChecks(data, model.eval(), size, "the size the model's preprocessing gives (classify())"));
+    }
+
+    static Result evaluate(VisionModel model, DataSetIterator data, IteratorChecks checks) {
+        try (Batches batches = Batches.of(data, model.architecture().numClasses(), checks)) {
             return evaluate(model, batches);
         }
     }

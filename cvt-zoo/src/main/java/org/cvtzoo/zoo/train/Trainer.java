@@ -91,11 +91,51 @@ public final class Trainer {
         }
     }
 
-    /** Trains on a DL4J iterator's batches; {@code validation} may be null. */
+    /**
+     * Trains on a DL4J iterator's batches; {@code validation} may be null. Where the iterator
+     * knows its classes ({@code getLabels()}, as DataVec's record readers do), they name the
+     * model's classes (a new head where their number differs from the model's); class names
+     * configured otherwise, or a validation iterator with other labels, are an error. Features
+     * that cannot be the model's input (raw 0..255 pixels where it expects normalised ones) are an
+     * error; see {@link org.cvtzoo.zoo.datavec.ZooPreProcessor} for DataVec's images.
+     */
     public Result fit(DataSetIterator train, DataSetIterator validation) {
+        List<String> labels = labels(train);
+        if (labels != null) {
+            List<String> valLabels = validation == null ? null : labels(validation);
+            if (valLabels != null && !valLabels.equals(labels)) {
+                throw new ZooException("the validation iterator's labels " + valLabels + " differ from the training iterator's "
+                        + labels + " (the order of the one-hot columns must be the same)");
+            }
+            if (config.classNames().isEmpty()) {
+                if (config.numClasses() > 0 && config.numClasses() != labels.size()) {
+                    throw new ZooException("the configuration asks for " + config.numClasses() + " classes, the iterator has "
+                            + labels.size() + " labels: " + labels);
+                }
+                return new Trainer(base, config.withClasses(labels), listener).fit(train, validation);
+            }
+            if (!config.classNames().equals(labels)) {
+                throw new ZooException("the class names " + config.classNames() + " disagree with the iterator's labels " + labels
+                        + " (the order of its one-hot columns): leave withClasses(...) out to take the iterator's, or give them"
+                        + " in its order");
+            }
+        }
         int classes = config.numClasses() > 0 ? config.numClasses() : base.architecture().numClasses();
-        try (Batches batches = Batches.of(train, classes)) {
-            return run(batches, validation == null ? null : m -> Evaluator.evaluate(m, validation));
+        IteratorChecks trainChecks = new IteratorChecks(train, base.eval(), null, null);
+        IteratorChecks valChecks = validation == null ? null
+                : new IteratorChecks(validation, base.eval(), inputSize(base), "the training size");
+        try (Batches batches = Batches.of(train, classes, trainChecks)) {
+            return run(batches, validation == null ? null : m -> Evaluator.evaluate(m, validation, valChecks));
+        }
+    }
+
+    /** An iterator's class labels, or null where it has none. */
+    private static List<String> labels(DataSetIterator it) {
+        try {
+            List<String> l = it.getLabels();
+            return l == null || l.isEmpty() ? null : List.copyOf(l);
+        } catch (UnsupportedOperationException e) {
+            return null;
         }
     }
 
