@@ -83,8 +83,8 @@ class DataVecFineTuneTest {
     }
 
     static FineTuneConfig config(Path out) {
-        return FineTuneConfig.defaults().withTrainable(Trainable.ALL).withInputSize(SIZE, SIZE).withEpochs(3).withBatchSize(4)
-                .withLr(2e-3).withWarmupEpochs(0).withSeed(5).withOutputDir(out);
+        return FineTuneConfig.defaults().withTrainable(Trainable.HEAD).withInputSize(SIZE, SIZE).withEpochs(2).withBatchSize(6)
+                .withLr(1e-2).withWarmupEpochs(0).withSeed(5).withOutputDir(out);
     }
 
     /** DataVec (OpenCV) + ZooImageTransform + ZooPreProcessor give, for these PNGs, exactly what the zoo feeds its model. */
