@@ -275,6 +275,7 @@ class CliTest {
                 null, "--pretrained needs --model");
         assertUserError(cvt("predict", "--model", "vit-l32", "--pretrained", IMAGES.resolve("chelsea.png")),
                 null, "no official pretrained weights");
+        assertTrue(stderr().contains("--weights FILE") && !stderr().contains("Zoo.load"), "the CLI's words: " + stderr());
     }
 
     /** An image folder to fine-tune on: {@code perClass} images in each of data/cats and data/rockets. */

@@ -1,5 +1,6 @@
 package org.cvtzoo.zoo.train;
 
+import org.cvtzoo.core.ZooException;
 import org.cvtzoo.core.data.Dataset;
 import org.cvtzoo.core.data.Example;
 import org.cvtzoo.core.graph.ParamStore;
@@ -137,6 +138,64 @@ class DataSetIteratorTest {
         DataSet small = new DataSet(Nd4j.zeros(DataType.FLOAT, 8, 3, 32, 32), good.getLabels());
         assertMessage(() -> trainer.fit(new ViewIterator(small, 8), null), "must be 64x64");
         assertMessage(() -> FineTuneTest.base().evaluate(new ViewIterator(good, 8)), "one-hot [8, 10]");
+    }
+
+    /** A ViewIterator that knows its classes, as DataVec's record-reader iterators do. */
+    static ViewIterator labelled(DataSet d, int batch, List<String> labels) {
+        return new ViewIterator(d, batch) {
+            @Override
+            public List<String> getLabels() {
+                return labels;
+            }
+        };
+    }
+
+    @Test
+    void classNamesComeFromTheIterator() {
+        FineTuneConfig config = FineTuneTest.recipe(tmp.resolve("named")).withEpochs(1);
+        FineTuneConfig unnamed = FineTuneConfig.defaults().withInputSize(64, 64).withEpochs(1).withBatchSize(8)
+                .withOutputDir(tmp.resolve("unnamed"));
+        DataSet d = dataSet(FineTuneTest.halves(8, 1), 2);
+        Trainer.Result r = new Trainer(FineTuneTest.base(), unnamed).fit(labelled(d, 8, List.of("up", "down")), null);
+        assertEquals(List.of("up", "down"), r.best().classNames());
+        assertEquals(List.of("up", "down"), org.cvtzoo.zoo.ModelFile.load(r.bestFile()).classNames());
+
+        // names given in another order than the iterator's one-hot columns, or another number of them
+        ZooException e = assertThrows(ZooException.class, () -> new Trainer(FineTuneTest.base(), config)
+                .fit(labelled(d, 8, List.of("right", "left")), null));
+        assertTrue(e.getMessage().contains("[left, right]") && e.getMessage().contains("[right, left]"), e.getMessage());
+        e = assertThrows(ZooException.class, () -> new Trainer(FineTuneTest.base(), config)
+                .fit(labelled(d, 8, List.of("left", "right")), labelled(d, 8, List.of("right", "left"))));
+        assertTrue(e.getMessage().contains("validation iterator"), e.getMessage());
+        e = assertThrows(ZooException.class, () -> new Trainer(FineTuneTest.base(), unnamed.withNumClasses(3))
+                .fit(labelled(d, 8, List.of("up", "down")), null));
+        assertTrue(e.getMessage().contains("3 classes"), e.getMessage());
+    }
+
+    /** Raw pixels where the model expects normalised input: an error naming the fix, before any training. */
+    @Test
+    void rawPixelsAreRefused() {
+        DataSet d = dataSet(FineTuneTest.halves(8, 1), 2);
+        DataSet raw = new DataSet(d.getFeatures().mul(255), d.getLabels());
+        Trainer trainer = new Trainer(FineTuneTest.base(), FineTuneTest.recipe(tmp.resolve("raw")).withEpochs(1));
+        ZooException e = assertThrows(ZooException.class, () -> trainer.fit(new ViewIterator(raw, 8), null));
+        assertTrue(e.getMessage().contains("raw pixels 0..255") && e.getMessage().contains("ZooPreProcessor.of(model)"), e.getMessage());
+        assertThrows(ZooException.class, () -> FineTuneTest.base().evaluate(new ViewIterator(raw, 8)));
+    }
+
+    /** Evaluating at another size than the model's preprocessing gives: a warning. */
+    @Test
+    void anotherSizeIsWarnedAbout() {
+        VisionModel m = FineTuneTest.base().withEval(org.cvtzoo.core.image.EvalTransform.centerCrop(64, 0.875,
+                org.cvtzoo.core.image.EvalTransform.imagenetMean(), org.cvtzoo.core.image.EvalTransform.imagenetStd(), "bicubic"));
+        DataSet d = dataSet(FineTuneTest.halves(8, 1), 10);
+        String quiet = org.cvtzoo.zoo.datavec.ZooPreProcessorTest.stderrOf(() -> m.evaluate(new ViewIterator(d, 8)));
+        assertEquals("", quiet);
+        DataSet small = new DataSet(d.getFeatures().get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 48),
+                NDArrayIndex.interval(0, 48)).dup(), d.getLabels());
+        String err = org.cvtzoo.zoo.datavec.ZooPreProcessorTest.stderrOf(() -> m.evaluate(new ViewIterator(small, 4)));
+        assertEquals(1, err.split("warning:", -1).length - 1, err);
+        assertTrue(err.contains("48x48") && err.contains("64x64"), err);
     }
 
     private static void assertMessage(Executable run, String fragment) {
