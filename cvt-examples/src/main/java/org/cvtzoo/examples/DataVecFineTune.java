@@ -2,6 +2,7 @@ package org.cvtzoo.examples;
 
 import org.cvtzoo.core.image.Images;
 import org.cvtzoo.zoo.ModelFile;
+import org.cvtzoo.zoo.Prediction;
 import org.cvtzoo.zoo.VisionModel;
 import org.cvtzoo.zoo.Zoo;
 import org.cvtzoo.zoo.datavec.ZooImageTransform;
@@ -24,6 +25,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -73,8 +75,8 @@ public final class DataVecFineTune {
     /** Fine-tunes {@code base} on the class folders under {@code folder}, and classifies them both ways. */
     public static Outcome run(VisionModel base, Path folder, FineTuneConfig config) throws IOException {
         DataSetIterator data = iterator(base, folder, config.batchSize(), config.seed());
-        Trainer.Result r = new Trainer(base, config).fit(data, data); // an example: validated on its own images
-        Evaluation evaluation = r.best().evaluate(data);
+        Trainer.Result r = new Trainer(base, config).fit(data, null); // class names: the iterator's labels (the folders)
+        Evaluation evaluation = r.best().evaluate(data); // an example: on its own images (give a held-out folder's iterator)
 
         Map<Path, String> pipeline = new LinkedHashMap<>();
         data.reset();
@@ -87,8 +89,10 @@ public final class DataVecFineTune {
             }
         }
         VisionModel saved = ModelFile.load(r.bestFile()); // what a user ships: spec, preprocessing, class names
+        List<Path> files = List.copyOf(pipeline.keySet());
+        List<Prediction> predictions = saved.classify(files.stream().map(Images::read).toList(), 1);
         Map<Path, String> classified = new LinkedHashMap<>();
-        for (Path f : pipeline.keySet()) classified.put(f, saved.classify(Images.read(f), 1).top().get(0).name());
+        for (int i = 0; i < files.size(); i++) classified.put(files.get(i), predictions.get(i).top().get(0).name());
         return new Outcome(r, evaluation, pipeline, classified);
     }
 
