@@ -1,5 +1,6 @@
 package org.cvtzoo.examples;
 
+import org.cvtzoo.core.ZooException;
 import org.cvtzoo.core.image.Images;
 import org.cvtzoo.zoo.ModelFile;
 import org.cvtzoo.zoo.Prediction;
@@ -55,17 +56,24 @@ public final class DataVecFineTune {
                           Map<Path, String> classified) {
     }
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) {
         if (args.length < 2) {
             System.err.println("usage: DataVecFineTune FOLDER OUT_DIR [MODEL (vit-ti16)] [EPOCHS (3)]");
             System.exit(2);
         }
         String name = args.length > 2 ? args[2] : "vit-ti16";
         int epochs = args.length > 3 ? Integer.parseInt(args[3]) : 3;
-        VisionModel base = Zoo.load(name, Zoo.pretrainedWeights(name, WeightsCache.standard()));
-        FineTuneConfig config = FineTuneConfig.defaults().withTrainable(Trainable.HEAD).withEpochs(epochs)
-                .withBatchSize(16).withLr(1e-3).withOutputDir(Path.of(args[1]));
-        Outcome o = run(base, Path.of(args[0]), config);
+        Outcome o;
+        try {
+            VisionModel base = Zoo.load(name, Zoo.pretrainedWeights(name, WeightsCache.standard()));
+            FineTuneConfig config = FineTuneConfig.defaults().withTrainable(Trainable.HEAD).withEpochs(epochs)
+                    .withBatchSize(16).withLr(1e-3).withOutputDir(Path.of(args[1]));
+            o = run(base, Path.of(args[0]), config);
+        } catch (ZooException | IOException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         System.out.println(o.evaluation().stats());
         long same = o.pipeline().keySet().stream().filter(f -> o.pipeline().get(f).equals(o.classified().get(f))).count();
         System.out.printf("model file %s: classify() on the original files agrees with the DataVec pipeline on %d of %d%n",
