@@ -1,11 +1,12 @@
 package org.cvtzoo.cli;
 
-import org.cvtzoo.core.ZooException;
 import org.cvtzoo.zoo.Architecture;
 import org.cvtzoo.zoo.ModelFile;
 import org.cvtzoo.zoo.VisionModel;
 import org.cvtzoo.zoo.Zoo;
+import org.cvtzoo.zoo.download.DownloadException;
 import org.cvtzoo.zoo.download.WeightsCache;
+import org.cvtzoo.zoo.spec.SpecException;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -73,11 +74,11 @@ final class ModelChoice {
         return w == null ? new VisionModel(arch) : VisionModel.fromCheckpoint(arch, w);
     }
 
-    /** The library says what to do in Java terms; here the same in the command's words. */
+    /** The library says what to do in Java terms (Zoo.load); here the same in the command's words. */
     private Path pretrainedWeights() {
         try {
             return Zoo.pretrainedWeights(model, WeightsCache.standard());
-        } catch (ZooException e) {
+        } catch (DownloadException | SpecException e) {
             String msg = e.getMessage().replaceAll("(, or |; )load (a local copy|a checkpoint file) with Zoo\\.load\\(.*\\)$", "");
             throw new Errors.UserError(msg + "; or pass --weights FILE (bin/cvt models --sources: where the weights come from)");
         }
