@@ -105,6 +105,31 @@ class DataVecFineTuneTest {
         assertEquals(12, n);
     }
 
+    /**
+     * The same for the image kinds the zoo reads as PIL does: grey, 16-bit grey and colour, alpha,
+     * grey + alpha, palette, a JPEG (OpenCV decodes; ZooImageTransform converts as Images.read).
+     */
+    @Test
+    void everyImageKindGivesTheModelsInput() throws IOException {
+        Path kinds = Files.createDirectories(tmp.resolve("kinds").resolve("all"));
+        List<String> files = List.of("camera_320.png", "grey16.png", "rgb16.png", "rgba_random.png", "grey_alpha.png",
+                "green_palette.png", "palette_gray.png", "noise_37x23.png", "rocket.jpg", "chelsea.png");
+        for (String f : files) Files.copy(IMAGES.resolve(f), kinds.resolve(f));
+        VisionModel m = base();
+        DataSetIterator it = DataVecFineTune.iterator(m, kinds.getParent(), 1, 1);
+        StringBuilder differ = new StringBuilder();
+        int n = 0;
+        while (it.hasNext()) {
+            DataSet one = it.next();
+            Path f = Path.of(one.getExampleMetaData(RecordMetaData.class).get(0).getURI());
+            double d = m.preprocess(List.of(Images.read(f))).sub(one.getFeatures()).amaxNumber().doubleValue();
+            if (d != 0) differ.append(f.getFileName()).append(": max |diff| ").append(d).append("; ");
+            n++;
+        }
+        assertEquals(files.size(), n);
+        assertEquals("", differ.toString());
+    }
+
     /** The whole example: fine-tune, evaluate, save, reload, classify the original files: the same predictions. */
     @Test
     void classifyOnTheFilesPredictsWhatThePipelineDid() throws IOException {
