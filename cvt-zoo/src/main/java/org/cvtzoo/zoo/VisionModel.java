@@ -44,6 +44,7 @@ public final class VisionModel {
     private final Weights weights;
     private final EvalTransform eval;
     private final List<String> classNames;
+    private org.cvtzoo.zoo.explain.Explainer explainer;
 
     /** Logits {@code [B, classes]}, features {@code [B, dim]}, attention {@code [B, heads, h, w]} (null where the model has none). */
     public record Output(INDArray logits, INDArray features, INDArray attention) {
@@ -282,6 +283,31 @@ public final class VisionModel {
             }
             return g;
         }
+    }
+
+    /**
+     * Explanation maps {@code [B, h, w]} of images over the patch grid by {@code method}, for each
+     * image's class ({@code labels}: a class name or index per image; null: the predicted class).
+     * See {@link org.cvtzoo.zoo.explain.Explainer} for where each method is defined.
+     */
+    public org.cvtzoo.zoo.explain.Explainer.Explanation explain(List<RgbImage> images, org.cvtzoo.zoo.explain.Method method,
+                                                                 List<String> labels) {
+        int[] classes = null;
+        if (labels != null) {
+            if (labels.size() != images.size()) {
+                throw new ZooException(labels.size() + " class labels for " + images.size() + " images");
+            }
+            classes = labels.stream().mapToInt(l -> org.cvtzoo.zoo.explain.Explainer.classIndex(classNames(), l)).toArray();
+        }
+        org.cvtzoo.zoo.explain.Explainer e = explainer();
+        e.check(method); // before preprocessing: an undefined method is the user's first problem
+        return e.explain(preprocess(images), method, classes, org.cvtzoo.zoo.explain.Rollout.DEFAULT);
+    }
+
+    /** This model's explainer (its gradient graphs are built on first use and kept). */
+    public synchronized org.cvtzoo.zoo.explain.Explainer explainer() {
+        if (explainer == null) explainer = new org.cvtzoo.zoo.explain.Explainer(this);
+        return explainer;
     }
 
     /**
