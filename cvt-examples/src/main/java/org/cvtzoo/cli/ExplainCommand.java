@@ -64,6 +64,10 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "16", description = "--score: steps of each curve, at most one per grid cell (default: ${DEFAULT-VALUE}).")
     int steps;
 
+    @Option(names = "--fill", defaultValue = "mean", description = "--score: what removed pixels become, mean (0 in the normalised input,"
+            + " as RISE's code deletes) or black (default: ${DEFAULT-VALUE}).")
+    String fill;
+
     @Option(names = "--seed", defaultValue = "0", description = "--score: seed of the random maps (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -119,22 +123,27 @@ final class ExplainCommand implements Callable<Integer> {
 
     private void score(VisionModel vm, Explainer explainer, Method m, Integer cls, Rollout rollout, List<Path> files) {
         Random rng = new Random(seed);
+        double[] fillValues = switch (fill) {
+            case "mean" -> null;
+            case "black" -> Faithfulness.black(vm.eval().mean(), vm.eval().std());
+            default -> throw new Errors.UserError("--fill must be mean or black, got '" + fill + "'");
+        };
         double[] sums = new double[4];
         for (Path file : files) {
             INDArray x = vm.preprocess(List.of(Images.read(file)));
             Explainer.Explanation e = explainer.explain(x, m, cls == null ? null : new int[]{cls}, rollout);
             INDArray map = e.maps().get(org.nd4j.linalg.indexing.NDArrayIndex.point(0));
-            Faithfulness.Curves method = Faithfulness.measure(vm, x, map, e.classes()[0], steps);
+            Faithfulness.Curves method = Faithfulness.measure(vm, x, map, e.classes()[0], steps, fillValues);
             Faithfulness.Curves random = Faithfulness.measure(vm, x, Faithfulness.randomMap(map.size(0), map.size(1), rng),
-                    e.classes()[0], steps);
+                    e.classes()[0], steps, fillValues);
             sums[0] += method.deletionAuc();
             sums[1] += method.insertionAuc();
             sums[2] += random.deletionAuc();
             sums[3] += random.insertionAuc();
         }
         int n = files.size();
-        System.out.printf(Locale.ROOT, "%d images of %s; areas under the probability curves (deletion: lower is better,"
-                + " insertion: higher is better)%n", n, score);
+        System.out.printf(Locale.ROOT, "%d images of %s, removed pixels %s; areas under the probability curves (deletion: lower is better,"
+                + " insertion: higher is better)%n", n, score, fill.equals("mean") ? "to the normalisation mean" : "to black");
         System.out.printf(Locale.ROOT, "%-16s %10s %10s%n", "method", "deletion", "insertion");
         System.out.printf(Locale.ROOT, "%-16s %10.4f %10.4f%n", m.cliName(), sums[0] / n, sums[1] / n);
         System.out.printf(Locale.ROOT, "%-16s %10.4f %10.4f%n", "random", sums[2] / n, sums[3] / n);

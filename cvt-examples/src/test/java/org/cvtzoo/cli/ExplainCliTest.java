@@ -99,11 +99,14 @@ class ExplainCliTest {
                 err.toString());
         String s = stdout();
         assertTrue(s.contains("class-attention") && s.contains("random") && s.contains("deletion"), s);
+        assertUserError(cvt("explain", "--spec", PCN.resolve("spec.json"), "--weights", PCN.resolve("model.pth"),
+                "--method", "gradcam", "--score", scoreFolder(), "--fill", "blue"), null, "--fill must be mean or black");
     }
 
     private Path scoreFolder() {
         try {
             Path dir = Files.createDirectories(tmp.resolve("score"));
+            if (Files.exists(dir.resolve("horse.png"))) return dir;
             Files.copy(IMAGES.resolve("chelsea.png"), dir.resolve("chelsea.png"));
             Files.copy(IMAGES.resolve("horse.png"), dir.resolve("horse.png"));
             return dir;

@@ -42,6 +42,14 @@ public final class Faithfulness {
      * divides the image evenly or not (pixel (y, x) belongs to cell (y h / H, x w / W)).
      */
     public static Curves measure(VisionModel model, INDArray image, INDArray map, int cls, int steps) {
+        return measure(model, image, map, cls, steps, null);
+    }
+
+    /**
+     * As {@link #measure(VisionModel, INDArray, INDArray, int, int)}, with removed pixels set to
+     * {@code fill} (one value per channel, in the normalised input) instead of 0; see {@link #black}.
+     */
+    public static Curves measure(VisionModel model, INDArray image, INDArray map, int cls, int steps, double[] fill) {
         INDArray x = image.rank() == 4 ? image.get(NDArrayIndex.point(0)) : image;
         long c = x.size(0), height = x.size(1), width = x.size(2);
         int gh = (int) map.size(map.rank() - 2), gw = (int) map.size(map.rank() - 1), cells = gh * gw;
@@ -53,13 +61,16 @@ public final class Faithfulness {
             boolean[] chosen = new boolean[cells];
             for (int k = 0; k < done; k++) chosen[order[k]] = true;
             INDArray deleted = x.dup(), inserted = Nd4j.zeros(DataType.FLOAT, c, height, width);
+            if (fill != null) {
+                for (int ch = 0; ch < c; ch++) inserted.get(NDArrayIndex.point(ch)).assign(fill[ch]);
+            }
             for (int y = 0; y < height; y++) {
                 int cy = (int) ((long) y * gh / height);
                 for (int xx = 0; xx < width; xx++) {
                     int cell = cy * gw + (int) ((long) xx * gw / width);
                     if (!chosen[cell]) continue;
                     for (int ch = 0; ch < c; ch++) {
-                        deleted.putScalar(new long[]{ch, y, xx}, 0f);
+                        deleted.putScalar(new long[]{ch, y, xx}, fill == null ? 0 : fill[ch]);
                         inserted.putScalar(new long[]{ch, y, xx}, x.getFloat(ch, y, xx));
                     }
                 }
@@ -74,6 +85,13 @@ public final class Faithfulness {
             ins[j] = probs.getDouble(s + 1 + j, cls);
         }
         return new Curves(del, ins);
+    }
+
+    /** Black (pixel value 0) in a model's normalised input: {@code -mean / std} per channel. */
+    public static double[] black(float[] mean, float[] std) {
+        double[] v = new double[mean.length];
+        for (int i = 0; i < v.length; i++) v[i] = -mean[i] / (double) std[i];
+        return v;
     }
 
     /** A map of uniform random values over an {@code h x w} grid: the baseline. */

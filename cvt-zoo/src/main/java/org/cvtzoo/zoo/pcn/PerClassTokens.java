@@ -42,7 +42,9 @@ public final class PerClassTokens {
         }
         if (classes < 1) throw new ZooException("the number of classes must be at least 1, got " + classes);
         boolean sameClasses = classes == pcn.numClasses();
-        PatchConvNet target = new PatchConvNet(pcn.name() + "-multi", pcn.spec().withNumClasses(classes).withMulticlass(true));
+        // a registered variant's name as deit's (S60 -> S60_multi: patchconvnet-s60-multi), others described
+        String multiName = pcn.name().startsWith("patchconvnet-") ? pcn.name() + "-multi" : pcn.name() + ", one class token per class";
+        PatchConvNet target = new PatchConvNet(multiName, pcn.spec().withNumClasses(classes).withMulticlass(true));
         VisionModel multi = new VisionModel(target);
         Map<String, ParamStore.Entry> from = single.parameters().entries();
         for (ParamStore.Entry e : multi.parameters().entries().values()) {
