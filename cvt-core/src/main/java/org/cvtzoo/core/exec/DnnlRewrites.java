@@ -1,11 +1,13 @@
 package org.cvtzoo.core.exec;
 
 import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.dnnl.eltwise_forward;
 import org.bytedeco.dnnl.layer_normalization_forward;
 import org.bytedeco.dnnl.matmul;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.softmax_forward;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -13,6 +15,7 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
+import org.nd4j.linalg.api.ops.impl.shape.Permute;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.GELU;
@@ -36,7 +39,9 @@ import static org.cvtzoo.core.exec.OpGraph.out;
  *   ND4J M2.1 runs rank-3 and rank-4 products as one OpenBLAS call per matrix, 4-7x slower
  *   here, and the element-wise ops after a dense layer each take a pass over memory;</li>
  *   <li>softmax over the last axis (5x faster than ND4J's rank-2 softmax);</li>
- *   <li>{@code Ops.layerNorm}'s inference chain as one layer normalisation (20x and more).</li>
+ *   <li>{@code Ops.layerNorm}'s inference chain as one layer normalisation (20x and more);</li>
+ *   <li>permutes as reorders, and an exact GELU chain on its own as one eltwise primitive, so that
+ *   an inference plan runs on OpenMP's threads alone (no Java pool beside them).</li>
  * </ul>
  * Each decides on the bound arrays whether it can take them (float, c-order, contiguous, the
  * axes it handles); where not, the plan runs the group's own ops.
@@ -46,7 +51,7 @@ final class DnnlRewrites {
     }
 
     static List<Rewrite> all() {
-        return List.of(new Matmul(), new MatmulBackward(), new Softmax(), new LayerNorm());
+        return List.of(new Matmul(), new MatmulBackward(), new Softmax(), new LayerNorm(), new Permutes(), new ExactGelu());
     }
 
     /** What a matmul's post-op adds after the product (and the bias, where there is one). */
@@ -273,6 +278,63 @@ final class DnnlRewrites {
                 if (forX == null || forY == null) return null;
                 return new DnnlStep(standIn, List.of(forX, forY), args, new long[][]{args[0].shape(), args[1].shape()});
             }, List.of(first), inputs(first));
+        }
+    }
+
+    /** A permute as a reorder: the input read through permuted strides, written dense. */
+    record Permutes() implements Rewrite {
+        @Override
+        public String name() {
+            return "onednn-permute";
+        }
+
+        @Override
+        public Group match(OpGraph g, SameDiffOp first) {
+            if (!(first.getOp() instanceof Permute p) || inputs(first).size() != 1 || p.iArgs().length == 0) return null;
+            long[] axes = p.iArgs().clone();
+            return g.group(this, "permute (onednn)", (standIn, args) -> {
+                INDArray x = args[0];
+                int r = x.rank();
+                if (!OneDnn.fits(x) || axes.length != r) return null;
+                long[] inStrides = OneDnn.denseStrides(x.shape()), dims = new long[r], strides = new long[r];
+                boolean[] seen = new boolean[r];
+                for (int i = 0; i < r; i++) {
+                    int a = (int) (axes[i] < 0 ? axes[i] + r : axes[i]);
+                    if (a < 0 || a >= r || seen[a]) return null;
+                    seen[a] = true;
+                    dims[i] = x.size(a);
+                    strides[i] = inStrides[a];
+                }
+                reorder prim = new reorder(new reorder.primitive_desc(OneDnn.engine(), OneDnn.desc(dims, strides), OneDnn.engine(),
+                        OneDnn.desc(dims)));
+                return new DnnlStep(standIn, prim, args, new long[][]{dims}, (in, outs) -> Map.of(
+                        dnnl.DNNL_ARG_FROM, OneDnn.memory(in[0], dims, strides), dnnl.DNNL_ARG_TO, OneDnn.memory(outs[0], dims)));
+            }, List.of(first), inputs(first));
+        }
+    }
+
+    /** {@code Ops.exactGelu}'s chain on its own (after a convolution, say); with a bias add before it the Java kernel takes both. */
+    record ExactGelu() implements Rewrite {
+        @Override
+        public String name() {
+            return "onednn-exact-gelu";
+        }
+
+        @Override
+        public Group match(OpGraph g, SameDiffOp first) {
+            List<SameDiffOp> chain = JavaRewrites.exactGeluChain(g, first);
+            if (chain == null) return null;
+            String x = inputs(first).get(0);
+            if (g.biasAddReadOnlyBy(x, List.of(first, chain.get(3))) != null) return null;
+            return g.group(this, "exact_gelu (onednn)", (standIn, args) -> {
+                INDArray in = args[0];
+                if (!OneDnn.fits(in)) return null;
+                long[] flat = {in.length()};
+                eltwise_forward prim = new eltwise_forward(new eltwise_forward.primitive_desc(new eltwise_forward.desc(
+                        dnnl.dnnl_forward_inference, dnnl.dnnl_eltwise_gelu_erf, OneDnn.desc(flat), 0f, 0f), OneDnn.engine()));
+                return new DnnlStep(standIn, prim, args, new long[][]{in.shape()}, (a, outs) -> Map.of(
+                        dnnl.DNNL_ARG_SRC, OneDnn.memory(a[0], flat), dnnl.DNNL_ARG_DST, OneDnn.memory(outs[0], flat)));
+            }, chain, List.of(x));
         }
     }
 

@@ -145,6 +145,22 @@ class DnnlRewritesTest {
         }
     }
 
+    @Test
+    void permutesAndGeluOnItsOwn() {
+        for (long[] axes : new long[][]{{2, 0, 3, 1, 4}, {0, 2, 1, 3}, {1, 0}}) {
+            long[] shape = axes.length == 5 ? new long[]{2, 7, 3, 4, 5} : axes.length == 4 ? new long[]{2, 3, 5, 8} : new long[]{9, 4};
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, shape);
+            int[] ints = java.util.Arrays.stream(axes).mapToInt(a -> (int) a).toArray();
+            SDVariable out = sd.permute(x.mul(2.0), ints).mul(1.0);
+            assertMatches(sd, Map.of("x", shape), out.name(), "permute (onednn)", 0);
+        }
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, 3, 8, 8, 5);
+        SDVariable out = Ops.exactGelu(x.mul(2.0)).mul(1.0);
+        assertMatches(sd, Map.of("x", new long[]{3, 8, 8, 5}), out.name(), "exact_gelu (onednn)", 1e-6);
+    }
+
     /** A softmax over another axis is not oneDNN's here: the plan runs the graph's op. */
     @Test
     void softmaxOverAnotherAxisRunsTheGraphsOp() {
