@@ -14,7 +14,7 @@ import java.io.PrintWriter;
 @Command(name = "cvt", mixinStandardHelpOptions = true, version = "cvt 0.1.0",
         description = "Vision transformers (CvT) on Deeplearning4j / SameDiff.",
         subcommands = {DemoCommand.class, PredictCommand.class, AttentionCommand.class, FinetuneCommand.class, ModelsCommand.class, BenchCommand.class, InfoCommand.class,
-                NotebookCommand.class})
+                NotebookCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_USER_ERROR = 2;
 
