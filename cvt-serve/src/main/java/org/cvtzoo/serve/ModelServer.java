@@ -117,6 +117,9 @@ public final class ModelServer implements AutoCloseable {
         long deadline = System.currentTimeMillis() + waitMs;
         listening.close().awaitUninterruptibly(Math.max(1, waitMs));
         try {
+            // the accepted requests go on: decoded, then batched, then answered
+            decoders.shutdown();
+            decoders.awaitTermination(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
             for (ServedModel m : models.values()) m.batcher.drain(Math.max(1, deadline - System.currentTimeMillis()));
             while (inFlight.get() > 0 && System.currentTimeMillis() < deadline) Thread.sleep(10);
         } catch (InterruptedException e) {

@@ -369,7 +369,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         /** Answers once; from any thread (the write happens on the connection's event loop). */
         void respond(int status, String type, byte[] body, int retryAfter) {
             if (!ctx.executor().inEventLoop()) {
-                ctx.executor().execute(() -> respond(status, type, body, retryAfter));
+                try {
+                    ctx.executor().execute(() -> respond(status, type, body, retryAfter));
+                } catch (RejectedExecutionException closed) { // the server stopped past its grace period
+                    server.inFlight.decrementAndGet();
+                }
                 return;
             }
             if (answered) return;
