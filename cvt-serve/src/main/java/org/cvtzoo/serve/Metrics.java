@@ -1,5 +1,7 @@
 package org.cvtzoo.serve;
 
+import org.bytedeco.javacpp.Pointer;
+
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,7 +36,8 @@ final class Metrics {
     void request(String model, String endpoint, int status, double seconds) {
         requests.computeIfAbsent(labels("model", model, "endpoint", endpoint, "code", Integer.toString(status)),
                 k -> new LongAdder()).increment();
-        latency.computeIfAbsent(labels("model", model, "endpoint", endpoint), k -> new Histogram(LATENCY_BUCKETS)).observe(seconds);
+        latency.computeIfAbsent(labels("model", model, "endpoint", endpoint, "code", Integer.toString(status)),
+                k -> new Histogram(LATENCY_BUCKETS)).observe(seconds);
     }
 
     /** One forward pass: its images (without padding) and seconds. */
@@ -52,7 +55,14 @@ final class Metrics {
         for (String m : models) line(out, "cvt_queue_depth", labels("model", m), queueDepth.applyAsLong(m));
         header(out, "cvt_decode_queue_depth", "gauge", "Requests waiting for an image-decoding thread.");
         line(out, "cvt_decode_queue_depth", "", decodeWaiting);
-        histograms(out, "cvt_request_duration_seconds", "Time from a request's arrival to its response.", latency);
+        header(out, "cvt_heap_used_bytes", "gauge", "Java heap in use.");
+        Runtime rt = Runtime.getRuntime();
+        line(out, "cvt_heap_used_bytes", "", rt.totalMemory() - rt.freeMemory());
+        header(out, "cvt_offheap_bytes", "gauge", "Memory JavaCPP allocated off the heap (ND4J's arrays).");
+        line(out, "cvt_offheap_bytes", "", Pointer.totalBytes());
+        header(out, "process_resident_memory_bytes", "gauge", "Resident memory of the process.");
+        line(out, "process_resident_memory_bytes", "", Pointer.physicalBytes());
+        histograms(out, "cvt_request_duration_seconds", "Time from a request's arrival to its response, by status.", latency);
         histograms(out, "cvt_batch_size", "Images per forward pass (without padding).", batchSize);
         histograms(out, "cvt_inference_duration_seconds", "Time of one batched forward pass.", inference);
         return out.toString();
