@@ -5,11 +5,12 @@
 # p99 of the 200s, heap / off-heap / resident memory over time), faults under load, and SIGTERM
 # under load. Everything listens on 127.0.0.1 only and each point is bounded in time.
 #
-# usage: bench/serve/load.sh            DURATION=30 POINTS="1 4 16 64" MODEL=cvt-13 PORT=18080
+# usage: bench/serve/load.sh   (settings: DURATION=30 POINTS="1 4 16 64" MODEL=cvt-13 PORT=a free one BENCH=1)
 # Needs Debian's wrk and curl. Results: target/serve-load/ (summary.txt and each tool's output).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-dur=${DURATION:-30} points=${POINTS:-"1 4 16 64"} model=${MODEL:-cvt-13} port=${PORT:-18080}
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+dur=${DURATION:-30} points=${POINTS:-"1 4 16 64"} model=${MODEL:-cvt-13} port=${PORT:-$(free_port)}
 out=${OUT:-$root/target/serve-load}
 url=http://127.0.0.1:$port
 for tool in wrk curl python3; do command -v $tool >/dev/null || { echo "needs $tool (apt-get install wrk curl)" >&2; exit 2; }; done
@@ -30,8 +31,9 @@ start_server() { # QUEUE LOG-NAME
   "$root/bin/cvt" serve --model m="$file" --port "$port" --queue "$1" > "$out/server-$2.log" 2>&1 &
   server=$!
   for _ in $(seq 240); do
-    curl -sf "$url/v2/health/ready" > /dev/null 2>&1 && return 0
     kill -0 $server 2> /dev/null || { cat "$out/server-$2.log" >&2; exit 1; }
+    # ours, not another program's on the same port
+    curl -sf "$url/v2/health/ready" > /dev/null 2>&1 && curl -sf "$url/v2" | grep -q cvt-serve && return 0
     sleep 0.5
   done
   echo "server did not start" >&2; exit 1
@@ -43,8 +45,10 @@ stop_server() {
 trap stop_server EXIT
 
 say "== $(date -u +%FT%TZ) on $(nproc) cores; $model with random weights; $dur s per point; $(cat /proc/loadavg | cut -d' ' -f1-3) load before"
-say "== bin/cvt bench --model $model --batch 1,16 (the same run, before the server starts)"
-"$root/bin/cvt" bench --model "$model" --batch 1,16 | tee "$out/bench.txt" | tee -a "$summary"
+if [ "${BENCH:-1}" = 1 ]; then
+  say "== bin/cvt bench --model $model --batch 1,16 (the same run, before the server starts)"
+  "$root/bin/cvt" bench --model "$model" --batch 1,16 | tee "$out/bench.txt" | tee -a "$summary"
+fi
 
 # wrk_point NAME CONNECTIONS SECONDS [PATH]: one wrk run; its summary line
 wrk_point() {
@@ -57,8 +61,9 @@ def grab(p, d="?"):
     m = re.search(p, t); return m.group(1) if m else d
 codes = dict(re.findall(r"status (\d+): (\d+)", t))
 errs = re.search(r"Socket errors: (.*)", t)
-print(f"{sys.argv[2]:>10}  c={sys.argv[3]:>3}  {grab(r'Requests/sec:\s+([\d.]+)'):>8} req/s  p50 {grab(r'50%\s+(\S+)'):>8}  "
-      f"p99 {grab(r'99%\s+(\S+)'):>8}  statuses {codes}  {('socket errors: ' + errs.group(1)) if errs else 'no socket errors'}")
+rate, p50, p99 = grab(r"Requests/sec:\s+([\d.]+)"), grab(r"50%\s+(\S+)"), grab(r"99%\s+(\S+)")
+socket = ("socket errors: " + errs.group(1)) if errs else "no socket errors"
+print(f"{sys.argv[2]:>10}  c={sys.argv[3]:>3}  {rate:>8} req/s  p50 {p50:>8}  p99 {p99:>8}  statuses {codes}  {socket}")
 PY
 }
 
@@ -66,7 +71,7 @@ start_server 256 points
 say "== concurrency points (one image per request; images/s = req/s)"
 for c in $points; do wrk_point "c$c" "$c" "$dur" | tee -a "$summary"; done
 curl -s "$url/metrics" > "$out/metrics-points.txt"
-grep -E '^cvt_batch_size_(sum|count)\{model="m"' "$out/metrics-points.txt" | tee -a "$summary"
+grep -E '^cvt_batch_size_(sum|count)\{model="m"' "$out/metrics-points.txt" | tee -a "$summary" || true
 
 say "== faults, each during a wrk run at concurrency 16"
 wrk -t2 -c16 -d"$dur"s --timeout 60s -s "$root/bench/serve/post.lua" "$url/predictions/m" > "$out/faults-wrk.txt" 2>&1 &

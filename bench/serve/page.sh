@@ -7,7 +7,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 model_file=${1:?usage: bench/serve/page.sh MODEL_FILE [IMAGE]}
 image=$(realpath "${2:-$root/cvt-core/src/test/resources/image/chelsea.png}")
-port=${PORT:-18090} devtools=${DEVTOOLS_PORT:-9333}
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=${PORT:-$(free_port)} devtools=${DEVTOOLS_PORT:-$(free_port)}
 out=$root/target/serve-page
 mkdir -p "$out"
 profile=$(mktemp -d)
@@ -20,7 +21,7 @@ browser=$!
 cleanup() { kill $browser 2> /dev/null; kill -TERM $server 2> /dev/null; wait $server $browser 2> /dev/null; rm -rf "$profile"; }
 trap cleanup EXIT
 for _ in $(seq 240); do
-  curl -sf "http://127.0.0.1:$port/v2/health/ready" > /dev/null 2>&1 && curl -sf "http://127.0.0.1:$devtools/json/version" > /dev/null 2>&1 && break
+  curl -sf "http://127.0.0.1:$port/v2" 2> /dev/null | grep -q cvt-serve && curl -sf "http://127.0.0.1:$devtools/json/version" > /dev/null 2>&1 && break
   kill -0 $server 2> /dev/null || { cat "$out/server.log" >&2; exit 1; }
   sleep 0.5
 done

@@ -57,7 +57,8 @@ final class Batcher implements AutoCloseable {
     /** A job taken from the queue that did not fit the batch being formed; it starts the next one. */
     private Job carried;
 
-    Batcher(String name, VisionModel model, int maxBatch, int maxDelayMs, int queueCapacity, Metrics metrics) {
+    /** Starts the batching thread after one forward pass of each padded size at {@code height x width}. */
+    Batcher(String name, VisionModel model, int height, int width, int maxBatch, int maxDelayMs, int queueCapacity, Metrics metrics) {
         this.name = name;
         this.model = model;
         this.maxBatch = maxBatch;
@@ -67,6 +68,7 @@ final class Batcher implements AutoCloseable {
         for (int b = 1; b < maxBatch; b *= 2) sizes.add(b);
         sizes.add(maxBatch);
         model.setPlanCacheSize(sizes.size());
+        for (int b : sizes) model.forward(Nd4j.zeros(DataType.FLOAT, b, 3, height, width)); // builds each size's plan before the first request
         worker = new Thread(this::loop, "cvt-batcher-" + name);
         worker.setDaemon(true);
         worker.start();

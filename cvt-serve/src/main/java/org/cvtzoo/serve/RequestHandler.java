@@ -355,6 +355,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             else if (t instanceof OutOfMemoryError) e = new HttpError(503, "out of memory: " + t.getMessage(), 1);
             else if (t instanceof org.cvtzoo.core.ZooException || t instanceof IllegalArgumentException) e = new HttpError(400, t.getMessage());
             else e = new HttpError(500, "internal error: " + t);
+            if (!(t instanceof HttpError)) { // what went wrong inside, for the operator
+                System.err.println("cvt serve: " + model + " " + endpoint + ": " + e.status + " from " + t);
+            }
             ObjectNode body = v2 ? OpenInference.error(e.getMessage())
                     : JSON.createObjectNode().put("code", e.status).put("message", e.getMessage());
             byte[] bytes;

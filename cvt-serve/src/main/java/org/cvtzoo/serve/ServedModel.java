@@ -30,7 +30,7 @@ final class ServedModel implements AutoCloseable {
         classes = (int) probe.logits().size(1);
         featureDim = (int) probe.features().size(1);
         attentionHeads = probe.attention() == null ? 0 : (int) probe.attention().size(1);
-        batcher = new Batcher(name, model, config.maxBatch(), config.maxDelayMs(), config.queue(), metrics);
+        batcher = new Batcher(name, model, height, width, config.maxBatch(), config.maxDelayMs(), config.queue(), metrics);
     }
 
     @Override

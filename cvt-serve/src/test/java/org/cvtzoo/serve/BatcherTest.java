@@ -26,7 +26,7 @@ class BatcherTest {
         List<INDArray> inputs = new ArrayList<>();
         for (int i = 0; i < 7; i++) inputs.add(Nd4j.randn(DataType.FLOAT, i == 3 ? 2 : 1, 3, 64, 64));
         List<Batcher.Job> jobs = new ArrayList<>();
-        try (Batcher b = new Batcher("tiny", model, 4, 200, 16, metrics)) {
+        try (Batcher b = new Batcher("tiny", model, 64, 64, 4, 200, 16, metrics)) {
             for (INDArray x : inputs) jobs.add(b.submit(x)); // within the 200 ms: batches of 4, 4 and 1 images (3 padded to 4)
             double worst = 0;
             for (int i = 0; i < inputs.size(); i++) {
@@ -48,7 +48,7 @@ class BatcherTest {
     @Test
     void aFullQueueIsA503WithRetryAfter() {
         VisionModel model = Tiny.model();
-        try (Batcher b = new Batcher("tiny", model, 1, 0, 2, new Metrics(1))) {
+        try (Batcher b = new Batcher("tiny", model, 64, 64, 1, 0, 2, new Metrics(1))) {
             INDArray x = Nd4j.zeros(DataType.FLOAT, 1, 3, 64, 64);
             HttpError e = null;
             for (int i = 0; i < 50 && e == null; i++) { // the worker takes one at a time: the queue of 2 fills
