@@ -268,7 +268,7 @@ public final class VisionModel {
      * which op chains run as oneDNN primitives or Java kernels. Builds the plan if needed.
      */
     public Map<String, Integer> planRewrites(long batch, long height, long width) {
-        return plan(graph(height, width), new long[]{batch, 3, height, width}).rewrites();
+        return plan(graph(height, width), new long[]{batch, 3, height, width}, weights.planCache).rewrites();
     }
 
     /** The plan for a batch shape; one evicted from the cache is left to the garbage collector (a run may still hold it). */
