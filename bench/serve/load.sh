@@ -100,15 +100,15 @@ say "== overload: 256 connections, queue 32"
 start_server 32 overload
 curl -s "$url/metrics" > "$out/metrics-overload-before.txt"
 ( for _ in $(seq $(( dur / 5 + 1 ))); do
-    curl -s "$url/metrics" | grep -E '^(cvt_heap_used_bytes|cvt_offheap_bytes|process_resident_memory_bytes)' | tr '\n' ' '; echo
+    curl -s "$url/metrics" | grep -E '^(cvt_heap_used_bytes|cvt_heap_committed_bytes|process_resident_memory_bytes)' | tr '\n' ' '; echo
     sleep 5
   done ) > "$out/overload-memory.txt" &
 mem_pid=$!
 wrk_point overload 256 "$dur" | tee -a "$summary"
 wait $mem_pid || true
 curl -s "$url/metrics" > "$out/metrics-overload-after.txt"
-say "memory every 5 s (heap, off-heap, resident):"
-awk '{ printf "  heap %.0f MB, off-heap %.0f MB, resident %.0f MB\n", $2/1e6, $4/1e6, $6/1e6 }' "$out/overload-memory.txt" | tee -a "$summary"
+say "memory every 5 s (heap used, heap committed, resident = heap + off-heap):"
+awk '{ printf "  heap used %.0f MB, committed %.0f MB, resident %.0f MB, off-heap (resident - committed) %.0f MB\n", $2/1e6, $4/1e6, $6/1e6, ($6-$4)/1e6 }' "$out/overload-memory.txt" | tee -a "$summary"
 python3 - "$out/metrics-overload-before.txt" "$out/metrics-overload-after.txt" << 'PY' | tee -a "$summary"
 import re, sys
 def buckets(f):
@@ -125,13 +125,22 @@ PY
 grep -qi OutOfMemoryError "$out/server-overload.log" && say "OutOfMemoryError in the server log" || say "no OutOfMemoryError in the server log"
 stop_server
 
-say "== SIGTERM under load (concurrency 16; TERM after 3 s)"
+say "== SIGTERM under load: wrk at concurrency 16 for $dur s; 8 more requests; TERM one second later; then one more request"
 start_server 256 sigterm
-wrk -t2 -c16 -d10s --timeout 60s -s "$root/bench/serve/post.lua" "$url/predictions/m" > "$out/sigterm-wrk.txt" 2>&1 &
+wrk -t2 -c16 -d"$dur"s --timeout 60s -s "$root/bench/serve/post.lua" "$url/predictions/m" > "$out/sigterm-wrk.txt" 2>&1 &
 wrk_pid=$!
-sleep 3
+sleep $(( dur / 3 ))
+for i in $(seq 8); do
+  curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: image/png' --data-binary @"$image" "$url/predictions/m" > "$out/sigterm-curl-$i.txt" &
+done
+sleep 1
 kill -TERM $server
+sleep 0.5
+after=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: image/png' --data-binary @"$image" "$url/predictions/m" || true)
 set +e; wait $server; status=$?; set -e
 wait $wrk_pid || true
+wait
+say "the 8 requests sent before TERM: $(cat "$out"/sigterm-curl-*.txt | sort | uniq -c | tr '\n' ' ')(200 = finished after TERM)"
+say "a request after TERM: HTTP $after (000 = connection refused)"
 say "server exit status $status (143 = ended by SIGTERM after its shutdown hook); its last lines: $(tail -n 2 "$out/server-sigterm.log" | tr '\n' ' ')"
 say "wrk: $(grep -E '^status|Socket errors|requests in' "$out/sigterm-wrk.txt" | tr '\n' ' ')"

@@ -58,9 +58,11 @@ final class Metrics {
         header(out, "cvt_heap_used_bytes", "gauge", "Java heap in use.");
         Runtime rt = Runtime.getRuntime();
         line(out, "cvt_heap_used_bytes", "", rt.totalMemory() - rt.freeMemory());
-        header(out, "cvt_offheap_bytes", "gauge", "Memory JavaCPP allocated off the heap (ND4J's arrays).");
-        line(out, "cvt_offheap_bytes", "", Pointer.totalBytes());
-        header(out, "process_resident_memory_bytes", "gauge", "Resident memory of the process.");
+        header(out, "cvt_heap_committed_bytes", "gauge", "Java heap reserved from the system.");
+        line(out, "cvt_heap_committed_bytes", "", rt.totalMemory());
+        // ND4J's CPU arrays are allocated by libnd4j, outside JavaCPP's counters: the resident
+        // size less the committed heap is what sits off the heap (arrays, plans, code, stacks)
+        header(out, "process_resident_memory_bytes", "gauge", "Resident memory of the process (heap and off-heap).");
         line(out, "process_resident_memory_bytes", "", Pointer.physicalBytes());
         histograms(out, "cvt_request_duration_seconds", "Time from a request's arrival to its response, by status.", latency);
         histograms(out, "cvt_batch_size", "Images per forward pass (without padding).", batchSize);
