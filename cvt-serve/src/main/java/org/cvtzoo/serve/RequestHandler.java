@@ -346,6 +346,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
 
         void fail(Throwable t) {
+            if (answered) return; // e.g. the cancellation of an abandoned or timed-out request's job
             while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
                 t = t.getCause();
             }
@@ -355,7 +356,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             else if (t instanceof OutOfMemoryError) e = new HttpError(503, "out of memory: " + t.getMessage(), 1);
             else if (t instanceof org.cvtzoo.core.ZooException || t instanceof IllegalArgumentException) e = new HttpError(400, t.getMessage());
             else e = new HttpError(500, "internal error: " + t);
-            if (!(t instanceof HttpError)) { // what went wrong inside, for the operator
+            if (!(t instanceof HttpError || t instanceof CancellationException)) { // what went wrong inside, for the operator
                 System.err.println("cvt serve: " + model + " " + endpoint + ": " + e.status + " from " + t);
             }
             ObjectNode body = v2 ? OpenInference.error(e.getMessage())

@@ -258,6 +258,27 @@ class ServerTest {
     }
 
     @Test
+    void aClientThatHangsUpIsCountedAndOthersAreServed() throws Exception {
+        try (ModelServer s = ModelServer.start(ServeConfig.defaults().withPort(0).withBatching(4, 300), Map.of("tiny", model))) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
+                var out = socket.getOutputStream();
+                out.write(("POST /predictions/tiny HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: " + chelsea.length
+                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(chelsea);
+                out.flush();
+                Thread.sleep(100); // accepted, waiting for its batch (300 ms)
+            }
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(s, "/predictions/tiny"))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(chelsea)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            assertSameTop(JSON.readTree(r.body()), 5);
+            String t = http.send(HttpRequest.newBuilder(uri(s, "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(t.contains("cvt_requests_total{model=\"tiny\",endpoint=\"predictions\",code=\"499\"} 1"), t);
+            assertTrue(t.contains("cvt_batch_size_sum{model=\"tiny\"} 1"), "the abandoned request is not run:\n" + t);
+        }
+    }
+
+    @Test
     void overloadIsOnly200sAnd503sWithRetryAfter() throws Exception {
         ServeConfig c = ServeConfig.defaults().withPort(0).withBatching(2, 0).withQueue(2);
         try (ModelServer s = ModelServer.start(new ServeConfig(c.host(), 0, 2, 0, 2, 1, 30_000, 1 << 20, 1_000_000), Map.of("tiny", model))) {
