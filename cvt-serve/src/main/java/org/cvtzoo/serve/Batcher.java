@@ -89,6 +89,10 @@ final class Batcher implements AutoCloseable {
         return job;
     }
 
+    boolean queueFull() {
+        return queue.remainingCapacity() == 0;
+    }
+
     int queueDepth() {
         return queue.size();
     }

@@ -133,7 +133,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     private static void get(HttpMethod m) {
-        if (!m.equals(HttpMethod.GET) && !m.equals(HttpMethod.HEAD)) throw new HttpError(405, "use GET");
+        if (!m.equals(HttpMethod.GET)) throw new HttpError(405, "use GET");
     }
 
     private static void post(HttpMethod m) {
@@ -152,6 +152,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                          boolean attention) {
         int topk = topk(q, m.classes);
         if (attention && m.attentionHeads == 0) throw new HttpError(400, "model " + m.name + " has no attention map");
+        rejectIfFull(m);
         byte[] bytes = ImageInput.bytes(req);
         ex.startTimer();
         offload(ex, () -> {
@@ -242,6 +243,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 case "infer" -> {
                     post(method);
                     ex.endpoint = "v2-infer";
+                    rejectIfFull(m);
                     byte[] body = ByteBufUtil.getBytes(req.content());
                     ex.startTimer();
                     offload(ex, () -> {
@@ -254,6 +256,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             }
         } else {
             throw new HttpError(404, "no such endpoint: " + req.uri());
+        }
+    }
+
+    /** 503 before copying the body, where the request would find a full queue anyway (cheap answers under overload). */
+    private void rejectIfFull(ServedModel m) {
+        if (server.decoders.getQueue().remainingCapacity() == 0 || m.batcher.queueFull()) {
+            throw new HttpError(503, "model " + m.name + " is busy: its queue is full; try again", 1);
         }
     }
 
