@@ -69,7 +69,22 @@ PY
 
 start_server 256 points
 say "== concurrency points (one image per request; images/s = req/s)"
-for c in $points; do wrk_point "c$c" "$c" "$dur" | tee -a "$summary"; done
+for c in $points; do
+  wrk_point "c$c" "$c" "$dur" | tee -a "$summary"
+  if [ "$c" = 1 ]; then # where the time of one request goes (the server's own clock)
+    curl -s "$url/metrics" > "$out/metrics-c1.txt"
+    python3 - "$out/metrics-c1.txt" << 'PY' | tee -a "$summary"
+import re, sys
+t = open(sys.argv[1]).read()
+def mean(name):
+    s = re.search(name + r'_sum\{model="m"\} (\S+)', t)
+    n = re.search(name + r'_count\{model="m"\} (\S+)', t)
+    return 1000 * float(s.group(1)) / float(n.group(1)) if s and n and float(n.group(1)) else float("nan")
+pre, fwd = mean("cvt_preprocess_duration_seconds"), mean("cvt_inference_duration_seconds")
+print(f"    at c=1, means on the server's clock: decode + preprocess {pre:.1f} ms, forward pass {fwd:.1f} ms")
+PY
+  fi
+done
 curl -s "$url/metrics" > "$out/metrics-points.txt"
 grep -E '^cvt_batch_size_(sum|count)\{model="m"' "$out/metrics-points.txt" | tee -a "$summary" || true
 

@@ -21,6 +21,7 @@ final class Metrics {
     private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
     private final Map<String, Histogram> inference = new ConcurrentHashMap<>();
     private final Map<String, Histogram> batchSize = new ConcurrentHashMap<>();
+    private final Map<String, Histogram> preprocess = new ConcurrentHashMap<>();
     private final double[] batchBuckets;
 
     /** Batch-size buckets: 1, 2, 4, ... up to {@code maxBatch}. */
@@ -46,6 +47,11 @@ final class Metrics {
         inference.computeIfAbsent(labels("model", model), k -> new Histogram(LATENCY_BUCKETS)).observe(seconds);
     }
 
+    /** Decoding and preprocessing one request's image. */
+    void preprocess(String model, double seconds) {
+        preprocess.computeIfAbsent(labels("model", model), k -> new Histogram(LATENCY_BUCKETS)).observe(seconds);
+    }
+
     /** The exposition text; {@code queueDepth} gives each model's waiting requests now. */
     String render(Iterable<String> models, ToLongFunction<String> queueDepth, long decodeWaiting) {
         StringBuilder out = new StringBuilder();
@@ -67,6 +73,7 @@ final class Metrics {
         histograms(out, "cvt_request_duration_seconds", "Time from a request's arrival to its response, by status.", latency);
         histograms(out, "cvt_batch_size", "Images per forward pass (without padding).", batchSize);
         histograms(out, "cvt_inference_duration_seconds", "Time of one batched forward pass.", inference);
+        histograms(out, "cvt_preprocess_duration_seconds", "Time to decode and preprocess one request's image.", preprocess);
         return out.toString();
     }
 

@@ -156,9 +156,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         byte[] bytes = ImageInput.bytes(req);
         ex.startTimer();
         offload(ex, () -> {
+            long start = System.nanoTime();
             RgbImage img = ImageInput.decode(bytes, server.config.maxPixels());
             RgbImage view = attention ? m.model.eval().resizeAndCrop(img) : null;
-            Batcher.Job job = m.batcher.submit(m.model.preprocess(List.of(img)));
+            INDArray input = m.model.preprocess(List.of(img));
+            server.metrics.preprocess(m.name, (System.nanoTime() - start) / 1e9);
+            Batcher.Job job = m.batcher.submit(input);
             ex.await(job, out -> {
                 ObjectNode body = JSON.createObjectNode();
                 body.set("predictions", top(m.model.predictions(out.logits(), topk).get(0)));

@@ -249,6 +249,7 @@ class ServerTest {
         assertTrue(t.contains("cvt_queue_depth{model=\"tiny\"} 0"), t);
         assertTrue(t.matches("(?s).*\nprocess_resident_memory_bytes [1-9][0-9]*\n.*"), t);
         assertTrue(t.contains("cvt_inference_duration_seconds_count{model=\"tiny\"}"), t);
+        assertTrue(t.contains("cvt_preprocess_duration_seconds_count{model=\"tiny\"}"), t);
         assertTrue(t.contains("cvt_request_duration_seconds_bucket{model=\"tiny\",endpoint=\"predictions\",code=\"200\",le=\"0.005\"}"), t);
         HttpResponse<String> page = get("/");
         assertEquals(200, page.statusCode());
