@@ -56,7 +56,7 @@ class FailureReportTest {
     }
 
     @Test
-    void aFailedStageIsOneLineFromARealJob() {
+    void aFailedStageIsOneLineFromARealJob() throws Exception {
         SparkSession spark = TestData.spark();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         FailureReport report = new FailureReport(new PrintStream(bytes, true));
