@@ -19,6 +19,7 @@ import org.cvtzoo.zoo.train.FineTuneConfig;
 import org.cvtzoo.zoo.train.Trainer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -126,12 +127,12 @@ final class DemoCommand implements Callable<Integer> {
         String header = "Where the demo CvT looked in " + images + " Fashion-MNIST test images (blue low, red high; each map "
                 + "scaled to its own range). Left: the image (28x28). Middle: the last stage's class-token attention, mean "
                 + "of its heads, one block per key of its grid. Right: how much p(predicted class) drops when a "
-                + OCCLUSION_PATCH + "x" + OCCLUSION_PATCH + " square is blacked out (occlusion); the range is under the map.";
+                + OCCLUSION_PATCH + "x" + OCCLUSION_PATCH + " square is blacked out (occlusion; a rise counts as no drop).";
         Font font = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
         int pad = 6, line = 16, width = pad + 3 * (TILE + pad);
         List<String> lines = wrap(header, new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics().getFontMetrics(font),
                 width - 2 * pad);
-        int top = pad + lines.size() * line + pad, rowH = TILE + 2 * line;
+        int top = pad + lines.size() * line + pad, rowH = TILE + 2 * line + pad;
         BufferedImage fig = new BufferedImage(width, top + images * rowH, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = fig.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
@@ -143,17 +144,19 @@ final class DemoCommand implements Callable<Integer> {
         for (int i = 0; i < images; i++) {
             RgbImage img = upscale(data.images().rgb(i)), big = bigger(img, TILE / SIZE);
             Prediction.Label best = m.classify(img, 1).best();
-            INDArray attention = m.attention(img).slice(0), occlusion = Occlusion.map(m, img, best.index(), OCCLUSION_PATCH, 0);
+            INDArray attention = m.attention(img).slice(0);
+            INDArray occlusion = Transforms.max(Occlusion.map(m, img, best.index(), OCCLUSION_PATCH, 0), 0.0, false);
             int y = top + i * rowH;
             g.drawImage(HeatMap.overlayBlocks(big, attention, 0), pad, y, null); // no heat: the image alone
             g.drawImage(HeatMap.overlayBlocks(big, attention, 0.5), pad + TILE + pad, y, null);
             g.drawImage(HeatMap.overlayBlocks(big, occlusion, 0.5), pad + 2 * (TILE + pad), y, null);
-            g.drawString(String.format(Locale.ROOT, "#%d %s -> %s (%.0f%%)", i, FashionMnist.CLASSES.get(data.label(i)),
-                    best.name(), 100 * best.probability()), pad, y + TILE + line - 2);
+            g.drawString("#" + i + ": " + FashionMnist.CLASSES.get(data.label(i)), pad, y + TILE + line - 2);
+            g.drawString(String.format(Locale.ROOT, "predicted %s, %.0f%%", best.name(), 100 * best.probability()),
+                    pad, y + TILE + 2 * line - 4);
             g.drawString(String.format(Locale.ROOT, "%dx%d keys, %d heads", attention.size(2), attention.size(1),
                     attention.size(0)), pad + TILE + pad, y + TILE + line - 2);
-            g.drawString(String.format(Locale.ROOT, "drop %.2f to %.2f", occlusion.minNumber().doubleValue(),
-                    occlusion.maxNumber().doubleValue()), pad + 2 * (TILE + pad), y + TILE + line - 2);
+            g.drawString(String.format(Locale.ROOT, "largest drop %.2f", occlusion.maxNumber().doubleValue()),
+                    pad + 2 * (TILE + pad), y + TILE + line - 2);
         }
         g.dispose();
         return fig;

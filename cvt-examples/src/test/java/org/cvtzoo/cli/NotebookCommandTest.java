@@ -80,6 +80,10 @@ class NotebookCommandTest {
     @ParameterizedTest
     @ValueSource(strings = {"TERM", "INT"})
     void stoppingTheLauncherStopsTheServerAndItsKernel(String signal) throws Exception {
+        if (!Files.isExecutable(Path.of("/usr/bin/jupyter-notebook"))) {
+            fail("Jupyter's notebook server is not installed: apt-get install -y --no-install-recommends jupyter-notebook "
+                    + "(the README's test command does it; -Dcvt.notebooks.skip=true skips these tests)");
+        }
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
