@@ -82,7 +82,6 @@ final class FailureReport extends SparkListener {
 
     private static String firstLine(String s) {
         if (s == null) return "no reason given";
-        String line = s.strip().lines().findFirst().orElse("");
-        return line.length() > 200 ? line.substring(0, 200) + " ..." : line;
+        return s.strip().lines().findFirst().orElse(""); // Spark's reasons put a stack trace below
     }
 }
