@@ -1,7 +1,5 @@
 package org.cvtzoo.serve;
 
-import org.bytedeco.javacpp.Pointer;
-
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,13 +66,28 @@ final class Metrics {
         line(out, "cvt_heap_committed_bytes", "", rt.totalMemory());
         // ND4J's CPU arrays are allocated by libnd4j, outside JavaCPP's counters: the resident
         // size less the committed heap is what sits off the heap (arrays, plans, code, stacks)
-        header(out, "process_resident_memory_bytes", "gauge", "Resident memory of the process (heap and off-heap).");
-        line(out, "process_resident_memory_bytes", "", Pointer.physicalBytes());
+        long rss = residentBytes();
+        if (rss >= 0) {
+            header(out, "process_resident_memory_bytes", "gauge", "Resident memory of the process (heap and off-heap).");
+            line(out, "process_resident_memory_bytes", "", rss);
+        }
         histograms(out, "cvt_request_duration_seconds", "Time from a request's arrival to its response, by status.", latency);
         histograms(out, "cvt_batch_size", "Images per forward pass (without padding).", batchSize);
         histograms(out, "cvt_inference_duration_seconds", "Time of one batched forward pass.", inference);
         histograms(out, "cvt_preprocess_duration_seconds", "Time to decode and preprocess one request's image.", preprocess);
         return out.toString();
+    }
+
+    /** VmRSS from /proc/self/status (Linux); -1 where there is none. */
+    private static long residentBytes() {
+        try {
+            for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (l.startsWith("VmRSS:")) return 1024 * Long.parseLong(l.replaceAll("[^0-9]", ""));
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux
+        }
+        return -1;
     }
 
     private static void histograms(StringBuilder out, String name, String help, Map<String, Histogram> hs) {
