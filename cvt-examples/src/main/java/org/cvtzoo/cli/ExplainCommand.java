@@ -25,8 +25,8 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 
 @Command(name = "explain", mixinStandardHelpOptions = true,
-        description = {"Explanation maps over the patch grid, as heat maps on the images (PNG), with --score the",
-                "deletion and insertion metrics (Petsiuk et al.) of the method and of a random map over a folder.",
+        description = {"Explain where the model looked: maps over the patch grid as heat maps (PNG) or arrays.",
+                "With --score, the deletion and insertion metrics (Petsiuk et al.) of the method and of random maps over a folder.",
                 "Methods: last (the model's attention), rollout and chefer (ViT), gradcam (every family),",
                 "class-attention (PatchConvNet)."})
 final class ExplainCommand implements Callable<Integer> {
