@@ -187,6 +187,22 @@ class CliTest {
                 "--input", TINY.resolve("input.npy")), null, "unknown model 'cvt-99'");
     }
 
+
+    /** The help names the three families, and each command's line in its list is a whole sentence. */
+    @Test
+    void helpNamesTheFamiliesAndSummariesAreWholeSentences() {
+        assertEquals(0, cvt("--help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("CvT, ViT and PatchConvNet"), help);
+        List<String> cut = new ArrayList<>();
+        new picocli.CommandLine(new Main()).getSubcommands().forEach((name, sub) -> {
+            String[] d = sub.getCommandSpec().usageMessage().description();
+            if (d.length == 0 || !d[0].strip().endsWith(".")) cut.add(name + ": " + (d.length == 0 ? "(none)" : d[0]));
+            // the list shows the first line only (wrapped to the terminal): the summary, not a sentence's beginning
+            assertTrue(help.replaceAll("\\s+", " ").contains(d[0]), name + " in\n" + help);
+        });
+        assertEquals(List.of(), cut);
+    }
     @Test
     void verboseAddsTheStackTrace() throws IOException {
         Path bad = tmp.resolve("model.pth");
