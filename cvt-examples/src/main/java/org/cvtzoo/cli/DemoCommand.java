@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Train a small CvT on Fashion-MNIST on the CPU, report its test accuracy, classify a few test",
-                "images and write an attention heat map (needs: apt-get install dataset-fashion-mnist)."})
+                "images and write an attention heat map (needs: " + org.cvtzoo.core.data.FashionMnist.APT_COMMAND + ")."})
 final class DemoCommand implements Callable<Integer> {
     static final int SIZE = 28; // Fashion-MNIST's own size
     static final float[] MEAN = {0.5f, 0.5f, 0.5f}, STD = {0.5f, 0.5f, 0.5f};
@@ -127,7 +127,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static RgbImage bigger(RgbImage img, int factor) {
-        return org.cvtzoo.core.image.Resampler.resize(img, img.width() * factor, img.height() * factor,
+        return org.cvtzoo.core.image.Resampler.resize(img, img.height() * factor, img.width() * factor,
                 org.cvtzoo.core.image.Interpolation.BICUBIC);
     }
 }

@@ -180,21 +180,23 @@ public final class Trainer {
         return new Result(best, List.copyOf(history), bestFile, bestEvaluation);
     }
 
-    /** The model with the new head (pretrained values copied for every other parameter). */
+    /**
+     * The model that trains: a copy of the base model's parameters and buffers (those of the same
+     * name and shape), with a new head where the class count changes. Never the base model's own
+     * arrays: training must not change the model it was given.
+     */
     private VisionModel withHead() {
         int n = config.numClasses() > 0 ? config.numClasses() : base.architecture().numClasses();
-        VisionModel m = base;
-        if (n != base.architecture().numClasses()) {
-            Nd4j.getRandom().setSeed(config.seed()); // the new head's initial values follow the run's seed
-            m = new VisionModel(base.architecture().withNumClasses(n));
-            Map<String, ParamStore.Entry> from = base.parameters().entries();
-            for (ParamStore.Entry e : m.parameters().entries().values()) {
-                ParamStore.Entry src = from.get(e.name());
-                if (src != null && Arrays.equals(src.torchShape(), e.torchShape())) e.value().assign(src.value());
-            }
+        Nd4j.getRandom().setSeed(config.seed()); // a new head's initial values follow the run's seed
+        VisionModel m = new VisionModel(base.architecture().withNumClasses(n));
+        Map<String, ParamStore.Entry> from = base.parameters().entries();
+        for (ParamStore.Entry e : m.parameters().entries().values()) {
+            ParamStore.Entry src = from.get(e.name());
+            if (src != null && Arrays.equals(src.torchShape(), e.torchShape())) e.value().assign(src.value());
         }
         m = m.withEval(base.eval());
-        return config.classNames().isEmpty() ? m : m.withClassNames(config.classNames());
+        if (!config.classNames().isEmpty()) return m.withClassNames(config.classNames());
+        return n == base.architecture().numClasses() ? m.withClassNames(base.classNames()) : m;
     }
 
     /** The configured size, else the model's native size (its spec's, which its evaluation produces). */
