@@ -178,7 +178,7 @@ class BatchLoaderTest {
             assertEquals(4, it.next().size());
             DataLoadingException e = assertThrows(DataLoadingException.class, it::next);
             assertTrue(e.getMessage().contains("example 13")
-                    && e.getMessage().contains("batch 3 of epoch 0")
+                    && e.getMessage().contains("batch 4 of epoch 1")
                     && e.getMessage().contains("broken.png"), e.getMessage());
             assertTrue(e.getCause() instanceof DataException);
             assertFalse(it.hasNext());
@@ -204,7 +204,7 @@ class BatchLoaderTest {
         try (BatchLoader loader = new BatchLoader(mixed, BatchLoader.Options.of(4, 3))) {
             DataLoadingException e = assertThrows(DataLoadingException.class,
                     () -> loader.epoch(0).next());
-            assertTrue(e.getMessage().contains("batch 0 of epoch 0"), e.getMessage());
+            assertTrue(e.getMessage().contains("batch 1 of epoch 1"), e.getMessage());
         }
     }
 
