@@ -43,6 +43,8 @@ import static org.apache.spark.sql.functions.col;
         subcommands = {SparkMain.Predict.class, SparkMain.Embed.class, SparkMain.Probe.class, SparkMain.Compare.class})
 public final class SparkMain implements Runnable {
     public static final int EXIT_USER_ERROR = 2;
+    static final String REPORT = "this looks like a bug in cvt-spark, not a problem with your input: please report it with the"
+            + " command line and the output of --verbose";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -64,7 +66,7 @@ public final class SparkMain implements Runnable {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             Throwable cause = userCause(ex);
-            err.println("error: " + (cause != null ? message(cause) : ex + " (--verbose shows where)"));
+            err.println("error: " + (cause != null ? message(cause) : ex + System.lineSeparator() + REPORT));
             if (verbose) ex.printStackTrace(err);
             err.flush();
             return cause != null ? EXIT_USER_ERROR : 1;
@@ -81,15 +83,12 @@ public final class SparkMain implements Runnable {
 
     /**
      * The user's error in {@code t} or its causes (a failed Spark job wraps the task's exception),
-     * or null: a ZooException, Spark's AnalysisException (a bad column, a missing input path), an
-     * IllegalArgumentException (Spark's param checks) or a missing file.
+     * or null: a {@link ZooException} or an {@link IOException}, as in bin/cvt. Anything else
+     * (an IllegalArgumentException from our code or Spark's included) is a bug: exit status 1.
      */
     static Throwable userCause(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof ZooException || c instanceof org.apache.spark.sql.AnalysisException
-                    || c instanceof IllegalArgumentException || c instanceof java.nio.file.NoSuchFileException) {
-                return c;
-            }
+            if (c instanceof ZooException || c instanceof IOException) return c;
         }
         return null;
     }
@@ -211,7 +210,7 @@ public final class SparkMain implements Runnable {
             SparkSession spark = job.session(name());
             ImageTables.requireExists(spark, input);
             boolean parquet = inputFormat.equals("parquet") || inputFormat.equals("auto") && holdsParquet(input);
-            Dataset<Row> images = parquet ? spark.read().parquet(input) : ImageTables.imageFiles(spark, input);
+            Dataset<Row> images = parquet ? readParquet(spark, input) : ImageTables.imageFiles(spark, input);
             String path = parquet ? pathCol : "path";
             ZooTransformer t = new ZooTransformer().setInputCol(parquet ? imageCol : "content").setPathCol(path)
                     .setBatchSize(job.batchSize).setLogitsCol(logits ? "logits" : "");
@@ -237,6 +236,16 @@ public final class SparkMain implements Runnable {
             System.err.printf(Locale.ROOT, "%s: %d images (%d unreadable) -> %s in %.1f s, %.2f images/s (master %s, %d partitions)%n",
                     name(), n, failed, out, seconds, n / seconds, spark.sparkContext().master(), job.partitions(spark));
             return failed > 0 ? EXIT_USER_ERROR : 0;
+        }
+
+        /** A Parquet table; Spark's own error (no schema, not Parquet) as the user's one line. */
+        private static Dataset<Row> readParquet(SparkSession spark, String input) {
+            try {
+                return spark.read().parquet(input);
+            } catch (Exception e) { // Scala's AnalysisException is checked to javac, but undeclared
+                if (!(e instanceof org.apache.spark.sql.AnalysisException)) throw e;
+                throw new ZooException("cannot read " + input + " as a Parquet table: " + message(e), e);
+            }
         }
 
         private static boolean holdsParquet(String input) throws IOException {

@@ -1,6 +1,7 @@
 package org.cvtzoo.zoo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.cvtzoo.core.ZooException;
 import org.cvtzoo.zoo.cvt.CvtFamily;
 import org.cvtzoo.zoo.download.WeightsCache;
 import org.cvtzoo.zoo.pcn.PatchConvNetFamily;
@@ -61,7 +62,7 @@ public final class Zoo {
     public static synchronized Variant variant(String name) {
         Variant v = VARIANTS.get(NAMES.get(name.toLowerCase(Locale.ROOT)));
         if (v == null) {
-            throw new SpecException("unknown model '" + name + "' (known: " + String.join(", ", VARIANTS.keySet()) + ")");
+            throw new UnknownModelException("unknown model '" + name + "' (known: " + String.join(", ", VARIANTS.keySet()) + ")");
         }
         return v;
     }
@@ -117,7 +118,7 @@ public final class Zoo {
         Variant v = variant(name);
         Card.Pretrained p = v.card().pretrained();
         if (p == null) {
-            throw new SpecException("no official pretrained weights are published for " + v.name()
+            throw new ZooException("no official pretrained weights are published for " + v.name()
                     + " (see bin/cvt models --sources); pass --weights FILE");
         }
         return cache.fetch(v.name(), p.file(), p.url(), p.sha256());

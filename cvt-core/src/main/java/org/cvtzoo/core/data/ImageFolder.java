@@ -223,7 +223,7 @@ public final class ImageFolder {
      */
     public Split split(double valFraction, long seed) {
         if (!(valFraction > 0 && valFraction < 1)) {
-            throw new IllegalArgumentException("validation fraction must be in (0, 1), got "
+            throw new DataException("validation fraction must be in (0, 1), got "
                     + valFraction);
         }
         Random rng = new Random(seed);

@@ -130,8 +130,8 @@ class ImageFolderTest {
             assertTrue(s.validation().path(i).getParent().getFileName().toString()
                     .equals("class" + s.validation().label(i)));
         }
-        assertThrows(IllegalArgumentException.class, () -> f.split(0, 1));
-        assertThrows(IllegalArgumentException.class, () -> f.split(1, 1));
+        assertThrows(DataException.class, () -> f.split(0, 1));
+        assertThrows(DataException.class, () -> f.split(1, 1));
     }
 
     @Test

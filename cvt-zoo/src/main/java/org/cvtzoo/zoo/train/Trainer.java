@@ -101,21 +101,21 @@ public final class Trainer {
 
     private Result run(Batches train, Function<VisionModel, Evaluator.Result> validate) {
         Path dir = config.outputDir();
-        if (dir == null) throw new IllegalArgumentException("set withOutputDir(...) for checkpoints and the best model");
+        if (dir == null) throw new ZooException("set withOutputDir(...) for checkpoints and the best model");
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new ZooException("cannot create " + dir + ": " + e.getMessage(), e);
         }
         int batchesPerEpoch = train.perEpoch(); // before the graph is built: an iterator's batches are checked here
-        if (batchesPerEpoch == 0) throw new IllegalArgumentException("the training data has no batches");
+        if (batchesPerEpoch == 0) throw new ZooException("the training data has no batches");
         VisionModel model = withHead();
         int classes = model.architecture().numClasses();
         int[] size = inputSize(model);
         TrainingGraph graph = new TrainingGraph(model, size[0], size[1], new Random(config.seed()));
         ParameterGroups groups = model.architecture().parameterGroups();
         List<String> names = config.trainable().select(graph.trainableNames(), groups);
-        if (names.isEmpty()) throw new IllegalArgumentException("nothing to train (" + config.trainable() + ")");
+        if (names.isEmpty()) throw new ZooException("nothing to train (" + config.trainable() + ")");
         Map<String, INDArray> params = new LinkedHashMap<>();
         for (String n : names) params.put(n, model.parameters().entries().get(n).value());
         Optimizer opt = switch (config.optimizer()) {
@@ -207,7 +207,7 @@ public final class Trainer {
 
     private static void checkSize(INDArray images, int[] size) {
         if (images.size(2) != size[0] || images.size(3) != size[1]) {
-            throw new IllegalArgumentException("training images must be " + size[0] + "x" + size[1] + " (the training size),"
+            throw new ZooException("training images must be " + size[0] + "x" + size[1] + " (the training size),"
                     + " got a batch of " + Arrays.toString(images.shape()));
         }
     }
@@ -218,7 +218,7 @@ public final class Trainer {
         INDArray t = Nd4j.valueArrayOf(new long[]{labels.length, classes}, s / classes, DataType.FLOAT);
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= classes) {
-                throw new IllegalArgumentException("label " + labels[i] + " for a model of " + classes + " classes");
+                throw new ZooException("label " + labels[i] + " for a model of " + classes + " classes");
             }
             t.putScalar(i, labels[i], 1 - s + s / classes);
         }

@@ -1,5 +1,6 @@
 package org.cvtzoo.zoo.train;
 
+import org.cvtzoo.core.ZooException;
 import org.cvtzoo.core.data.Dataset;
 import org.cvtzoo.core.data.Example;
 import org.cvtzoo.core.graph.ParamStore;
@@ -140,7 +141,7 @@ class DataSetIteratorTest {
     }
 
     private static void assertMessage(Executable run, String fragment) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, run);
+        ZooException e = assertThrows(ZooException.class, run);
         assertTrue(e.getMessage().contains(fragment), "'" + fragment + "' in: " + e.getMessage());
     }
 }
