@@ -93,6 +93,16 @@ public final class SparkMain implements Runnable {
         return null;
     }
 
+    /** A Parquet table; Spark's own error (no schema, not Parquet) as the user's one line. */
+    static Dataset<Row> readParquet(SparkSession spark, String input) {
+        try {
+            return spark.read().parquet(input);
+        } catch (Exception e) { // Scala's AnalysisException is checked to javac, but undeclared
+            if (!(e instanceof org.apache.spark.sql.AnalysisException)) throw e;
+            throw new ZooException("cannot read " + input + " as a Parquet table: " + message(e), e);
+        }
+    }
+
     private static String message(Throwable t) {
         String m = t.getMessage() == null ? t.toString() : t.getMessage();
         return m.lines().findFirst().orElse(m); // Spark's analysis errors add a plan below the first line
@@ -238,16 +248,6 @@ public final class SparkMain implements Runnable {
             return failed > 0 ? EXIT_USER_ERROR : 0;
         }
 
-        /** A Parquet table; Spark's own error (no schema, not Parquet) as the user's one line. */
-        private static Dataset<Row> readParquet(SparkSession spark, String input) {
-            try {
-                return spark.read().parquet(input);
-            } catch (Exception e) { // Scala's AnalysisException is checked to javac, but undeclared
-                if (!(e instanceof org.apache.spark.sql.AnalysisException)) throw e;
-                throw new ZooException("cannot read " + input + " as a Parquet table: " + message(e), e);
-            }
-        }
-
         private static boolean holdsParquet(String input) throws IOException {
             Path p = Path.of(input);
             if (input.endsWith(".parquet")) return true;
@@ -389,7 +389,7 @@ public final class SparkMain implements Runnable {
 
         private static Map<String, Row> rows(SparkSession spark, String out) {
             Map<String, Row> m = new java.util.TreeMap<>();
-            for (Row r : spark.read().parquet(out).collectAsList()) {
+            for (Row r : readParquet(spark, out).collectAsList()) {
                 String p = r.getAs("path");
                 m.put(p.substring(p.lastIndexOf('/') + 1), r);
             }

@@ -4,10 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.cvtzoo.core.ZooException;
 import org.cvtzoo.zoo.cvt.CvtFamily;
 import org.cvtzoo.zoo.download.WeightsCache;
-import org.cvtzoo.zoo.pcn.PatchConvNetFamily;
 import org.cvtzoo.zoo.spec.SpecException;
 import org.cvtzoo.zoo.spec.SpecFiles;
-import org.cvtzoo.zoo.vit.VitFamily;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -17,7 +15,11 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.stream.Stream;
 
-/** The registered variants by name and alias, and custom models from spec files. */
+/**
+ * The registered families and variants by name and alias, and custom models from spec files.
+ * Families and variants are found through {@link ServiceLoader} ({@link Family},
+ * {@link VariantProvider}), the built-in ones as a plug-in's would be.
+ */
 public final class Zoo {
     private Zoo() {
     }
@@ -27,11 +29,31 @@ public final class Zoo {
     private static final Map<String, String> NAMES = new LinkedHashMap<>(); // lower-case name or alias -> name
 
     static {
-        for (Family f : List.of(new CvtFamily(), new VitFamily(), new PatchConvNetFamily())) {
-            FAMILIES.put(f.name(), f);
-            f.variants().forEach(Zoo::register);
+        addPlugins(Zoo.class.getClassLoader());
+    }
+
+    /**
+     * Registers the families and variants that the jars {@code loader} sees list in
+     * {@code META-INF/services/org.cvtzoo.zoo.Family} and {@code ...VariantProvider} (the built-in
+     * families are listed so in this jar). Done for the zoo's own class loader when it loads; call
+     * it for jars added later (e.g. a notebook's {@code %jars}). A family seen again is skipped.
+     */
+    public static synchronized void addPlugins(ClassLoader loader) {
+        for (Family f : ServiceLoader.load(Family.class, loader)) register(f);
+        for (VariantProvider p : ServiceLoader.load(VariantProvider.class, loader)) p.variants().forEach(Zoo::register);
+    }
+
+    /** Adds a family and its variants; a family name already taken by another family is an error. */
+    public static synchronized void register(Family f) {
+        String name = f.name().toLowerCase(Locale.ROOT);
+        Family old = FAMILIES.get(name);
+        if (old != null && old.getClass().getName().equals(f.getClass().getName())) return; // the same, through another loader
+        if (old != null) {
+            throw new ZooException("cannot register family " + f.getClass().getName() + ": '" + name + "' is "
+                    + old.getClass().getName());
         }
-        for (VariantProvider p : ServiceLoader.load(VariantProvider.class)) p.variants().forEach(Zoo::register);
+        FAMILIES.put(name, f);
+        f.variants().forEach(Zoo::register);
     }
 
     /**

@@ -10,9 +10,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,10 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * One SGD step (lr 0.1) in training mode against gen.py's train_step fixtures: the loss, every
  * parameter's gradient, and every parameter and BatchNorm running statistic after the step,
- * within compare.py's 1e-4.
+ * within compare.py's 1e-4; each gradient also against its own scale (many are far below 1).
  */
 class TrainStepParityTest {
     static final double TOLERANCE = 1e-4;
+    static final double OWN_SCALE_TOLERANCE = 1e-2;
 
     @ParameterizedTest
     @ValueSource(strings = {"cvt_tiny", "vit_tiny", "pcn_tiny"})
@@ -48,6 +51,31 @@ class TrainStepParityTest {
             }
         }
         assertTrue(failures.isEmpty(), fixture + " parameters after the step off: " + failures);
+    }
+
+    /**
+     * A gradient whose entries are all below 1e-4, halved or zeroed, must fail the comparison
+     * (compare.py's measure alone passes it: its floor of 1 makes the check absolute).
+     */
+    @ParameterizedTest
+    @ValueSource(doubles = {0.5, 0.0})
+    void aWrongSmallGradientFails(double factor) {
+        Case c = Case.load("cvt_tiny");
+        TrainingGraph g = c.graph();
+        TrainingGraph.Step step = g.step(c.input(), c.target(), g.trainableNames());
+        try (StateDict grads = Checkpoints.open(Fixtures.dir("cvt_tiny").resolve("train_step/grads.safetensors"))) {
+            String small = grads.keys().stream().filter(n -> {
+                double max = Transforms.abs(grads.get(n)).maxNumber().doubleValue();
+                return max > 0 && max < 1e-4;
+            }).findFirst().orElseThrow();
+            Map<String, INDArray> wrong = new LinkedHashMap<>(step.gradients());
+            wrong.put(small, step.gradients().get(small).mul(factor));
+            INDArray wrongTorch = c.model().parameters().entries().get(small).layout().toTorch(wrong.get(small));
+            assertTrue(Fixtures.relativeError(wrongTorch, grads.get(small)) <= TOLERANCE, "compare.py's measure misses it");
+            List<String> failures = gradientFailures("cvt_tiny", c.model(), wrong);
+            assertEquals(1, failures.size(), failures.toString());
+            assertTrue(failures.get(0).startsWith(small + " "), failures.toString());
+        }
     }
 
     /**
@@ -90,23 +118,44 @@ class TrainStepParityTest {
 
     /** The loss and every parameter's gradient against the reference's. */
     private static void assertStepMatchesReference(String fixture, VisionModel m, TrainingGraph g, TrainingGraph.Step step) {
-        Path dir = Fixtures.dir(fixture);
         double refLoss = Fixtures.npy(fixture, "train_step/loss.npy").getDouble(0);
         assertEquals(refLoss, step.loss(), TOLERANCE * Math.max(1, Math.abs(refLoss)), "loss");
+        List<String> failures = gradientFailures(fixture, m, step.gradients());
+        assertTrue(failures.isEmpty(), fixture + " gradients off: " + failures);
+        assertEquals(g.trainableNames().size(), checkedGradients(fixture), "every trainable parameter has a reference gradient");
+    }
+
+    /**
+     * The gradients off the reference's: by compare.py's measure (over 1e-4), or against the
+     * tensor's own scale (over {@value #OWN_SCALE_TOLERANCE}), which catches a wrong small
+     * gradient that compare.py's absolute floor lets through.
+     */
+    static List<String> gradientFailures(String fixture, VisionModel m, Map<String, INDArray> gradients) {
         Map<String, ParamStore.Entry> entries = m.parameters().entries();
         List<String> failures = new ArrayList<>();
-        int checked = 0;
-        try (StateDict grads = Checkpoints.open(dir.resolve("train_step/grads.safetensors"))) {
+        double worst = 0;
+        String worstName = null;
+        try (StateDict grads = Checkpoints.open(Fixtures.dir(fixture).resolve("train_step/grads.safetensors"))) {
             for (String name : grads.keys()) {
                 INDArray ref = grads.get(name);
-                INDArray got = gradientAsReference(fixture, name, entries.get(name), step.gradients().get(name), ref);
-                double err = Fixtures.relativeError(got, ref);
+                INDArray got = gradientAsReference(fixture, name, entries.get(name), gradients.get(name), ref);
+                double err = Fixtures.relativeError(got, ref), own = Fixtures.errorOfOwnScale(got, ref);
                 if (!(err <= TOLERANCE)) failures.add(name + " " + err);
-                checked++;
+                if (!(own <= OWN_SCALE_TOLERANCE)) failures.add(name + " " + own + " of its own scale");
+                if (own > worst) {
+                    worst = own;
+                    worstName = name;
+                }
             }
         }
-        assertTrue(failures.isEmpty(), fixture + " gradients off: " + failures);
-        assertEquals(g.trainableNames().size(), checked, "every trainable parameter has a reference gradient");
+        System.err.println("MEASURE " + fixture + " worst own-scale " + worst + " " + worstName);
+        return failures;
+    }
+
+    private static int checkedGradients(String fixture) {
+        try (StateDict grads = Checkpoints.open(Fixtures.dir(fixture).resolve("train_step/grads.safetensors"))) {
+            return grads.keys().size();
+        }
     }
 
     /**

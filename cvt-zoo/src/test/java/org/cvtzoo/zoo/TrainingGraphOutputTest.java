@@ -30,7 +30,11 @@ class TrainingGraphOutputTest {
                 while (building.get()) {
                     System.out.println("tick");
                     written.incrementAndGet();
-                    Thread.onSpinWait();
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
                 }
             });
             other.start();
