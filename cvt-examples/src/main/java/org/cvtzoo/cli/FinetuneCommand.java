@@ -64,7 +64,7 @@ final class FinetuneCommand implements Callable<Integer> {
         ImageFolder.Split split = val != null ? ImageFolder.trainVal(data, val)
                 : ImageFolder.open(data).split(valFraction, seed);
         checkImages(split);
-        if (model.modelFile == null && model.weights == null && !model.pretrained) {
+        if (model.request().randomWeights()) {
             System.err.println("warning: no --weights or --pretrained: training from random weights");
         }
         VisionModel base = model.load();

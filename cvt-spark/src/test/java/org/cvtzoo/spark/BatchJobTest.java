@@ -99,7 +99,7 @@ class BatchJobTest {
         assertFalse(Files.exists(out));
         Run random = run("predict", folder.toString(), "--out", out.toString(), "--model", "cvt-13");
         assertEquals(2, random.status());
-        assertTrue(random.err().startsWith("error: give weights") && random.err().strip().lines().count() == 1, random.err());
+        assertTrue(random.err().startsWith("error: give --weights FILE or --pretrained (random weights would differ on every executor)") && random.err().strip().lines().count() == 1, random.err());
         Run column = run("predict", tmp.toString(), "--input-format", "parquet", "--out", out.toString(), "--spec",
                 TestData.TINY_SPEC.toString(), "--weights", TestData.TINY_WEIGHTS.toString());
         assertEquals(2, column.status(), column.err());

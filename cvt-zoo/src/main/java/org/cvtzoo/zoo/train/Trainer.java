@@ -149,7 +149,6 @@ public final class Trainer {
                     lastLr = schedule.lr(step);
                     opt.step(params, s.gradients(), lastLr);
                     graph.updateRunningStats(s, 0.1);
-                    model.countTrainingStep();
                 }
                 lossSum += s.loss() * batch.labels().length;
                 correct += correctTop1(s.logits(), batch.labels());
@@ -170,7 +169,7 @@ public final class Trainer {
                     bestTop1 = val.top1();
                     bestEvaluation = val.evaluation();
                 }
-                ModelFile.save(model, bestFile);
+                ModelFile.save(model, bestFile, opt.steps());
             }
             TrainingCheckpoint.write(checkpoint, model, opt, new TrainingCheckpoint.Progress(epoch + 1, bestTop1, history));
             listener.epoch(r);

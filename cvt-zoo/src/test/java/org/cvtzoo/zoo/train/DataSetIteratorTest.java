@@ -114,7 +114,7 @@ class DataSetIteratorTest {
         }
         assertTrue(top1 > 0 && top5 > top1 && top5 < n, "a test that can tell top-1 and top-5 apart: " + top1 + ", " + top5);
 
-        Evaluation e = m.evaluate(new ViewIterator(all, 6)); // batches of 6, 6, 6, 2
+        Evaluation e = Evaluator.evaluate(m, new ViewIterator(all, 6)).evaluation(); // batches of 6, 6, 6, 2
         assertEquals((double) top1 / n, e.accuracy());
         assertEquals((double) top5 / n, e.topNAccuracy());
         for (int a = 0; a < 10; a++) {
@@ -137,7 +137,7 @@ class DataSetIteratorTest {
         assertMessage(() -> trainer.fit(new ViewIterator(soft, 8), null), "one-hot");
         DataSet small = new DataSet(Nd4j.zeros(DataType.FLOAT, 8, 3, 32, 32), good.getLabels());
         assertMessage(() -> trainer.fit(new ViewIterator(small, 8), null), "must be 64x64");
-        assertMessage(() -> FineTuneTest.base().evaluate(new ViewIterator(good, 8)), "one-hot [8, 10]");
+        assertMessage(() -> Evaluator.evaluate(FineTuneTest.base(), new ViewIterator(good, 8)), "one-hot [8, 10]");
     }
 
     private static void assertMessage(Executable run, String fragment) {
