@@ -151,6 +151,11 @@ public final class TrainingGraph {
         return plan.runShared(feed);
     }
 
+    /** The rewrites that the last step's execution plan ran ({@link ExecutionPlan#rewrites()}); empty before a step, or without plans. */
+    public Map<String, Integer> planRewrites() {
+        return plan == null ? Map.of() : plan.rewrites();
+    }
+
     /** 0 with probability rate, else 1 / (1 - rate), over {@code [batch, shape...]}. */
     private INDArray drawMask(Scope.Mask m, long batch) {
         long[] shape = new long[m.shape().length + 1];

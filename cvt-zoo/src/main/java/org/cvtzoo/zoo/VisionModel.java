@@ -248,6 +248,14 @@ public final class VisionModel {
         return new Output(out.get(g.logits), out.get(g.features), g.attention == null ? null : out.get(g.attention));
     }
 
+    /**
+     * The rewrites that the execution plan for a batch of this shape runs ({@link ExecutionPlan#rewrites()}):
+     * which op chains run as oneDNN primitives or Java kernels. Builds the plan if needed.
+     */
+    public Map<String, Integer> planRewrites(long batch, long height, long width) {
+        return plan(graph(height, width), new long[]{batch, 3, height, width}).rewrites();
+    }
+
     /** The plan for a batch shape; one evicted from the cache is left to the garbage collector (a run may still hold it). */
     private static ExecutionPlan plan(Graph g, long[] shape) {
         synchronized (g.plans) {

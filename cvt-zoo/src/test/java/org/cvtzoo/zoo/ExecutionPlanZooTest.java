@@ -1,6 +1,7 @@
 package org.cvtzoo.zoo;
 
 import org.cvtzoo.core.exec.Execution;
+import org.cvtzoo.core.exec.OneDnn;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -104,5 +105,30 @@ class ExecutionPlanZooTest {
         double e = Fixtures.relativeError(m.forward(x).logits(), ref);
         assertTrue(e <= 1e-4, fixture + " logits after loading: rel err " + e);
         assertPlanEqualsSameDiff(m, x, fixture + " after loading");
+    }
+
+    /**
+     * The plans with oneDNN's primitives (the default here) and without them ({@code -Dcvt.exec.onednn=false}:
+     * ND4J's ops and the Java kernels) agree within 1e-6 on every family.
+     */
+    @ParameterizedTest
+    @CsvSource({"cvt_tiny, input.npy", "cvt_avg_nonsquare, input.npy", "cvt_dwbn_meanpool, input.npy",
+            "cvt_linear_odd, input.npy", "vit_tiny, input.npy", "pcn_tiny, input.npy"})
+    void planWithOneDnnEqualsPlanWithout(String fixture, String inputFile) {
+        assertTrue(OneDnn.enabled(), OneDnn.status());
+        INDArray x = Fixtures.npy(fixture, inputFile);
+        VisionModel withOneDnn = load(fixture);
+        VisionModel.Output with = withOneDnn.forward(x);
+        System.setProperty(OneDnn.SWITCH, "false");
+        VisionModel.Output without;
+        try {
+            without = load(fixture).forward(x);
+        } finally {
+            System.clearProperty(OneDnn.SWITCH);
+        }
+        assertClose(without.logits(), with.logits(), fixture + " logits, oneDNN against none");
+        assertClose(without.features(), with.features(), fixture + " features, oneDNN against none");
+        if (with.attention() != null) assertClose(without.attention(), with.attention(), fixture + " attention, oneDNN against none");
+        System.out.println(fixture + " rewrites " + withOneDnn.planRewrites(x.size(0), x.size(2), x.size(3)));
     }
 }

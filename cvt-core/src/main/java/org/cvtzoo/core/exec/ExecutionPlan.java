@@ -52,10 +52,14 @@ public final class ExecutionPlan implements AutoCloseable {
     /** Requested outputs that are parameters: read at run time, as they may be replaced. */
     private final Map<String, BoundParameter> parameterOutputs;
     private final BufferPool pool;
+    private final Map<String, Integer> rewrites, declinedRewrites;
     private boolean closed;
 
     ExecutionPlan(SameDiff sd, List<Step> steps, Map<String, INDArray> inputs, List<BoundParameter> parameters,
-                  Map<String, INDArray> outputs, Map<String, BoundParameter> parameterOutputs, BufferPool pool) {
+                  Map<String, INDArray> outputs, Map<String, BoundParameter> parameterOutputs, BufferPool pool,
+                  Map<String, Integer> rewrites, Map<String, Integer> declinedRewrites) {
+        this.rewrites = Map.copyOf(rewrites);
+        this.declinedRewrites = Map.copyOf(declinedRewrites);
         this.sd = sd;
         this.steps = steps;
         this.inputs = inputs;
@@ -71,19 +75,32 @@ public final class ExecutionPlan implements AutoCloseable {
      * @param shareBuffers false gives every intermediate a buffer of its own (more memory; for
      *                     comparison and debugging)
      * @param javaKernels  runs the element-wise chains that {@code Ops} builds (exact GELU,
-     *                     QuickGELU, inference LayerNorm) as Java kernels, within about 1e-7 of
-     *                     the graph's own ops rather than bit for bit (see {@link Fusions});
-     *                     only on the CPU backend
+     *                     QuickGELU, inference LayerNorm) and some slow single ops as Java kernels,
+     *                     within about 1e-7 of the graph's own ops rather than bit for bit (see
+     *                     {@link JavaRewrites}); only on the CPU backend
+     * @param oneDnn       runs matmuls with their bias and activation or residual, softmax and
+     *                     LayerNorm as oneDNN primitives ({@link DnnlRewrites}), tried before the
+     *                     Java kernels; only where {@link OneDnn#enabled()}
      */
-    public record Options(boolean shareBuffers, boolean javaKernels) {
-        /** Shared buffers; Java kernels on the CPU backend. */
+    public record Options(boolean shareBuffers, boolean javaKernels, boolean oneDnn) {
+        public Options {
+            if (oneDnn && !OneDnn.enabled()) throw new IllegalArgumentException("oneDNN is " + OneDnn.status());
+        }
+
+        /** Shared buffers; oneDNN where it is enabled, and Java kernels, on the CPU backend. */
         public static Options defaults() {
-            return new Options(true, Nd4j.getEnvironment().isCPU());
+            boolean cpu = Nd4j.getEnvironment().isCPU();
+            return new Options(true, cpu, cpu && OneDnn.enabled());
+        }
+
+        /** As {@link #defaults()}, without oneDNN: the plans as they ran before it (to compare the two). */
+        public static Options withoutOneDnn() {
+            return new Options(true, Nd4j.getEnvironment().isCPU(), false);
         }
 
         /** The graph's own ops and nothing else: results equal to {@code output()} bit for bit. */
         public static Options graphOpsOnly() {
-            return new Options(true, false);
+            return new Options(true, false, false);
         }
     }
 
@@ -142,6 +159,19 @@ public final class ExecutionPlan implements AutoCloseable {
         outputs.forEach((name, array) -> out.put(name, copy ? array.dup() : array));
         parameterOutputs.forEach((name, p) -> out.put(name, copy ? p.array.dup() : p.array));
         return out;
+    }
+
+    /**
+     * The rewrites that fired: each group's description (as profiles name its step, e.g.
+     * {@code "matmul + bias + gelu_erf (onednn)"}) and how many such steps the plan runs.
+     */
+    public Map<String, Integer> rewrites() {
+        return new java.util.TreeMap<>(rewrites);
+    }
+
+    /** Groups that a rewrite matched but whose implementation could not take the arrays: they run as the graph's ops. */
+    public Map<String, Integer> declinedRewrites() {
+        return new java.util.TreeMap<>(declinedRewrites);
     }
 
     /** The number of ops a run executes (views and identities need none). */

@@ -11,7 +11,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 
 /**
- * The kernels a plan runs in Java instead of native ops ({@link Fusions} says which): M2.1's
+ * The kernels a plan runs in Java instead of native ops ({@link JavaRewrites} says which): M2.1's
  * {@code erf} and {@code gelu} are scalar loops (7-14 and 2.8 ns a value), several of its
  * backward ops broadcast slowly, and every op of a chain is a pass over memory. Each kernel reads a chunk of its input
  * into a Java array, computes it with loops that HotSpot vectorises (plain float arithmetic,

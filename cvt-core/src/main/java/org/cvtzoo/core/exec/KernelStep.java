@@ -1,27 +1,23 @@
 package org.cvtzoo.core.exec;
 
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 
 import java.util.Arrays;
 import java.util.List;
 
-/** A step that runs a group of graph ops as one Java kernel ({@link Fusions}). */
+/** A step that runs a group of graph ops as one Java kernel ({@link JavaKernels}). */
 final class KernelStep extends Step {
-    private final Fusions.FusedOp fused;
+    private final JavaKernels.Kernel kernel;
     private final INDArray[] args;
 
-    KernelStep(Fusions.Group group, INDArray[] args) {
-        super(group.op());
-        this.fused = group.fused();
+    KernelStep(SameDiffOp standIn, JavaKernels.Kernel kernel, INDArray[] args) {
+        super(standIn);
+        this.kernel = kernel;
         this.args = args.clone();
         for (int i = 0; i < args.length; i++) ctx.setInputArray(i, args[i]);
-    }
-
-    /** Whether the kernel can run on the bound arrays (types, layout, shapes); else the plan runs the group's ops. */
-    boolean accepts() {
-        return fused.kernel().accepts(args);
     }
 
     @Override
@@ -32,12 +28,12 @@ final class KernelStep extends Step {
 
     @Override
     List<LongShapeDescriptor> outputShapes(SameDiff sd) {
-        return Arrays.stream(fused.kernel().outputShapes(args))
+        return Arrays.stream(kernel.outputShapes(args))
                 .map(shape -> LongShapeDescriptor.fromShape(shape, args[0].dataType())).toList();
     }
 
     @Override
     void exec() {
-        fused.kernel().run(args, outputs);
+        kernel.run(args, outputs);
     }
 }

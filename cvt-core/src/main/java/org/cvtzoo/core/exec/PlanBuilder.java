@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Makes an {@link ExecutionPlan}: orders the ops the outputs need, finds which outputs are views
@@ -57,8 +58,10 @@ final class PlanBuilder {
     private final Map<String, INDArray> inputs = new LinkedHashMap<>();
     private final Map<String, BoundParameter> parameters = new LinkedHashMap<>();
     private final List<Step> steps = new ArrayList<>();
-    /** Fused op name -> its group (see {@link Fusions}). */
-    private final Map<String, Fusions.Group> groups = new HashMap<>();
+    /** Stand-in op name -> the group a rewrite made (see {@link Rewrite}). */
+    private final Map<String, Rewrite.Group> groups = new HashMap<>();
+    /** Description of each group that runs as its rewrite's step -> how many; and of each that runs as the graph's ops. */
+    private final Map<String, Integer> fired = new TreeMap<>(), declined = new TreeMap<>();
     private final BufferPool pool;
 
     PlanBuilder(SameDiff sd, Map<String, long[]> inputShapes, List<String> outputNames, ExecutionPlan.Options options) {
@@ -67,7 +70,10 @@ final class PlanBuilder {
         this.outputNames = List.copyOf(outputNames);
         this.pool = new BufferPool(options.shareBuffers());
         List<SameDiffOp> ordered = orderedOps();
-        this.ops = options.javaKernels() ? Fusions.fuse(sd, ordered, this.outputNames, groups) : ordered;
+        List<Rewrite> rewrites = new ArrayList<>();
+        if (options.oneDnn()) rewrites.addAll(DnnlRewrites.all());
+        if (options.javaKernels()) rewrites.addAll(JavaRewrites.all());
+        this.ops = rewrites.isEmpty() ? ordered : OpGraph.rewrite(sd, ordered, this.outputNames, rewrites, groups);
         findViews();
         findLastReads();
     }
@@ -93,21 +99,24 @@ final class PlanBuilder {
                 outputs.put(out, array(out));
             }
         }
-        return new ExecutionPlan(sd, steps, inputs, List.copyOf(parameters.values()), outputs, parameterOutputs, pool);
+        return new ExecutionPlan(sd, steps, inputs, List.copyOf(parameters.values()), outputs, parameterOutputs, pool,
+                fired, declined);
     }
 
     private void addStep(SameDiffOp op) {
         add(op, new OpStep(op, args(op)));
     }
 
-    /** A fused group: one kernel step, or, where its kernel does not take these arrays, the group's own ops. */
-    private void addGroup(Fusions.Group group) {
-        KernelStep kernel = new KernelStep(group, args(group.op()));
-        if (kernel.accepts()) {
-            add(group.op(), kernel);
+    /** A rewritten group: one step, or, where its implementation does not take these arrays, the group's own ops. */
+    private void addGroup(Rewrite.Group group) {
+        String description = group.op().getOp().opName();
+        Step step = group.implementation().step(group.op(), args(group.op()));
+        if (step != null) {
+            add(group.op(), step);
+            fired.merge(description, 1, Integer::sum);
             return;
         }
-        kernel.close();
+        declined.merge(description, 1, Integer::sum);
         for (SameDiffOp member : group.members()) addStep(member);
         List<String> groupOutputs = group.op().getOutputsOfOp();
         for (SameDiffOp member : group.members()) {

@@ -194,7 +194,7 @@ class ExecutionPlanTest {
         for (int i = 0; i < 20; i++) h = h.add(sd.nn().tanh(sd.mmul(h, param(sd, "w" + i, 40 + i, 16, 16))));
         ExecutionPlan shared = assertPlanMatches(sd, new long[]{8, 16}, h.name());
         ExecutionPlan own = ExecutionPlan.build(sd, Map.of("x", new long[]{8, 16}), List.of(h.name()),
-                new ExecutionPlan.Options(false, true));
+                new ExecutionPlan.Options(false, true, OneDnn.enabled()));
         INDArray x1 = random(5, 8, 16);
         assertEquals(0.0, maxAbsDiff(own.run(Map.of("x", x1)).get(h.name()), shared.run(Map.of("x", x1)).get(h.name())));
         assertEquals(60 * 8 * 16 * 4, own.intermediateBytes());

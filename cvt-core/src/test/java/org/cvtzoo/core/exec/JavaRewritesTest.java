@@ -32,7 +32,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (and which they must leave alone), and their values against exact math and against the
  * graph's own ops.
  */
-class FusionsTest {
+class JavaRewritesTest {
+    /** The Java kernels alone (where oneDNN runs, it takes some of these chains first: {@code DnnlRewritesTest}). */
+    private static final ExecutionPlan.Options JAVA = ExecutionPlan.Options.withoutOneDnn();
+
 
     /** erf and tanh of the kernels against the exact functions on a dense grid, and at the edges. */
     @Test
@@ -78,9 +81,9 @@ class FusionsTest {
         SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 37);
         SDVariable y = Ops.exactGelu(x);
         // large enough to be split over threads, and not a multiple of the chunk
-        assertFusedRunMatches(sd, new long[]{2001, 37}, y.name(), 1, "exact_gelu (fused)");
+        assertFusedRunMatches(sd, new long[]{2001, 37}, y.name(), 1, "exact_gelu (java)");
         INDArray in = Nd4j.linspace(-9, 9, 2001 * 37, DataType.FLOAT).reshape(2001, 37);
-        INDArray got = ExecutionPlan.build(sd, Map.of("x", new long[]{2001, 37}), List.of(y.name())).run(Map.of("x", in)).get(y.name());
+        INDArray got = ExecutionPlan.build(sd, Map.of("x", new long[]{2001, 37}), List.of(y.name()), JAVA).run(Map.of("x", in)).get(y.name());
         INDArray d = in.castTo(DataType.DOUBLE);
         double worst = 0;
         for (long i = 0; i < d.length(); i++) {
@@ -94,7 +97,7 @@ class FusionsTest {
     void quickGeluIsOneKernelWithinToleranceOfTheGraph() {
         SameDiff sd = SameDiff.create();
         SDVariable y = Ops.quickGelu(sd.placeHolder("x", DataType.FLOAT, -1, 5, 6));
-        assertFusedRunMatches(sd, new long[]{3, 5, 6}, y.name(), 1, "gelu (fused)");
+        assertFusedRunMatches(sd, new long[]{3, 5, 6}, y.name(), 1, "gelu (java)");
     }
 
     /** QuickGELU's backward: the derivative op as a kernel, in the gradient function of a training graph. */
@@ -109,10 +112,10 @@ class FusionsTest {
         SameDiff grad = sd.getFunction("grad");
         String dw = w.gradient().name();
         INDArray in = random(5, 40, 50).muli(3);
-        ExecutionPlan plan = ExecutionPlan.build(grad, Map.of("x", new long[]{40, 50}), List.of(dw));
+        ExecutionPlan plan = ExecutionPlan.build(grad, Map.of("x", new long[]{40, 50}), List.of(dw), JAVA);
         List<String> heard = listen(grad);
         INDArray got = plan.run(Map.of("x", in)).get(dw);
-        assertTrue(heard.contains("gelu_derivative (kernel)"), "heard " + heard);
+        assertTrue(heard.contains("gelu_derivative (java)"), "heard " + heard);
         grad.setListeners();
         assertWithinKernelTolerance(grad.output(Map.of("x", in), dw).get(dw), got, "d loss / d w");
     }
@@ -125,7 +128,7 @@ class FusionsTest {
             SDVariable x = sd.placeHolder("x", DataType.FLOAT, shape);
             SDVariable y = Ops.layerNorm(x.mul(3).add(5), sd.var("g", random(3, c)), sd.var("b", random(4, c)), 1e-6,
                     shape.length - 1, false);
-            assertFusedRunMatches(sd, shape, y.name(), 3, "layer_norm (fused)");
+            assertFusedRunMatches(sd, shape, y.name(), 3, "layer_norm (java)");
         }
     }
 
@@ -138,8 +141,8 @@ class FusionsTest {
             SDVariable hidden = sd.mmul(x, sd.var("w1", random(3, 24, 40))).add(sd.var("b1", random(4, 40)));
             SDVariable act = exact ? Ops.exactGelu(hidden) : Ops.quickGelu(hidden);
             SDVariable out = x.add(sd.mmul(act, sd.var("w2", random(5, 40, 24))).add(sd.var("b2", random(6, 24))));
-            assertFusedRunMatches(sd, new long[]{300, 24}, out.name(), 4, exact ? "bias + exact_gelu (fused)" : "bias + gelu (fused)");
-            assertFusedRunMatches(sd, new long[]{300, 24}, out.name(), 4, "bias + residual (fused)");
+            assertFusedRunMatches(sd, new long[]{300, 24}, out.name(), 4, exact ? "bias + exact_gelu (java)" : "bias + gelu (java)");
+            assertFusedRunMatches(sd, new long[]{300, 24}, out.name(), 4, "bias + residual (java)");
         }
     }
 
@@ -149,7 +152,7 @@ class FusionsTest {
         SameDiff sd = SameDiff.create();
         SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 6, 5);
         SDVariable y = Ops.layerNorm(x, sd.var("g", random(3, 6, 1)), sd.var("b", random(4, 6, 1)), 1e-5, 1, false);
-        ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", new long[]{2, 6, 5}), List.of(y.name()));
+        ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", new long[]{2, 6, 5}), List.of(y.name()), JAVA);
         assertEquals(7, plan.opCount());
         INDArray in = random(9, 2, 6, 5);
         assertEquals(0.0, maxAbsDiff(sd.output(Map.of("x", in), y.name()).get(y.name()), plan.run(Map.of("x", in)).get(y.name())));
@@ -163,10 +166,10 @@ class FusionsTest {
         SDVariable gelu = Ops.exactGelu(x);
         String scaled = outputOfFirst(sd, "mul_scalar"), erf = outputOfFirst(sd, "erf");
         SDVariable other = gelu.add(sd.getVariable(scaled));  // the scaled input is read twice
-        ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", new long[]{3, 8}), List.of(other.name()));
+        ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", new long[]{3, 8}), List.of(other.name()), JAVA);
         assertEquals(6, plan.opCount(), "five GELU ops and the add");
 
-        ExecutionPlan asked = ExecutionPlan.build(sd, Map.of("x", new long[]{3, 8}), List.of(gelu.name(), erf));
+        ExecutionPlan asked = ExecutionPlan.build(sd, Map.of("x", new long[]{3, 8}), List.of(gelu.name(), erf), JAVA);
         assertEquals(5, asked.opCount(), "erf's output is requested");
         INDArray in = random(2, 3, 8);
         assertEquals(0.0, maxAbsDiff(sd.output(Map.of("x", in), erf).get(erf), asked.run(Map.of("x", in)).get(erf)));
@@ -197,7 +200,7 @@ class FusionsTest {
         SDVariable[] parts = sd.unstack(sd.permute(x, 0, 2, 1, 3), 0, 3);
         List<String> outs = new ArrayList<>(List.of(heads.name(), swapped.name(), lastMoved.name()));
         for (SDVariable p : parts) outs.add(p.name());
-        ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", new long[]{3, 70, 6, 64}), outs);
+        ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", new long[]{3, 70, 6, 64}), outs, JAVA);
         INDArray in = random(4, 3, 70, 6, 64);
         Map<String, INDArray> want = sd.output(Map.of("x", in), outs.toArray(new String[0]));
         Map<String, INDArray> got = plan.run(Map.of("x", in));
@@ -209,14 +212,14 @@ class FusionsTest {
 
     @Test
     void broadcastsSplitIntoOuterMidInner() {
-        assertArrayEquals(new long[]{1, 12, 5}, Fusions.split(new long[]{3, 4, 5}, new long[]{5}));
-        assertArrayEquals(new long[]{12, 5, 1}, Fusions.split(new long[]{12, 5}, new long[]{12, 1}));
-        assertArrayEquals(new long[]{2, 12, 5}, Fusions.split(new long[]{2, 3, 4, 5}, new long[]{2, 1, 1, 5}));
-        assertArrayEquals(new long[]{2, 20, 1}, Fusions.split(new long[]{2, 4, 5}, new long[]{2, 1, 1}));
-        assertArrayEquals(new long[]{1, 2, 20}, Fusions.split(new long[]{2, 4, 5}, new long[]{1, 4, 5}));
-        assertNull(Fusions.split(new long[]{2, 3, 4, 5}, new long[]{1, 3, 4, 1}), "broadcast, kept, broadcast");
-        assertNull(Fusions.split(new long[]{3, 4}, new long[]{3, 4}), "no broadcast");
-        assertNull(Fusions.split(new long[]{3, 4}, new long[]{2, 4}), "not broadcastable");
+        assertArrayEquals(new long[]{1, 12, 5}, JavaKernels.split(new long[]{3, 4, 5}, new long[]{5}));
+        assertArrayEquals(new long[]{12, 5, 1}, JavaKernels.split(new long[]{12, 5}, new long[]{12, 1}));
+        assertArrayEquals(new long[]{2, 12, 5}, JavaKernels.split(new long[]{2, 3, 4, 5}, new long[]{2, 1, 1, 5}));
+        assertArrayEquals(new long[]{2, 20, 1}, JavaKernels.split(new long[]{2, 4, 5}, new long[]{2, 1, 1}));
+        assertArrayEquals(new long[]{1, 2, 20}, JavaKernels.split(new long[]{2, 4, 5}, new long[]{1, 4, 5}));
+        assertNull(JavaKernels.split(new long[]{2, 3, 4, 5}, new long[]{1, 3, 4, 1}), "broadcast, kept, broadcast");
+        assertNull(JavaKernels.split(new long[]{3, 4}, new long[]{3, 4}), "no broadcast");
+        assertNull(JavaKernels.split(new long[]{3, 4}, new long[]{2, 4}), "not broadcastable");
     }
 
     /**
@@ -251,17 +254,17 @@ class FusionsTest {
                 List<String> outs = List.of(x.gradient().name(), f.gradient().name());
                 INDArray in = random(9, c[0]);
                 Map<String, INDArray> want = grad.output(Map.of("x", in), outs.toArray(new String[0]));
-                ExecutionPlan plan = ExecutionPlan.build(grad, Map.of("x", c[0]), outs);
+                ExecutionPlan plan = ExecutionPlan.build(grad, Map.of("x", c[0]), outs, JAVA);
                 List<String> heard = listen(grad);
                 Map<String, INDArray> got = plan.run(Map.of("x", in));
                 grad.setListeners();
                 String what = java.util.Arrays.deepToString(c) + " " + op;
-                boolean kernel = heard.stream().anyMatch(n -> n.endsWith("_bp (kernel)") || n.endsWith("_bp (broadcast kernel)"));
+                boolean kernel = heard.stream().anyMatch(n -> n.endsWith("_bp (java)") || n.endsWith("_bp (java)"));
                 boolean sameShapeProduct = op.contains("*") && java.util.Arrays.equals(c[0], c[1]);
-                assertEquals(Fusions.split(c[0], c[1]) != null || !sameShapeProduct && java.util.Arrays.equals(c[0], c[1]), kernel,
+                assertEquals(JavaKernels.split(c[0], c[1]) != null || !sameShapeProduct && java.util.Arrays.equals(c[0], c[1]), kernel,
                         what + ": a kernel ran? " + heard);
                 assertWithinKernelTolerance(want.get(outs.get(0)), got.get(outs.get(0)), what + " x-grad");
-                long[] split = Fusions.split(c[0], c[1]);
+                long[] split = JavaKernels.split(c[0], c[1]);
                 if (split == null) {
                     assertWithinKernelTolerance(want.get(outs.get(1)), got.get(outs.get(1)), what + " f-grad");
                     continue;
@@ -300,12 +303,12 @@ class FusionsTest {
             SameDiff sd = SameDiff.create();
             SDVariable x = sd.placeHolder("x", DataType.FLOAT, 4, 6, 5, 800);
             SDVariable m = x.mul(3).add(2).mean(true, axes);
-            ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", new long[]{4, 6, 5, 800}), List.of(m.name()));
+            ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", new long[]{4, 6, 5, 800}), List.of(m.name()), JAVA);
             List<String> heard = listen(sd);
             INDArray in = random(5, 4, 6, 5, 800);
             INDArray got = plan.run(Map.of("x", in)).get(m.name());
             sd.setListeners();
-            assertEquals(axes.length != 2 || axes[0] == 1, heard.contains("reduce_mean (kernel)"), java.util.Arrays.toString(axes) + " " + heard);
+            assertEquals(axes.length != 2 || axes[0] == 1, heard.contains("reduce_mean (java)"), java.util.Arrays.toString(axes) + " " + heard);
             // against the mean in double: the kernel sums in double across chunks, at least as close as the native op
             INDArray exact = in.castTo(DataType.DOUBLE).mul(3).add(2).mean(true, axes);
             double kernelError = maxAbsDiff(exact, got), nativeError = maxAbsDiff(exact, sd.output(Map.of("x", in), m.name()).get(m.name()));
@@ -328,7 +331,7 @@ class FusionsTest {
             SameDiff grad = sd.getFunction("grad");
             String dw = w.gradient().name();
             INDArray in = random(5, 4, 6, 5, 8);
-            ExecutionPlan plan = ExecutionPlan.build(grad, Map.of("x", new long[]{4, 6, 5, 8}), List.of(dw));
+            ExecutionPlan plan = ExecutionPlan.build(grad, Map.of("x", new long[]{4, 6, 5, 8}), List.of(dw), JAVA);
             assertWithinKernelTolerance(grad.output(Map.of("x", in), dw).get(dw), plan.run(Map.of("x", in)).get(dw),
                     "mean over " + java.util.Arrays.toString(axes));
         }
@@ -337,7 +340,7 @@ class FusionsTest {
     /** A chain fused, the run heard by a listener as the fused op, and values against output(). */
     private static void assertFusedRunMatches(SameDiff sd, long[] shape, String out, int ops, String fusedName) {
         List<String> heard = listen(sd);
-        ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", shape), List.of(out));
+        ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", shape), List.of(out), JAVA);
         assertEquals(ops, plan.opCount(), "ops in the plan");
         for (long seed : new long[]{1, 2}) {
             INDArray in = random(seed, shape).muli(2);

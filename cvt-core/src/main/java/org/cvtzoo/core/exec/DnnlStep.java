@@ -1,0 +1,74 @@
+package org.cvtzoo.core.exec;
+
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.primitive;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A step that runs one oneDNN primitive, built once for the plan's shapes, over the plan's own
+ * buffers: its memory objects lie on the argument and output arrays, and are laid anew only
+ * when one of those arrays is replaced (a parameter the graph swapped).
+ */
+final class DnnlStep extends Step {
+    /** Where each argument's memory goes: {@code DNNL_ARG_*} and the dimensions and strides it is read with. */
+    interface Layout {
+        Map<Integer, memory> memories(INDArray[] args, INDArray[] outs);
+    }
+
+    private final primitive primitive;
+    private final INDArray[] args;
+    private final long[][] outputShapes;
+    private final Layout layout;
+    private final List<memory> held = new ArrayList<>();
+    private IntMemoryMap memories;
+
+    DnnlStep(SameDiffOp standIn, primitive primitive, INDArray[] args, long[][] outputShapes, Layout layout) {
+        super(standIn);
+        this.primitive = primitive;
+        this.args = args.clone();
+        this.outputShapes = outputShapes;
+        this.layout = layout;
+        for (int i = 0; i < args.length; i++) ctx.setInputArray(i, args[i]);
+    }
+
+    @Override
+    void bind(int index, INDArray array) {
+        args[index] = array;
+        ctx.setInputArray(index, array);
+        memories = null;
+    }
+
+    @Override
+    void setOutputs(INDArray[] arrays) {
+        super.setOutputs(arrays);
+        memories = null;
+    }
+
+    @Override
+    List<LongShapeDescriptor> outputShapes(SameDiff sd) {
+        return Arrays.stream(outputShapes).map(s -> LongShapeDescriptor.fromShape(s, args[0].dataType())).toList();
+    }
+
+    @Override
+    void exec() {
+        if (memories == null) {
+            held.clear();
+            memories = new IntMemoryMap();
+            layout.memories(args, outputs).forEach((arg, m) -> {
+                held.add(m); // the map keeps oneDNN's handle; this keeps the Java object (and its pointer) alive too
+                memories.put(arg, m);
+            });
+        }
+        primitive.execute(OneDnn.stream(), memories);
+        OneDnn.stream()._wait();
+    }
+}

@@ -1,0 +1,156 @@
+package org.cvtzoo.core.exec;
+
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.ScalarOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The ops of a plan as a graph that rewrites match patterns in: who reads and who produces each
+ * variable, which ops an earlier group took, and the small questions patterns ask (the only
+ * reader of a value, a linear layer's bias, the other argument of an op).
+ *
+ * <p>A chain matches only when its intermediates are read by nothing else and are not requested
+ * outputs, so the group's output is the only value that leaves it. Training graphs read the
+ * intermediates in the backward pass, so most of their chains stay as they are.
+ */
+final class OpGraph {
+    private final SameDiff sd;
+    private final Map<String, List<SameDiffOp>> readers = new HashMap<>();
+    private final Map<String, SameDiffOp> producers = new HashMap<>();
+    private final Set<String> requested;
+    private final Set<String> taken = new HashSet<>();
+
+    private OpGraph(SameDiff sd, List<SameDiffOp> ops, List<String> outputs) {
+        this.sd = sd;
+        this.requested = Set.copyOf(outputs);
+        for (SameDiffOp op : ops) {
+            for (String in : inputs(op)) readers.computeIfAbsent(in, k -> new ArrayList<>()).add(op);
+            for (String out : op.getOutputsOfOp()) producers.put(out, op);
+        }
+    }
+
+    /**
+     * The ops in order with each group that a rewrite matched replaced by its stand-in op, at
+     * the place of the group's last op (where every input of the group is available). The first
+     * rewrite in the list that matches an op wins.
+     */
+    static List<SameDiffOp> rewrite(SameDiff sd, List<SameDiffOp> ops, List<String> outputs, List<Rewrite> rewrites,
+                                    Map<String, Rewrite.Group> groups) {
+        OpGraph g = new OpGraph(sd, ops, outputs);
+        Map<String, Rewrite.Group> byLastMember = new HashMap<>();
+        for (SameDiffOp op : ops) {
+            if (g.taken.contains(op.getName())) continue;
+            for (Rewrite r : rewrites) {
+                Rewrite.Group group = r.match(g, op);
+                if (group == null) continue;
+                group.members().forEach(m -> g.taken.add(m.getName()));
+                byLastMember.put(group.members().get(group.members().size() - 1).getName(), group);
+                groups.put(group.op().getName(), group);
+                break;
+            }
+        }
+        List<SameDiffOp> result = new ArrayList<>();
+        for (SameDiffOp op : ops) {
+            Rewrite.Group group = byLastMember.get(op.getName());
+            if (group != null) {
+                result.add(group.op());
+            } else if (!g.taken.contains(op.getName())) {
+                result.add(op);
+            }
+        }
+        return result;
+    }
+
+    /** A group of {@code members} with the given arguments, whose output is the last member's. */
+    Rewrite.Group group(Rewrite rewrite, String description, Rewrite.Implementation implementation,
+                        List<SameDiffOp> members, List<String> args) {
+        SameDiffOp last = members.get(members.size() - 1);
+        SameDiffOp op = new SameDiffOp(last.getName() + "/" + rewrite.name(), new Rewrite.StandIn(description),
+                List.copyOf(args), List.copyOf(last.getOutputsOfOp()), null, null, null);
+        return new Rewrite.Group(rewrite, op, implementation, List.copyOf(members));
+    }
+
+    SameDiffOp producer(String variable) {
+        SameDiffOp p = producers.get(variable);
+        return p == null || taken.contains(p.getName()) ? null : p;
+    }
+
+    List<SameDiffOp> readers(String variable) {
+        return readers.getOrDefault(variable, List.of());
+    }
+
+    boolean isRequested(String variable) {
+        return requested.contains(variable);
+    }
+
+    /** The only op reading {@code op}'s single output, if it is of the given type and that output is not requested. */
+    SameDiffOp soleReader(SameDiffOp op, Class<?> type) {
+        return op.getOutputsOfOp().size() == 1 ? soleReaderOf(out(op), type) : null;
+    }
+
+    SameDiffOp soleReaderOf(String variable, Class<?> type) {
+        List<SameDiffOp> r = readers(variable);
+        if (r.size() != 1 || requested.contains(variable) || !type.isInstance(r.get(0).getOp())) return null;
+        return taken.contains(r.get(0).getName()) ? null : r.get(0);
+    }
+
+    /**
+     * The op making {@code x} if it adds a parameter (a linear layer's bias) to an array, and
+     * nothing but {@code chainReaders} reads x: then the chain can take the addition in.
+     */
+    SameDiffOp biasAddReadOnlyBy(String x, List<SameDiffOp> chainReaders) {
+        SameDiffOp add = producer(x);
+        if (add == null || !(add.getOp() instanceof AddOp) || biasOf(add) == null || requested.contains(x)) return null;
+        List<SameDiffOp> r = readers(x);
+        return r.size() == chainReaders.size() && r.containsAll(chainReaders) ? add : null;
+    }
+
+    /** The parameter argument of a two-argument add whose other argument is not a parameter; else null. */
+    String biasOf(SameDiffOp add) {
+        List<String> in = inputs(add);
+        if (in.size() != 2) return null;
+        boolean first = isParameter(in.get(0)), second = isParameter(in.get(1));
+        return first == second ? null : first ? in.get(0) : in.get(1);
+    }
+
+    /** The arguments of a bias add as a kernel takes them: the array, then the bias. */
+    List<String> biasAddArgs(SameDiffOp add) {
+        String bias = biasOf(add);
+        return List.of(other(add, bias), bias);
+    }
+
+    boolean isParameter(String name) {
+        VariableType t = sd.getVariable(name).getVariableType();
+        return t == VariableType.VARIABLE || t == VariableType.CONSTANT;
+    }
+
+    /** The argument of a two-argument op other than {@code known}. */
+    static String other(SameDiffOp op, String known) {
+        List<String> in = inputs(op);
+        if (in.size() != 2 || in.get(0).equals(in.get(1))) return null;
+        return in.get(0).equals(known) ? in.get(1) : in.get(1).equals(known) ? in.get(0) : null;
+    }
+
+    static boolean isScalar(SameDiffOp op, float value) {
+        INDArray s = ((ScalarOp) op.getOp()).scalar();
+        return inputs(op).size() == 1 && s != null && s.length() == 1 && s.getFloat(0) == value;
+    }
+
+    static String out(SameDiffOp op) {
+        return op.getOutputsOfOp().get(0);
+    }
+
+    static List<String> inputs(SameDiffOp op) {
+        return op.getInputsToOp() == null ? List.of() : op.getInputsToOp();
+    }
+}

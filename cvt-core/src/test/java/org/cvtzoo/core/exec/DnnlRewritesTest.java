@@ -1,0 +1,140 @@
+package org.cvtzoo.core.exec;
+
+import org.cvtzoo.core.graph.Ops;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The oneDNN rewrites: which op chains each takes, and its values against the same graph run as
+ * its own ops ({@link ExecutionPlan.Options#graphOpsOnly()}), on shapes, transposes, views and
+ * post-ops that the families use and on odd ones.
+ */
+class DnnlRewritesTest {
+    @BeforeAll
+    static void oneDnnLoads() {
+        // the test class path brings the natives: on linux-x86_64 they must load (elsewhere the plans run without)
+        assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux")
+                && System.getProperty("os.arch").matches("amd64|x86_64"), "no oneDNN natives for this platform");
+        assertTrue(OneDnn.enabled(), OneDnn.status());
+    }
+
+    @Test
+    void linearLayersTakeBiasAndActivationOrResidualAsPostOps() {
+        for (String post : new String[]{"", "gelu_erf", "quick_gelu", "residual", "bias only"}) {
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 24);
+            SDVariable w = sd.var("w", Nd4j.rand(DataType.FLOAT, 24, 40).subi(0.5));
+            SDVariable b = sd.var("b", Nd4j.rand(DataType.FLOAT, 40).subi(0.5));
+            SDVariable r = sd.placeHolder("r", DataType.FLOAT, -1, 40);
+            SDVariable y = post.isEmpty() ? x.mmul(w) : x.mmul(w).add(b);
+            String expected = post.isEmpty() ? "matmul (onednn)" : post.equals("bias only") ? "matmul + bias (onednn)"
+                    : "matmul + bias + " + post + " (onednn)";
+            switch (post) {
+                case "gelu_erf" -> y = Ops.exactGelu(y);
+                case "quick_gelu" -> y = Ops.quickGelu(y);
+                case "residual" -> y = r.add(y);
+                default -> {
+                }
+            }
+            SDVariable out = y.mul(1.0).rename("out" ); // a reader after the group, so the group's output is an intermediate
+            assertMatches(sd, Map.of("x", new long[]{37, 24}, "r", new long[]{37, 40}), out.name(), expected, 1e-5);
+        }
+    }
+
+    /** The attention products: batched, the score scale as the output scale, K read transposed through strides, views of one qkv buffer. */
+    @Test
+    void attentionProductsOverViewsWithScaleAndTranspose() {
+        SameDiff sd = SameDiff.create();
+        long b = 3, n = 17, heads = 4, hd = 8;
+        SDVariable qkv = sd.placeHolder("x", DataType.FLOAT, -1, n, 3 * heads * hd);
+        SDVariable[] parts = sd.unstack(sd.permute(sd.reshape(qkv, -1, n, 3, heads, hd), 2, 0, 3, 1, 4), 0, 3);
+        SDVariable scores = Ops.attentionScores(parts[0], parts[1], Math.pow(hd, -0.5), false);
+        SDVariable probs = sd.nn().softmax(scores, 3);
+        SDVariable out = sd.mmul(probs, parts[2]).mul(1.0);
+        ExecutionPlan plan = assertMatches(sd, Map.of("x", new long[]{b, n, 3 * heads * hd}), out.name(), "matmul (onednn)", 1e-5);
+        assertEquals(2, plan.rewrites().get("matmul (onednn)"), plan.rewrites().toString());
+        assertEquals(1, plan.rewrites().get("softmax (onednn)"), plan.rewrites().toString());
+    }
+
+    @Test
+    void transposedOperandsAndRanks() {
+        long[][] shapes = {{5, 7}, {2, 5, 7}, {2, 3, 5, 7}};
+        for (long[] aShape : shapes) {
+            for (boolean ta : new boolean[]{false, true}) {
+                for (boolean tb : new boolean[]{false, true}) {
+                    SameDiff sd = SameDiff.create();
+                    long[] a = aShape.clone(), bShape = aShape.clone();
+                    int r = a.length;
+                    if (ta) { long t = a[r - 1]; a[r - 1] = a[r - 2]; a[r - 2] = t; }
+                    bShape[r - 2] = 7;
+                    bShape[r - 1] = 9;
+                    if (tb) { long t = bShape[r - 1]; bShape[r - 1] = bShape[r - 2]; bShape[r - 2] = t; }
+                    SDVariable x = sd.placeHolder("x", DataType.FLOAT, a);
+                    SDVariable y = sd.var("y", Nd4j.rand(DataType.FLOAT, bShape).subi(0.5));
+                    SDVariable out = sd.mmul(x, y, ta, tb, false).mul(1.0);
+                    assertMatches(sd, Map.of("x", a), out.name(), "matmul (onednn)", 1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
+    void softmaxAndLayerNormOverTheLastAxis() {
+        for (long[] shape : new long[][]{{50, 49}, {2, 6, 197, 50}, {7, 1}}) {
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, shape);
+            SDVariable out = sd.nn().softmax(x.mul(3.0), shape.length - 1).mul(1.0);
+            assertMatches(sd, Map.of("x", shape), out.name(), "softmax (onednn)", 1e-6);
+        }
+        for (long[] shape : new long[][]{{300, 24}, {2, 7, 9, 64}}) {
+            SameDiff sd = SameDiff.create();
+            long c = shape[shape.length - 1];
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, shape);
+            SDVariable gain = sd.var("g", Nd4j.rand(DataType.FLOAT, c).addi(0.5));
+            SDVariable bias = sd.var("b", Nd4j.rand(DataType.FLOAT, c).subi(0.5));
+            SDVariable out = Ops.layerNorm(x.mul(2.0).add(1.0), gain, bias, 1e-6, shape.length - 1, false).mul(1.0);
+            assertMatches(sd, Map.of("x", shape), out.name(), "layer_norm (onednn)", 1e-5);
+        }
+    }
+
+    /** A softmax over another axis is not oneDNN's here: the plan runs the graph's op. */
+    @Test
+    void softmaxOverAnotherAxisRunsTheGraphsOp() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, 4, 5, 6);
+        SDVariable out = sd.nn().softmax(x, 1).mul(1.0);
+        ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", new long[]{4, 5, 6}), List.of(out.name()));
+        assertEquals(Map.of("softmax (onednn)", 1), plan.declinedRewrites());
+        INDArray in = Nd4j.rand(DataType.FLOAT, 4, 5, 6);
+        assertEquals(sd.output(Map.of("x", in), out.name()).get(out.name()), plan.run(Map.of("x", in)).get(out.name()));
+    }
+
+    /** The plan with oneDNN fired the expected rewrite and agrees with the graph's own ops within {@code tolerance} (relative to the largest value). */
+    private static ExecutionPlan assertMatches(SameDiff sd, Map<String, long[]> shapes, String out, String rewrite, double tolerance) {
+        ExecutionPlan plan = ExecutionPlan.build(sd, shapes, List.of(out));
+        assertTrue(plan.rewrites().containsKey(rewrite), "fired " + plan.rewrites() + ", declined " + plan.declinedRewrites());
+        ExecutionPlan reference = ExecutionPlan.build(sd, shapes, List.of(out), ExecutionPlan.Options.graphOpsOnly());
+        for (int seed = 0; seed < 2; seed++) {
+            Nd4j.getRandom().setSeed(seed);
+            Map<String, INDArray> in = new java.util.HashMap<>();
+            shapes.forEach((name, shape) -> in.put(name, Nd4j.rand(DataType.FLOAT, shape).subi(0.5).muli(4)));
+            INDArray want = reference.run(in).get(out), got = plan.run(in).get(out);
+            double scale = Math.max(1e-30, want.amaxNumber().doubleValue());
+            double err = want.sub(got).amaxNumber().doubleValue() / scale;
+            assertTrue(err <= tolerance, rewrite + " seed " + seed + ": relative error " + err);
+        }
+        return plan;
+    }
+}
