@@ -1,5 +1,6 @@
 package org.cvtzoo.cli;
 
+import org.cvtzoo.core.image.HeatMap;
 import org.cvtzoo.core.data.Dataset;
 import org.cvtzoo.core.data.Example;
 import org.cvtzoo.core.data.FashionMnist;

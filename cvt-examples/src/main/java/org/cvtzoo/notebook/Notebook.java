@@ -1,6 +1,6 @@
 package org.cvtzoo.notebook;
 
-import org.cvtzoo.cli.HeatMap;
+import org.cvtzoo.core.image.HeatMap;
 import org.cvtzoo.core.ZooException;
 import org.cvtzoo.core.image.Interpolation;
 import org.cvtzoo.core.image.Resampler;

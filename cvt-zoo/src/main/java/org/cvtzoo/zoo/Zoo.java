@@ -2,7 +2,6 @@ package org.cvtzoo.zoo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.cvtzoo.core.ZooException;
-import org.cvtzoo.zoo.cvt.CvtFamily;
 import org.cvtzoo.zoo.download.WeightsCache;
 import org.cvtzoo.zoo.spec.SpecException;
 import org.cvtzoo.zoo.spec.SpecFiles;
@@ -23,6 +22,9 @@ import java.util.stream.Stream;
 public final class Zoo {
     private Zoo() {
     }
+
+    /** The family of a spec without a {@code family} field: CvT's specs are the official YAML's structure, which has none. */
+    static final String SPEC_WITHOUT_FAMILY = "cvt";
 
     private static final Map<String, Family> FAMILIES = new LinkedHashMap<>();
     private static final Map<String, Variant> VARIANTS = new LinkedHashMap<>();
@@ -105,11 +107,10 @@ public final class Zoo {
 
     /** The architecture a spec tree describes (as read from a spec file, or saved in a model file). */
     public static Architecture architecture(JsonNode tree, String source, Integer numClasses) {
-        // CvT's specs are the official YAML's structure, which has no 'family' field
-        String name = tree.has("family") ? tree.get("family").asText().toLowerCase(Locale.ROOT) : CvtFamily.NAME;
+        String name = tree.has("family") ? tree.get("family").asText().toLowerCase(Locale.ROOT) : SPEC_WITHOUT_FAMILY;
         Family family = FAMILIES.get(name);
         if (family == null) {
-            List<String> named = FAMILIES.keySet().stream().filter(f -> !f.equals(CvtFamily.NAME)).toList();
+            List<String> named = FAMILIES.keySet().stream().filter(f -> !f.equals(SPEC_WITHOUT_FAMILY)).toList();
             throw new SpecException(source + ": unknown family '" + tree.get("family").asText() + "' (expected "
                     + String.join(" or ", named) + ", or a CvT YAML)");
         }

@@ -35,18 +35,4 @@ public final class Fixtures {
         double scale = Math.max(1.0, Transforms.abs(r).maxNumber().doubleValue());
         return Transforms.abs(g.sub(r)).maxNumber().doubleValue() / scale;
     }
-
-    /**
-     * {@code max|got - ref| / max|ref|}: the error against the tensor's own scale, in double
-     * precision (infinite where the reference is all zeros and {@code got} is not). Where a
-     * tensor's entries are all far below 1 (small gradients), compare.py's measure is absolute
-     * and would pass a zeroed or halved tensor; this one does not.
-     */
-    public static double errorOfOwnScale(INDArray got, INDArray ref) {
-        INDArray g = got.castTo(DataType.DOUBLE).reshape(ref.shape());
-        INDArray r = ref.castTo(DataType.DOUBLE);
-        double diff = Transforms.abs(g.sub(r)).maxNumber().doubleValue();
-        double scale = Transforms.abs(r).maxNumber().doubleValue();
-        return diff == 0 ? 0 : scale == 0 ? Double.POSITIVE_INFINITY : diff / scale;
-    }
 }

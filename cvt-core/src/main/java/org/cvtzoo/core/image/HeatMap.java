@@ -1,6 +1,5 @@
-package org.cvtzoo.cli;
+package org.cvtzoo.core.image;
 
-import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.core.weights.AtomicFile;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -11,7 +10,10 @@ import java.io.IOException;
 import java.nio.channels.Channels;
 import java.nio.file.Path;
 
-/** An attention map laid over the image the model saw, as a PNG (bin/cvt attention, and the notebooks). */
+/**
+ * An attention map laid over the image the model saw, as a PNG: the picture code that the CLI
+ * ({@code bin/cvt attention}, the demo) and the notebooks share, below both.
+ */
 public final class HeatMap {
     private HeatMap() {
     }
