@@ -43,7 +43,7 @@ public final class HeatMap {
     }
 
     /** Writes a PNG whole or not at all. */
-    static void writePng(BufferedImage img, Path file) throws IOException {
+    public static void writePng(BufferedImage img, Path file) throws IOException {
         AtomicFile.write(file, ch -> {
             if (!ImageIO.write(img, "png", Channels.newOutputStream(ch))) throw new IOException("no PNG writer");
         });
