@@ -1,6 +1,7 @@
 package org.cvtzoo.cli;
 
 import org.bytedeco.javacpp.Loader;
+import org.cvtzoo.core.exec.OneDnn;
 import org.nd4j.linalg.factory.Environment;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -9,7 +10,7 @@ import java.util.Properties;
 import java.util.stream.Collectors;
 
 /** What ND4J is running on, read from the backend itself. */
-record BackendInfo(String backend, boolean cpu, String blas, int threads, String onednn, String cudnn,
+record BackendInfo(String backend, boolean cpu, String blas, int threads, String onednn, String planOneDnn, String cudnn,
                    String nativeLibrary, String devices) {
 
     static BackendInfo current() {
@@ -28,7 +29,7 @@ record BackendInfo(String backend, boolean cpu, String blas, int threads, String
                 .map(Map.Entry::getValue).collect(Collectors.joining(", "));
         String devices = p.getProperty("cuda.devicesInformation", p.getProperty("cuda.availableDevices", ""));
         return new BackendInfo(Nd4j.getBackend().getClass().getSimpleName(), env.isCPU(), blas.trim(),
-                env.maxMasterThreads(), onednn, cudnn, lib, devices);
+                env.maxMasterThreads(), onednn, OneDnn.status(), cudnn, lib, devices);
     }
 
     String describe() {
@@ -36,7 +37,8 @@ record BackendInfo(String backend, boolean cpu, String blas, int threads, String
         sb.append("backend:   ").append(cpu ? "CPU (nd4j-native)" : "CUDA (nd4j-cuda)").append(" - ").append(backend).append('\n');
         sb.append("blas:      ").append(blas).append('\n');
         sb.append("threads:   ").append(threads).append(" (OMP_NUM_THREADS / Nd4j.getEnvironment().setMaxThreads)").append('\n');
-        sb.append("oneDNN:    ").append(onednn).append('\n');
+        sb.append("oneDNN:    ").append(onednn).append(" (inside ND4J's ops)").append('\n');
+        sb.append("plans:     ").append(planOneDnn).append('\n');
         sb.append("cuDNN:     ").append(cudnn).append('\n');
         if (!devices.isEmpty()) sb.append("devices:   ").append(devices).append('\n');
         sb.append("natives:   ").append(nativeLibrary.isEmpty() ? "unknown" : nativeLibrary).append('\n');

@@ -1,6 +1,7 @@
 package org.cvtzoo.cli;
 
 import org.cvtzoo.core.exec.Execution;
+import org.cvtzoo.core.exec.OneDnn;
 import org.cvtzoo.zoo.Architecture;
 import org.cvtzoo.zoo.TrainingGraph;
 import org.cvtzoo.zoo.VisionModel;
@@ -40,7 +41,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "Untimed runs per batch size (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--iters", defaultValue = "5", description = "Timed runs per batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--iters", defaultValue = "10", description = "Timed runs per batch size (default: ${DEFAULT-VALUE}; p90 needs 10 or more to mean anything).")
     int iters;
 
     @Option(names = "--threads", description = "ND4J threads (default: ND4J's, OMP_NUM_THREADS).")
@@ -88,12 +89,17 @@ final class BenchCommand implements Callable<Integer> {
                 ms[i] = (System.nanoTime() - s) / 1e6;
             }
             Arrays.sort(ms);
-            double median = ms[iters / 2];
+            double median = percentile(ms, 50);
             double mean = Arrays.stream(ms).average().orElse(0);
-            System.out.printf("batch %3d: latency median %8.1f ms (mean %.1f, min %.1f, max %.1f), %7.2f images/s, peak RSS %s%n",
-                    batch, median, mean, ms[0], ms[iters - 1], batch * 1000.0 / median, peakRss());
-            if (profile) opTimes.print(System.out, iters, mean, execution == Execution.PLAN
-                    ? "the plan's own work: input and output copies, parameter checks" : "SameDiff's bookkeeping");
+            // "latency median N ms" is what ../shared/bench-ort/vs-project.sh reads
+            System.out.printf("batch %3d: latency median %8.1f ms (p90 %.1f, p90/p50 %.2f; mean %.1f, min %.1f, max %.1f), %7.2f images/s, peak RSS %s%n",
+                    batch, median, percentile(ms, 90), percentile(ms, 90) / median, mean, ms[0], ms[iters - 1],
+                    batch * 1000.0 / median, peakRss());
+            if (profile) {
+                opTimes.print(System.out, iters, mean, execution == Execution.PLAN
+                        ? "the plan's own work: input and output copies, parameter checks" : "SameDiff's bookkeeping");
+                if (execution == Execution.PLAN) printRewrites(m.planRewrites(batch, hw[0], hw[1]));
+            }
         }
         return 0;
     }
@@ -122,15 +128,28 @@ final class BenchCommand implements Callable<Integer> {
                 if (i >= 0) ms[i] = (System.nanoTime() - s) / 1e6;
             }
             Arrays.sort(ms);
-            double median = ms[iters / 2];
-            System.out.printf("train batch %3d: step median %8.1f ms (min %.1f, max %.1f), %7.2f images/s, peak RSS %s%n",
-                    batch, median, ms[0], ms[iters - 1], batch * 1000.0 / median, peakRss());
+            double median = percentile(ms, 50);
+            System.out.printf("train batch %3d: step median %8.1f ms (p90 %.1f, min %.1f, max %.1f), %7.2f images/s, peak RSS %s%n",
+                    batch, median, percentile(ms, 90), ms[0], ms[iters - 1], batch * 1000.0 / median, peakRss());
             if (profile) {
                 opTimes.print(System.out, iters, Arrays.stream(ms).average().orElse(0), execution == Execution.PLAN
                         ? "the optimiser step, and the plan's input copies and parameter checks" : "SameDiff's bookkeeping, the optimiser step");
                 g.setListeners();
+                if (execution == Execution.PLAN) printRewrites(g.planRewrites());
             }
         }
+    }
+
+    /** The nearest-rank percentile of sorted values. */
+    static double percentile(double[] sorted, double p) {
+        int rank = (int) Math.ceil(p / 100 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    /** The plan's rewrites: which op chains ran as oneDNN primitives or Java kernels, and how many of each. */
+    private static void printRewrites(Map<String, Integer> rewrites) {
+        System.out.println("  rewrites that fired (" + OneDnn.status() + "):");
+        rewrites.forEach((name, count) -> System.out.printf("  %-40s %4d%n", name, count));
     }
 
     static int[] parseSize(String s) {

@@ -48,8 +48,8 @@ final class OpTimes extends BaseListener {
         long ops = byOp.values().stream().mapToLong(t -> t[1]).sum() / passes;
         out.printf("  %d ops per forward; %.1f of %.1f ms inside ops, %.1f ms outside (%s)%n", ops, inOps, forwardMs,
                 forwardMs - inOps, outside);
-        byOp.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0])).limit(15)
-                .forEach(e -> out.printf("  %-22s %8.1f ms %6d calls%n", e.getKey(), e.getValue()[0] / 1e6 / passes,
+        byOp.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0])).limit(20)
+                .forEach(e -> out.printf("  %-40s %8.1f ms %6d calls%n", e.getKey(), e.getValue()[0] / 1e6 / passes,
                         e.getValue()[1] / passes));
     }
 }

@@ -3,6 +3,7 @@ package org.cvtzoo.zoo;
 import org.cvtzoo.core.exec.Execution;
 import org.cvtzoo.core.exec.OneDnn;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -11,6 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import java.util.Map;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -130,5 +132,42 @@ class ExecutionPlanZooTest {
         assertClose(without.features(), with.features(), fixture + " features, oneDNN against none");
         if (with.attention() != null) assertClose(without.attention(), with.attention(), fixture + " attention, oneDNN against none");
         System.out.println(fixture + " rewrites " + withOneDnn.planRewrites(x.size(0), x.size(2), x.size(3)));
+    }
+
+    /**
+     * The rewrites fire on the families' real graphs, counted from their structure. ViT-tiny
+     * (depth 2): per block two LayerNorms, the qkv linear (+ bias), two attention products, a
+     * softmax, the proj and fc2 linears with their residual, fc1 with GELU, and two permutes
+     * (heads split and merged); then the final norm, the head, and the patch grid's permute to
+     * tokens. CvT-tiny (depths 1, 1, 2; heads 1, 2, 3): the same per block with q, k and v as
+     * three linears and QuickGELU, a LayerNorm per stage's embedding, heads split (3) and
+     * merged (1) by permutes only where a stage has more than one head, and the input's permute
+     * to NHWC. PatchConvNet-tiny: its convolutional trunk's GELUs and LayerNorms, then class
+     * attention. Nothing a rewrite matched is left to the graph's ops.
+     */
+    @Test
+    void rewritesFireOnEveryFamily() {
+        assertTrue(OneDnn.enabled(), OneDnn.status());
+        int d = 2;
+        assertEquals(Map.of("layer_norm (onednn)", 2 * d + 1, "softmax (onednn)", d, "matmul (onednn)", 2 * d,
+                        "matmul + bias (onednn)", d + 1, "matmul + bias + gelu_erf (onednn)", d,
+                        "matmul + bias + residual (onednn)", 2 * d, "permute (onednn)", 2 * d + 1),
+                rewrites("vit_tiny"));
+        int blocks = 4;
+        assertEquals(Map.of("layer_norm (onednn)", 2 * blocks + 3 + 1, "softmax (onednn)", blocks, "matmul (onednn)", 2 * blocks,
+                        "matmul + bias (onednn)", 3 * blocks + 1, "matmul + bias + quick_gelu (onednn)", blocks,
+                        "matmul + bias + residual (onednn)", 2 * blocks, "permute (onednn)", (3 + 1) * (1 + 2) + 1),
+                rewrites("cvt_tiny"));
+        Map<String, Integer> pcn = rewrites("pcn_tiny");
+        assertEquals(java.util.Set.of("exact_gelu (onednn)", "layer_norm (onednn)", "matmul (onednn)", "matmul + bias (onednn)",
+                "matmul + bias + gelu_erf (onednn)", "permute (onednn)", "reduce_mean (java)", "softmax (onednn)"), pcn.keySet());
+        assertEquals(2 + 3, pcn.get("layer_norm (onednn)"), "a LayerNorm per trunk block, two in class attention, the final norm");
+    }
+
+    private static Map<String, Integer> rewrites(String fixture) {
+        VisionModel m = load(fixture);
+        INDArray x = Fixtures.npy(fixture, "input.npy");
+        m.forward(x);
+        return m.planRewrites(x.size(0), x.size(2), x.size(3));
     }
 }

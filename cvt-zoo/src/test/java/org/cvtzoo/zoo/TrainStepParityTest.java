@@ -101,6 +101,52 @@ class TrainStepParityTest {
         assertStepMatchesReference(fixture, c.model(), g, g.step(x, c.target(), g.trainableNames()));
     }
 
+    /**
+     * A training step's loss and gradients on the execution plans with oneDNN's primitives (the
+     * default), without them ({@code -Dcvt.exec.onednn=false}) and on SameDiff's own
+     * {@code output()} ({@code -Dcvt.exec=samediff}) agree: the loss within 1e-6, each gradient
+     * within 1e-5 of its own largest value. The products sum in another order in oneDNN's GEMM
+     * than in OpenBLAS's (measured: 1e-6 to 5e-6 on cvt_tiny's ordinary gradients), and a
+     * gradient that is zero in exact arithmetic (a key's bias: softmax ignores a constant added
+     * to a row of scores) holds rounding noise of 1e-14 to 1e-11: each is measured against at
+     * least a thousandth of the step's largest gradient.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"cvt_tiny", "vit_tiny", "pcn_tiny"})
+    void stepOnPlansWithAndWithoutOneDnnEqualsSameDiff(String fixture) {
+        assertTrue(org.cvtzoo.core.exec.OneDnn.enabled(), org.cvtzoo.core.exec.OneDnn.status());
+        TrainingGraph.Step withOneDnn = stepWith(fixture, Map.of());
+        assertTrue(withOneDnn.gradients().size() > 0);
+        TrainingGraph.Step without = stepWith(fixture, Map.of(org.cvtzoo.core.exec.OneDnn.SWITCH, "false"));
+        TrainingGraph.Step sameDiff = stepWith(fixture, Map.of(org.cvtzoo.core.exec.Execution.PROPERTY, "samediff"));
+        double largest = withOneDnn.gradients().values().stream().mapToDouble(g -> g.amaxNumber().doubleValue()).max().orElse(0);
+        for (TrainingGraph.Step other : List.of(without, sameDiff)) {
+            assertEquals(other.loss(), withOneDnn.loss(), 1e-6 * Math.max(1, Math.abs(other.loss())), "loss");
+            List<String> failures = new ArrayList<>();
+            other.gradients().forEach((name, want) -> {
+                INDArray got = withOneDnn.gradients().get(name);
+                double scale = Math.max(want.amaxNumber().doubleValue(), 1e-3 * largest);
+                double err = want.sub(got).amaxNumber().doubleValue() / scale;
+                if (!(err <= 1e-5)) failures.add(name + " " + err + " (largest value " + want.amaxNumber() + ")");
+            });
+            assertTrue(failures.isEmpty(), fixture + (other == without ? " without oneDNN" : " on SameDiff") + ": " + failures);
+        }
+    }
+
+    /** One step on the fixture under the given system properties, its gradients copied. */
+    private static TrainingGraph.Step stepWith(String fixture, Map<String, String> properties) {
+        properties.forEach(System::setProperty);
+        try {
+            Case c = Case.load(fixture);
+            TrainingGraph.Step step = c.graph().step(c.input(), c.target(), c.graph().trainableNames());
+            Map<String, INDArray> copies = new java.util.LinkedHashMap<>();
+            step.gradients().forEach((name, g) -> copies.put(name, g.dup()));
+            return new TrainingGraph.Step(step.loss(), step.logits().dup(), copies, Map.of(), step.batch());
+        } finally {
+            properties.keySet().forEach(System::clearProperty);
+        }
+    }
+
     /** A fixture's model (reference weights), input, one-hot training target and training graph. */
     private record Case(VisionModel model, INDArray input, INDArray target, TrainingGraph graph) {
         static Case load(String fixture) {

@@ -1,17 +1,21 @@
 package org.cvtzoo.core.exec;
 
 import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.dnnl.eltwise_forward;
 import org.bytedeco.dnnl.layer_normalization_forward;
 import org.bytedeco.dnnl.matmul;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.softmax_forward;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
+import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
+import org.nd4j.linalg.api.ops.impl.shape.Permute;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.GELU;
@@ -35,7 +39,9 @@ import static org.cvtzoo.core.exec.OpGraph.out;
  *   ND4J M2.1 runs rank-3 and rank-4 products as one OpenBLAS call per matrix, 4-7x slower
  *   here, and the element-wise ops after a dense layer each take a pass over memory;</li>
  *   <li>softmax over the last axis (5x faster than ND4J's rank-2 softmax);</li>
- *   <li>{@code Ops.layerNorm}'s inference chain as one layer normalisation (20x and more).</li>
+ *   <li>{@code Ops.layerNorm}'s inference chain as one layer normalisation (20x and more);</li>
+ *   <li>permutes as reorders, and an exact GELU chain on its own as one eltwise primitive, so that
+ *   an inference plan runs on OpenMP's threads alone (no Java pool beside them).</li>
  * </ul>
  * Each decides on the bound arrays whether it can take them (float, c-order, contiguous, the
  * axes it handles); where not, the plan runs the group's own ops.
@@ -45,7 +51,7 @@ final class DnnlRewrites {
     }
 
     static List<Rewrite> all() {
-        return List.of(new Matmul(), new Softmax(), new LayerNorm());
+        return List.of(new Matmul(), new MatmulBackward(), new Softmax(), new LayerNorm(), new Permutes(), new ExactGelu());
     }
 
     /** What a matmul's post-op adds after the product (and the bias, where there is one). */
@@ -117,69 +123,218 @@ final class DnnlRewrites {
     }
 
     /**
-     * {@code alpha * op(a) op(b)} (+ bias) (+ post-op) for ND4J's matmul semantics: ranks 2 to 4,
-     * equal leading (batch) axes, each operand possibly transposed in its last two axes, read
-     * through strides rather than copied. Arguments: a, b, then the bias, then the residual.
+     * How a product's operand or result lies in one of the step's arrays (an argument, or an
+     * output): oneDNN's dimensions {@code [batch, rows, cols]} (or {@code [rows, cols]}) and the
+     * strides over the array's buffer, so that a transposed operand is read in place.
+     */
+    record Operand(boolean output, int index, long[] dims, long[] strides) {
+        /** A c-order array of {@code [batch.., rows, cols]} (its batch axes collapsed). */
+        static Operand dense(boolean output, int index, boolean batched, long batch, long rows, long cols) {
+            long[] dims = batched ? new long[]{batch, rows, cols} : new long[]{rows, cols};
+            return new Operand(output, index, dims, OneDnn.denseStrides(dims));
+        }
+
+        /** The same memory read as the transpose of its last two axes. */
+        Operand transposed() {
+            long[] d = dims.clone(), s = strides.clone();
+            int r = d.length;
+            d[r - 2] = dims[r - 1];
+            d[r - 1] = dims[r - 2];
+            s[r - 2] = strides[r - 1];
+            s[r - 1] = strides[r - 2];
+            return new Operand(output, index, d, s);
+        }
+
+        memory memory(INDArray[] args, INDArray[] outs) {
+            return OneDnn.memory(output ? outs[index] : args[index], dims, strides);
+        }
+    }
+
+    /**
+     * {@code dst = alpha * a b} (+ bias) (+ post-op) as a oneDNN matmul; null where oneDNN offers
+     * only its reference implementation for these layouts (far slower than ND4J's op).
+     */
+    static DnnlStep.Call product(Operand a, Operand b, Operand dst, Operand bias, float alpha, PostOp post, Operand residual) {
+        matmul.desc desc = bias != null
+                ? new matmul.desc(desc(a), desc(b), desc(bias), desc(dst))
+                : new matmul.desc(desc(a), desc(b), desc(dst));
+        primitive_attr attr = new primitive_attr();
+        if (alpha != 1f) attr.set_output_scales(0, new float[]{alpha});
+        post_ops ops = new post_ops();
+        switch (post) {
+            case GELU_ERF -> ops.append_eltwise(1f, dnnl.dnnl_eltwise_gelu_erf, 0f, 0f);
+            case QUICK_GELU -> ops.append_eltwise(1f, dnnl.dnnl_eltwise_swish, 1.702f, 0f);
+            case RESIDUAL -> ops.append_binary(dnnl.dnnl_binary_add, desc(residual));
+            case NONE -> {
+            }
+        }
+        attr.set_post_ops(ops);
+        matmul.primitive_desc pd = new matmul.primitive_desc(desc, attr, OneDnn.engine());
+        if (pd.impl_info_str().getString().startsWith("ref")) return null;
+        return new DnnlStep.Call(new matmul(pd), (args, outs) -> {
+            Map<Integer, memory> mem = new HashMap<>();
+            mem.put(dnnl.DNNL_ARG_SRC, a.memory(args, outs));
+            mem.put(dnnl.DNNL_ARG_WEIGHTS, b.memory(args, outs));
+            mem.put(dnnl.DNNL_ARG_DST, dst.memory(args, outs));
+            if (bias != null) mem.put(dnnl.DNNL_ARG_BIAS, bias.memory(args, outs));
+            if (post == PostOp.RESIDUAL) mem.put(dnnl.DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | dnnl.DNNL_ARG_SRC_1, residual.memory(args, outs));
+            return mem;
+        });
+    }
+
+    private static memory.desc desc(Operand o) {
+        return OneDnn.desc(o.dims(), o.strides());
+    }
+
+    /**
+     * The operands of ND4J's matmul {@code op(x) op(y)} over arguments 0 and 1: ranks 2 to 4,
+     * equal leading (batch) axes, each possibly transposed in its last two axes; null where the
+     * arrays are not such. {@code [op(x), op(y), batch, m, k, n]} as operands and sizes.
+     */
+    record Product(Operand x, Operand y, long batch, long m, long k, long n, boolean batched) {
+        static Product of(INDArray[] args, boolean transX, boolean transY) {
+            INDArray a = args[0], b = args[1];
+            int rank = a.rank();
+            if (rank < 2 || rank > 4 || b.rank() != rank || !OneDnn.fits(a) || !OneDnn.fits(b)) return null;
+            long batch = 1;
+            for (int i = 0; i < rank - 2; i++) {
+                if (a.size(i) != b.size(i)) return null;
+                batch *= a.size(i);
+            }
+            boolean batched = rank > 2;
+            Operand x = Operand.dense(false, 0, batched, batch, a.size(rank - 2), a.size(rank - 1));
+            Operand y = Operand.dense(false, 1, batched, batch, b.size(rank - 2), b.size(rank - 1));
+            if (transX) x = x.transposed();
+            if (transY) y = y.transposed();
+            int r = x.dims().length;
+            long m = x.dims()[r - 2], k = x.dims()[r - 1], n = y.dims()[r - 1];
+            return k == y.dims()[r - 2] ? new Product(x, y, batch, m, k, n, batched) : null;
+        }
+
+        /** The shape of {@code op(x) op(y)} for ND4J: x's batch axes, then {@code [m, n]}. */
+        long[] shape(INDArray x) {
+            long[] s = x.shape().clone();
+            s[s.length - 2] = m;
+            s[s.length - 1] = n;
+            return s;
+        }
+    }
+
+    /**
+     * {@code alpha * op(a) op(b)} (+ bias) (+ post-op): arguments a, b, then the bias, then the residual.
      */
     record MatmulImpl(boolean transA, boolean transB, float alpha, boolean bias, PostOp post) implements Rewrite.Implementation {
         @Override
         public Step step(SameDiffOp standIn, INDArray[] args) {
-            INDArray a = args[0], b = args[1];
-            int rank = a.rank();
-            if (rank < 2 || rank > 4 || b.rank() != rank || !OneDnn.fits(a) || !OneDnn.fits(b)) return null;
-            for (int i = 0; i < rank - 2; i++) if (a.size(i) != b.size(i)) return null;
-            long batch = 1;
-            for (int i = 0; i < rank - 2; i++) batch *= a.size(i);
-            long m = transA ? a.size(rank - 1) : a.size(rank - 2), k = transA ? a.size(rank - 2) : a.size(rank - 1);
-            long kb = transB ? b.size(rank - 1) : b.size(rank - 2), n = transB ? b.size(rank - 2) : b.size(rank - 1);
-            if (k != kb) return null;
+            Product p = Product.of(args, transA, transB);
+            if (p == null) return null;
             int biasAt = 2, residualAt = bias ? 3 : 2;
-            if (bias && (!OneDnn.fits(args[biasAt]) || args[biasAt].length() != n)) return null;
-            long[] outShape = a.shape().clone();
-            outShape[rank - 2] = m;
-            outShape[rank - 1] = n;
+            if (bias && (!OneDnn.fits(args[biasAt]) || args[biasAt].length() != p.n())) return null;
+            long[] outShape = p.shape(args[0]);
             if (post == PostOp.RESIDUAL && (!OneDnn.fits(args[residualAt]) || !Arrays.equals(args[residualAt].shape(), outShape))) {
                 return null;
             }
-            boolean batched = rank > 2;
-            long[] aDims = batched ? new long[]{batch, m, k} : new long[]{m, k};
-            long[] aStrides = strides(batched, batch, m, k, transA);
-            long[] bDims = batched ? new long[]{batch, k, n} : new long[]{k, n};
-            long[] bStrides = strides(batched, batch, k, n, transB);
-            long[] dDims = batched ? new long[]{batch, m, n} : new long[]{m, n};
-            long[] biasDims = batched ? new long[]{1, 1, n} : new long[]{1, n};
+            Operand dst = Operand.dense(true, 0, p.batched(), p.batch(), p.m(), p.n());
+            Operand biasOperand = !bias ? null : p.batched()
+                    ? new Operand(false, biasAt, new long[]{1, 1, p.n()}, new long[]{p.n(), p.n(), 1})
+                    : new Operand(false, biasAt, new long[]{1, p.n()}, new long[]{p.n(), 1});
+            Operand residual = post == PostOp.RESIDUAL ? new Operand(false, residualAt, dst.dims(), dst.strides()) : null;
+            DnnlStep.Call call = product(p.x(), p.y(), dst, biasOperand, alpha, post, residual);
+            return call == null ? null : new DnnlStep(standIn, List.of(call), args, new long[][]{outShape});
+        }
+    }
 
-            memory.desc aDesc = OneDnn.desc(aDims, aStrides), bDesc = OneDnn.desc(bDims, bStrides), dDesc = OneDnn.desc(dDims);
-            matmul.desc desc = bias ? new matmul.desc(aDesc, bDesc, OneDnn.desc(biasDims), dDesc) : new matmul.desc(aDesc, bDesc, dDesc);
-            primitive_attr attr = new primitive_attr();
-            if (alpha != 1f) attr.set_output_scales(0, new float[]{alpha});
-            post_ops ops = new post_ops();
-            switch (post) {
-                case GELU_ERF -> ops.append_eltwise(1f, dnnl.dnnl_eltwise_gelu_erf, 0f, 0f);
-                case QUICK_GELU -> ops.append_eltwise(1f, dnnl.dnnl_eltwise_swish, 1.702f, 0f);
-                case RESIDUAL -> ops.append_binary(dnnl.dnnl_binary_add, dDesc);
-                case NONE -> {
-                }
-            }
-            attr.set_post_ops(ops);
-            matmul prim = new matmul(new matmul.primitive_desc(desc, attr, OneDnn.engine()));
-            return new DnnlStep(standIn, prim, args, new long[][]{outShape}, (in, outs) -> {
-                Map<Integer, memory> mem = new HashMap<>();
-                mem.put(dnnl.DNNL_ARG_SRC, OneDnn.memory(in[0], aDims, aStrides));
-                mem.put(dnnl.DNNL_ARG_WEIGHTS, OneDnn.memory(in[1], bDims, bStrides));
-                mem.put(dnnl.DNNL_ARG_DST, OneDnn.memory(outs[0], dDims));
-                if (bias) mem.put(dnnl.DNNL_ARG_BIAS, OneDnn.memory(in[biasAt], biasDims));
-                if (post == PostOp.RESIDUAL) {
-                    mem.put(dnnl.DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | dnnl.DNNL_ARG_SRC_1, OneDnn.memory(in[residualAt], dDims));
-                }
-                return mem;
-            });
+    /**
+     * A training graph's {@code matmul_bp} of {@code z = op(x) op(y)}: {@code dx} and {@code dy}
+     * as two products reading the transposes in place, where M2.1 runs one OpenBLAS call per
+     * matrix of a batched product.
+     */
+    record MatmulBackward() implements Rewrite {
+        @Override
+        public String name() {
+            return "onednn-matmul-bp";
         }
 
-        /** Strides of a {@code [rows, cols]} operand (per batch) stored as such, or stored transposed as {@code [cols, rows]}. */
-        private static long[] strides(boolean batched, long batch, long rows, long cols, boolean transposed) {
-            long[] inner = transposed ? new long[]{1, rows} : new long[]{cols, 1};
-            return batched ? new long[]{rows * cols, inner[0], inner[1]} : inner;
+        @Override
+        public Group match(OpGraph g, SameDiffOp first) {
+            if (!(first.getOp() instanceof MmulBp bp) || inputs(first).size() != 3 || first.getOutputsOfOp().size() != 2) return null;
+            long[] flags = bp.iArgs();
+            if (flags.length > 2 && flags[2] != 0) return null;
+            boolean transX = flags.length > 0 && flags[0] != 0, transY = flags.length > 1 && flags[1] != 0;
+            return g.group(this, "matmul_bp (onednn)", (standIn, args) -> {
+                Product p = Product.of(args, transX, transY);
+                INDArray grad = args[2];
+                if (p == null || !OneDnn.fits(grad) || !Arrays.equals(grad.shape(), p.shape(args[0]))) return null;
+                Operand gz = Operand.dense(false, 2, p.batched(), p.batch(), p.m(), p.n());
+                // d op(x) = gz op(y)^T  and  d op(y) = op(x)^T gz, each written as its array is stored
+                Operand dx = Operand.dense(true, 0, p.batched(), p.batch(), transX ? p.k() : p.m(), transX ? p.m() : p.k());
+                Operand dy = Operand.dense(true, 1, p.batched(), p.batch(), transY ? p.n() : p.k(), transY ? p.k() : p.n());
+                DnnlStep.Call forX = transX
+                        ? product(p.y(), gz.transposed(), dx, null, 1f, PostOp.NONE, null)   // stored [k, m] = op(y) gz^T
+                        : product(gz, p.y().transposed(), dx, null, 1f, PostOp.NONE, null);
+                DnnlStep.Call forY = transY
+                        ? product(gz.transposed(), p.x(), dy, null, 1f, PostOp.NONE, null)  // stored [n, k] = gz^T op(x)
+                        : product(p.x().transposed(), gz, dy, null, 1f, PostOp.NONE, null);
+                if (forX == null || forY == null) return null;
+                return new DnnlStep(standIn, List.of(forX, forY), args, new long[][]{args[0].shape(), args[1].shape()});
+            }, List.of(first), inputs(first));
+        }
+    }
+
+    /** A permute as a reorder: the input read through permuted strides, written dense. */
+    record Permutes() implements Rewrite {
+        @Override
+        public String name() {
+            return "onednn-permute";
+        }
+
+        @Override
+        public Group match(OpGraph g, SameDiffOp first) {
+            if (!(first.getOp() instanceof Permute p) || inputs(first).size() != 1 || p.iArgs().length == 0) return null;
+            long[] axes = p.iArgs().clone();
+            return g.group(this, "permute (onednn)", (standIn, args) -> {
+                INDArray x = args[0];
+                int r = x.rank();
+                if (!OneDnn.fits(x) || axes.length != r) return null;
+                long[] inStrides = OneDnn.denseStrides(x.shape()), dims = new long[r], strides = new long[r];
+                boolean[] seen = new boolean[r];
+                for (int i = 0; i < r; i++) {
+                    int a = (int) (axes[i] < 0 ? axes[i] + r : axes[i]);
+                    if (a < 0 || a >= r || seen[a]) return null;
+                    seen[a] = true;
+                    dims[i] = x.size(a);
+                    strides[i] = inStrides[a];
+                }
+                reorder prim = new reorder(new reorder.primitive_desc(OneDnn.engine(), OneDnn.desc(dims, strides), OneDnn.engine(),
+                        OneDnn.desc(dims)));
+                return new DnnlStep(standIn, prim, args, new long[][]{dims}, (in, outs) -> Map.of(
+                        dnnl.DNNL_ARG_FROM, OneDnn.memory(in[0], dims, strides), dnnl.DNNL_ARG_TO, OneDnn.memory(outs[0], dims)));
+            }, List.of(first), inputs(first));
+        }
+    }
+
+    /** {@code Ops.exactGelu}'s chain on its own (after a convolution, say); with a bias add before it the Java kernel takes both. */
+    record ExactGelu() implements Rewrite {
+        @Override
+        public String name() {
+            return "onednn-exact-gelu";
+        }
+
+        @Override
+        public Group match(OpGraph g, SameDiffOp first) {
+            List<SameDiffOp> chain = JavaRewrites.exactGeluChain(g, first);
+            if (chain == null) return null;
+            String x = inputs(first).get(0);
+            if (g.biasAddReadOnlyBy(x, List.of(first, chain.get(3))) != null) return null;
+            return g.group(this, "exact_gelu (onednn)", (standIn, args) -> {
+                INDArray in = args[0];
+                if (!OneDnn.fits(in)) return null;
+                long[] flat = {in.length()};
+                eltwise_forward prim = new eltwise_forward(new eltwise_forward.primitive_desc(new eltwise_forward.desc(
+                        dnnl.dnnl_forward_inference, dnnl.dnnl_eltwise_gelu_erf, OneDnn.desc(flat), 0f, 0f), OneDnn.engine()));
+                return new DnnlStep(standIn, prim, args, new long[][]{in.shape()}, (a, outs) -> Map.of(
+                        dnnl.DNNL_ARG_SRC, OneDnn.memory(a[0], flat), dnnl.DNNL_ARG_DST, OneDnn.memory(outs[0], flat)));
+            }, chain, List.of(x));
         }
     }
 

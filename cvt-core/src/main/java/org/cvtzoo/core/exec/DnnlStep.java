@@ -14,29 +14,36 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A step that runs one oneDNN primitive, built once for the plan's shapes, over the plan's own
- * buffers: its memory objects lie on the argument and output arrays, and are laid anew only
- * when one of those arrays is replaced (a parameter the graph swapped).
+ * A step that runs oneDNN primitives (one, or one per output of a backward op), built once for
+ * the plan's shapes, over the plan's own buffers: their memory objects lie on the argument and
+ * output arrays, and are laid anew only when one of those arrays is replaced (a parameter the
+ * graph swapped).
  */
 final class DnnlStep extends Step {
-    /** Where each argument's memory goes: {@code DNNL_ARG_*} and the dimensions and strides it is read with. */
+    /** Where each argument's memory goes: {@code DNNL_ARG_*} and the array, dimensions and strides it is read with. */
     interface Layout {
         Map<Integer, memory> memories(INDArray[] args, INDArray[] outs);
     }
 
-    private final primitive primitive;
+    /** One primitive of the step and its arguments. */
+    record Call(primitive primitive, Layout layout) {
+    }
+
+    private final List<Call> calls;
     private final INDArray[] args;
     private final long[][] outputShapes;
-    private final Layout layout;
     private final List<memory> held = new ArrayList<>();
-    private IntMemoryMap memories;
+    private IntMemoryMap[] memories;
 
     DnnlStep(SameDiffOp standIn, primitive primitive, INDArray[] args, long[][] outputShapes, Layout layout) {
+        this(standIn, List.of(new Call(primitive, layout)), args, outputShapes);
+    }
+
+    DnnlStep(SameDiffOp standIn, List<Call> calls, INDArray[] args, long[][] outputShapes) {
         super(standIn);
-        this.primitive = primitive;
+        this.calls = List.copyOf(calls);
         this.args = args.clone();
         this.outputShapes = outputShapes;
-        this.layout = layout;
         for (int i = 0; i < args.length; i++) ctx.setInputArray(i, args[i]);
     }
 
@@ -62,13 +69,17 @@ final class DnnlStep extends Step {
     void exec() {
         if (memories == null) {
             held.clear();
-            memories = new IntMemoryMap();
-            layout.memories(args, outputs).forEach((arg, m) -> {
-                held.add(m); // the map keeps oneDNN's handle; this keeps the Java object (and its pointer) alive too
-                memories.put(arg, m);
-            });
+            memories = new IntMemoryMap[calls.size()];
+            for (int i = 0; i < memories.length; i++) {
+                IntMemoryMap map = new IntMemoryMap();
+                calls.get(i).layout().memories(args, outputs).forEach((arg, m) -> {
+                    held.add(m); // the map keeps oneDNN's handle; this keeps the Java object (and its pointer) alive too
+                    map.put(arg, m);
+                });
+                memories[i] = map;
+            }
         }
-        primitive.execute(OneDnn.stream(), memories);
+        for (int i = 0; i < memories.length; i++) calls.get(i).primitive().execute(OneDnn.stream(), memories[i]);
         OneDnn.stream()._wait();
     }
 }

@@ -9,10 +9,19 @@
  * outputs are bound once, intermediates in buffers shared where their lifetimes do not
  * overlap, and c-order reshapes and first-axis unstacks of its own arrays as views instead of
  * copies. A run copies the inputs in, makes one native call per op, and copies the outputs out.
- * On the CPU backend a plan also runs some chains of ops, and some single ops that M2.1 runs
- * slowly, as Java kernels ({@code Fusions}, {@code FloatKernels}), within about 1e-7 of the
- * ops they replace. What M2.1 does on each call and what a plan had to know about it:
- * docs/samediff-findings.md.
+ *
+ * <p><b>Rewrites.</b> On the CPU backend a plan also runs op chains, and single ops that M2.1
+ * runs slowly, as faster steps: a list of {@link org.cvtzoo.core.exec.Rewrite}s, each a small
+ * class matching one pattern on the {@link org.cvtzoo.core.exec.OpGraph}, tried in order on
+ * each op. First oneDNN's primitives ({@code DnnlRewrites}, through {@link
+ * org.cvtzoo.core.exec.OneDnn}: matmuls with their bias and activation or residual as
+ * post-ops, the attention products, matmul backward, softmax, LayerNorm, permutes), then the
+ * Java kernels ({@code JavaRewrites}, {@code JavaKernels}, {@code FloatKernels}: what oneDNN
+ * does not take, chiefly a training graph's element-wise backward ops, and everything where
+ * oneDNN is off). Each implementation decides on the bound arrays whether it can take them;
+ * where it cannot, the group runs as the graph's own ops. A plan lists what fired
+ * ({@link org.cvtzoo.core.exec.ExecutionPlan#rewrites()}; {@code bin/cvt bench --profile}).
+ * What M2.1 does on each call and what a plan had to know about it: docs/samediff-findings.md.
  *
  * <p>{@link org.cvtzoo.core.exec.Execution} says whether the zoo runs its inference graphs on
  * plans (the default) or on SameDiff's {@code output()} ({@code -Dcvt.exec=samediff}).

@@ -109,6 +109,58 @@ class DnnlRewritesTest {
         }
     }
 
+    /** A training graph's matmul_bp, for every transpose of a batched product and a linear layer: both gradients against the graph's own op. */
+    @Test
+    void matmulBackwardGivesBothGradients() {
+        for (long[] xShape : new long[][]{{6, 5}, {2, 3, 6, 5}}) {
+            for (int flags = 0; flags < 4; flags++) {
+                boolean tx = (flags & 1) != 0, ty = (flags & 2) != 0;
+                int r = xShape.length;
+                long[] x = xShape.clone(), y = xShape.clone();
+                y[r - 2] = 5;
+                y[r - 1] = 7;
+                if (tx) { long t = x[r - 1]; x[r - 1] = x[r - 2]; x[r - 2] = t; }
+                if (ty) { long t = y[r - 1]; y[r - 1] = y[r - 2]; y[r - 2] = t; }
+                SameDiff sd = SameDiff.create();
+                SDVariable in = sd.placeHolder("x", DataType.FLOAT, x);
+                SDVariable xv = in.mul(sd.var("s", Nd4j.rand(DataType.FLOAT, x)));
+                SDVariable w = sd.var("w", Nd4j.rand(DataType.FLOAT, y).subi(0.5));
+                long[] zShape = xShape.clone();
+                zShape[r - 1] = 7;
+                SDVariable loss = sd.mmul(xv, w, tx, ty, false).mul(sd.constant(Nd4j.rand(DataType.FLOAT, zShape))).sum().rename("loss");
+                sd.setLossVariables(loss.name());
+                sd.createGradFunction();
+                SameDiff grad = sd.getFunction("grad");
+                List<String> outs = List.of(w.gradient().name(), sd.getVariable("s").gradient().name());
+                ExecutionPlan plan = ExecutionPlan.build(grad, Map.of("x", x), outs);
+                assertEquals(1, plan.rewrites().getOrDefault("matmul_bp (onednn)", 0), plan.rewrites() + " " + plan.declinedRewrites());
+                ExecutionPlan reference = ExecutionPlan.build(grad, Map.of("x", x), outs, ExecutionPlan.Options.graphOpsOnly());
+                INDArray input = Nd4j.rand(DataType.FLOAT, x).subi(0.5);
+                Map<String, INDArray> want = reference.run(Map.of("x", input)), got = plan.run(Map.of("x", input));
+                for (String o : outs) {
+                    double err = want.get(o).sub(got.get(o)).amaxNumber().doubleValue() / want.get(o).amaxNumber().doubleValue();
+                    assertTrue(err < 1e-5, java.util.Arrays.toString(xShape) + " tx " + tx + " ty " + ty + " " + o + ": " + err);
+                }
+            }
+        }
+    }
+
+    @Test
+    void permutesAndGeluOnItsOwn() {
+        for (long[] axes : new long[][]{{2, 0, 3, 1, 4}, {0, 2, 1, 3}, {1, 0}}) {
+            long[] shape = axes.length == 5 ? new long[]{2, 7, 3, 4, 5} : axes.length == 4 ? new long[]{2, 3, 5, 8} : new long[]{9, 4};
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, shape);
+            int[] ints = java.util.Arrays.stream(axes).mapToInt(a -> (int) a).toArray();
+            SDVariable out = sd.permute(x.mul(2.0), ints).mul(1.0);
+            assertMatches(sd, Map.of("x", shape), out.name(), "permute (onednn)", 0);
+        }
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, 3, 8, 8, 5);
+        SDVariable out = Ops.exactGelu(x.mul(2.0)).mul(1.0);
+        assertMatches(sd, Map.of("x", new long[]{3, 8, 8, 5}), out.name(), "exact_gelu (onednn)", 1e-6);
+    }
+
     /** A softmax over another axis is not oneDNN's here: the plan runs the graph's op. */
     @Test
     void softmaxOverAnotherAxisRunsTheGraphsOp() {
