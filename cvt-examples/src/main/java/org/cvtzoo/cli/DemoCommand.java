@@ -20,19 +20,29 @@ import org.cvtzoo.zoo.train.FineTuneConfig;
 import org.cvtzoo.zoo.train.Trainer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Train a small CvT on Fashion-MNIST on the CPU, report its test accuracy, classify a few test",
-                "images and write an attention heat map (needs: " + org.cvtzoo.core.data.FashionMnist.APT_COMMAND + ")."})
+        description = {"Train a small CvT on Fashion-MNIST on the CPU and classify a few test images with it.",
+                "Reports the test accuracy and draws where the model looked in OUT/where-it-looked.png",
+                "(needs: " + org.cvtzoo.core.data.FashionMnist.APT_COMMAND + ")."})
 final class DemoCommand implements Callable<Integer> {
     static final int SIZE = 28; // Fashion-MNIST's own size
     static final float[] MEAN = {0.5f, 0.5f, 0.5f}, STD = {0.5f, 0.5f, 0.5f};
@@ -100,12 +110,57 @@ final class DemoCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "  #%d %-12s -> %-12s (%.1f%%)%n", i, FashionMnist.CLASSES.get(testData.label(i)),
                     p.best().name(), 100 * p.best().probability());
         }
-        RgbImage shown = upscale(testData.images().rgb(0));
-        INDArray map = m.attention(shown).slice(0);
-        Path heat = out.resolve("attention.png");
-        HeatMap.writePng(HeatMap.overlay(bigger(shown, 8), map, 0.45), heat);
-        System.out.println("attention heat map of test image #0: " + heat);
+        Path heat = out.resolve("where-it-looked.png");
+        HeatMap.writePng(whereItLooked(m, testData, 4), heat);
+        System.out.println("where the model looked in test images #0-#3 (class-token attention, occlusion): " + heat);
         return 0;
+    }
+
+    static final int OCCLUSION_PATCH = 4, TILE = SIZE * 7;
+
+    /**
+     * A row per test image: the image as the model saw it (28x28, enlarged without smoothing), the
+     * last stage's class-token attention (a 2x2 grid of keys for the demo model, drawn as 2x2
+     * blocks: all the detail it has), and occlusion sensitivity over 4x4-pixel squares (the first
+     * stage's token grid), which says where the prediction came from at a finer scale.
+     */
+    static BufferedImage whereItLooked(VisionModel m, Idx.Labelled data, int images) {
+        String header = "Where the demo CvT looked in " + images + " Fashion-MNIST test images (blue low, red high; each map "
+                + "scaled to its own range). Left: the image (28x28). Middle: the last stage's class-token attention, mean "
+                + "of its heads, one block per key of its grid. Right: how much p(predicted class) drops when a "
+                + OCCLUSION_PATCH + "x" + OCCLUSION_PATCH + " square is blacked out (occlusion; a rise counts as no drop).";
+        Font font = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
+        int pad = 6, line = 16, width = pad + 3 * (TILE + pad);
+        List<String> lines = wrap(header, new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics().getFontMetrics(font),
+                width - 2 * pad);
+        int top = pad + lines.size() * line + pad, rowH = TILE + 2 * line + pad;
+        BufferedImage fig = new BufferedImage(width, top + images * rowH, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = fig.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, fig.getWidth(), fig.getHeight());
+        g.setColor(Color.BLACK);
+        g.setFont(font);
+        for (int i = 0; i < lines.size(); i++) g.drawString(lines.get(i), pad, pad + (i + 1) * line - 4);
+        for (int i = 0; i < images; i++) {
+            RgbImage img = upscale(data.images().rgb(i)), big = bigger(img, TILE / SIZE);
+            Prediction.Label best = m.classify(img, 1).best();
+            INDArray attention = m.attention(img).slice(0);
+            INDArray occlusion = Transforms.max(Occlusion.map(m, img, best.index(), OCCLUSION_PATCH, 0), 0.0, false);
+            int y = top + i * rowH;
+            g.drawImage(HeatMap.overlayBlocks(big, attention, 0), pad, y, null); // no heat: the image alone
+            g.drawImage(HeatMap.overlayBlocks(big, attention, 0.5), pad + TILE + pad, y, null);
+            g.drawImage(HeatMap.overlayBlocks(big, occlusion, 0.5), pad + 2 * (TILE + pad), y, null);
+            g.drawString("#" + i + ": " + FashionMnist.CLASSES.get(data.label(i)), pad, y + TILE + line - 2);
+            g.drawString(String.format(Locale.ROOT, "predicted %s, %.0f%%", best.name(), 100 * best.probability()),
+                    pad, y + TILE + 2 * line - 4);
+            g.drawString(String.format(Locale.ROOT, "%dx%d keys, %d heads", attention.size(2), attention.size(1),
+                    attention.size(0)), pad + TILE + pad, y + TILE + line - 2);
+            g.drawString(String.format(Locale.ROOT, "largest drop %.2f", occlusion.maxNumber().doubleValue()),
+                    pad + 2 * (TILE + pad), y + TILE + line - 2);
+        }
+        g.dispose();
+        return fig;
     }
 
     /** The first n examples, in an order that mixes the classes (the IDX files are already shuffled). */
@@ -127,8 +182,29 @@ final class DemoCommand implements Callable<Integer> {
         return org.cvtzoo.core.image.Resampler.resize(img, SIZE, SIZE, org.cvtzoo.core.image.Interpolation.BICUBIC);
     }
 
+    private static List<String> wrap(String text, FontMetrics fm, int width) {
+        List<String> out = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split(" ")) {
+            if (!line.isEmpty() && fm.stringWidth(line + " " + word) > width) {
+                out.add(line.toString());
+                line.setLength(0);
+            }
+            line.append(line.isEmpty() ? "" : " ").append(word);
+        }
+        out.add(line.toString());
+        return out;
+    }
+
+    /** Enlarged without smoothing: the model's own pixels. */
     private static RgbImage bigger(RgbImage img, int factor) {
-        return org.cvtzoo.core.image.Resampler.resize(img, img.height() * factor, img.width() * factor,
-                org.cvtzoo.core.image.Interpolation.BICUBIC);
+        byte[] rgb = new byte[img.width() * factor * img.height() * factor * 3];
+        int w = img.width() * factor;
+        for (int y = 0; y < img.height() * factor; y++) {
+            for (int x = 0; x < w; x++) {
+                for (int c = 0; c < 3; c++) rgb[(y * w + x) * 3 + c] = (byte) img.get(x / factor, y / factor, c);
+            }
+        }
+        return RgbImage.of(w, img.height() * factor, rgb);
     }
 }

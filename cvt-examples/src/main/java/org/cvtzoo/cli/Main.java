@@ -7,14 +7,14 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 
 /**
- * {@code bin/cvt}: predict, bench, info. Every failure the user can cause (bad file, bad spec,
+ * {@code bin/cvt}: the zoo's command line (CvT, ViT and PatchConvNet): predict, attention, finetune, bench, ... Every failure the user can cause (bad file, bad spec,
  * wrong shape) ends as one line {@code error: ...} on stderr and exit status 2; {@code --verbose}
  * adds the stack trace.
  */
 @Command(name = "cvt", mixinStandardHelpOptions = true, version = "cvt 0.1.0",
-        description = "Vision transformers (CvT) on Deeplearning4j / SameDiff.",
+        description = "Vision transformers of three families, CvT, ViT and PatchConvNet, on Deeplearning4j / SameDiff.",
         subcommands = {DemoCommand.class, PredictCommand.class, AttentionCommand.class, FinetuneCommand.class, ModelsCommand.class, BenchCommand.class, InfoCommand.class,
-                NotebookCommand.class})
+                NotebookCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_USER_ERROR = 2;
 

@@ -13,11 +13,17 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 @Command(name = "notebook", mixinStandardHelpOptions = true, subcommands = NotebookCommand.Install.class,
-        description = {"Start Jupyter's classic notebook UI on the example notebooks (cvt-examples/notebooks), with the",
-                "zoo's Java kernel registered first (needs: " + NotebookCommand.APT + ")."})
+        description = {"Start Jupyter's classic notebook UI on the example notebooks, with the zoo's Java kernel.",
+                "Registers the kernel first and opens cvt-examples/notebooks (needs: " + NotebookCommand.APT + ").",
+                "Stopping this command (Ctrl-C, SIGTERM) stops the notebook server and its kernels."})
 final class NotebookCommand implements Callable<Integer> {
     static final String APT = "apt-get install -y --no-install-recommends jupyter-notebook jupyter-client";
 
@@ -48,12 +54,52 @@ final class NotebookCommand implements Callable<Integer> {
         if (ip != null) cmd.add("--ip=" + ip);
         if (noBrowser) cmd.add("--no-browser");
         if ("root".equals(System.getProperty("user.name"))) cmd.add("--allow-root"); // Jupyter refuses root otherwise
-        return new ProcessBuilder(cmd).inheritIO().start().waitFor();
+        Process server = jupyterProcess(cmd).inheritIO().start();
+        // Ctrl-C or SIGTERM ends this JVM through its shutdown hooks: the server (and so its kernels) goes with it
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server), "stop jupyter"));
+        return server.waitFor();
+    }
+
+    /**
+     * Stops the notebook server: SIGTERM, on which Jupyter shuts its kernels down and exits; then
+     * whatever of its processes is left (a kernel that did not answer) is ended too.
+     */
+    static void stop(Process server) {
+        List<ProcessHandle> family = new ArrayList<>(server.descendants().toList());
+        family.add(server.toHandle());
+        try {
+            if (server.isAlive()) {
+                server.destroy();
+                if (!server.waitFor(20, TimeUnit.SECONDS)) server.destroyForcibly();
+            }
+            for (ProcessHandle p : family) p.destroy();
+            for (ProcessHandle p : family) {
+                try {
+                    p.onExit().get(5, TimeUnit.SECONDS);
+                } catch (TimeoutException e) {
+                    p.destroyForcibly();
+                }
+            }
+        } catch (InterruptedException | ExecutionException e) {
+            family.forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /**
+     * A Jupyter command with a quiet environment: Debian's Python 3.11 runs debugpy's check of
+     * frozen modules at every start of a Jupyter tool, which prints four "Debugger warning" lines;
+     * PYDEVD_DISABLE_FILE_VALIDATION is debugpy's switch for that check.
+     */
+    static ProcessBuilder jupyterProcess(List<String> cmd) {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putIfAbsent("PYDEVD_DISABLE_FILE_VALIDATION", "1");
+        return pb;
     }
 
     @Command(name = "install", mixinStandardHelpOptions = true,
-            description = {"Register the zoo's Java kernel with Jupyter (a kernelspec in the user's Jupyter folder, pointing",
-                    "at the built jars: run bin/cvt again after changing the sources to rebuild them)."})
+            description = {"Register the zoo's Java kernel with Jupyter.",
+                    "A kernelspec in the user's Jupyter folder, pointing at the built jars: run bin/cvt again after",
+                    "changing the sources to rebuild them."})
     static final class Install implements Callable<Integer> {
         @Mixin
         Main.Common common;
@@ -74,12 +120,14 @@ final class NotebookCommand implements Callable<Integer> {
         try {
             Path specDir = tmp.resolve(name);
             KernelSpec.write(specDir, KernelSpec.currentClassPath(), KernelSpec.currentJvmOptions());
-            Process p = new ProcessBuilder(jupyter(), "kernelspec", "install", "--user", "--replace", "--name", name,
-                    specDir.toString()).redirectErrorStream(true).start();
+            Process p = jupyterProcess(List.of(jupyter(), "kernelspec", "install", "--user", "--replace", "--name", name,
+                    specDir.toString())).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes()).strip();
             if (p.waitFor() != 0) throw new Errors.UserError("jupyter kernelspec install failed: " + out);
-            System.out.println("kernel '" + name + "' (" + KernelSpec.DISPLAY_NAME + ") registered: " + out
-                    .replaceFirst("^\\[InstallKernelSpec] Installed kernelspec \\S+ in ", ""));
+            // Jupyter's own lines ("Removing existing kernelspec in ...", "Installed kernelspec NAME in DIR"): the folder only
+            Matcher installed = Pattern.compile("Installed kernelspec \\S+ in (.+)").matcher(out);
+            System.out.println("kernel '" + name + "' (" + KernelSpec.DISPLAY_NAME + ") installed in "
+                    + (installed.find() ? installed.group(1).strip() : out));
         } finally {
             try (Stream<Path> s = Files.walk(tmp)) {
                 s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());

@@ -29,8 +29,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = {"Classify images (top-k ImageNet labels), or run a preprocessed float32 NCHW batch (--input X.npy)",
-                "and write its logits, features and attention maps."})
+        description = {"Classify images (top-k ImageNet labels), or run a preprocessed batch; write logits, features, attention.",
+                "A preprocessed batch is a float32 NCHW .npy file (--input X.npy)."})
 final class PredictCommand implements Callable<Integer> {
     @Mixin
     ModelChoice model;

@@ -29,11 +29,17 @@ import java.util.stream.Collectors;
  * JShell's source analysis gives them.
  */
 final class JavaCells implements AutoCloseable {
-    /** Imported into every session (JShell's own default imports, and the notebook helpers). */
+    /**
+     * Imported into every session: JShell's own default imports, the zoo's public API (as the
+     * README lists it), ND4J's array and factory, and the notebook helpers.
+     */
     static final List<String> IMPORTS = List.of(
             "java.io.*", "java.math.*", "java.net.*", "java.nio.file.*", "java.util.*", "java.util.concurrent.*",
-            "java.util.function.*", "java.util.regex.*", "java.util.stream.*", "org.cvtzoo.notebook.Table",
-            "org.cvtzoo.notebook.TrainingChart", "static org.cvtzoo.notebook.Notebook.*");
+            "java.util.function.*", "java.util.regex.*", "java.util.stream.*",
+            "org.cvtzoo.zoo.*", "org.cvtzoo.zoo.train.*", "org.cvtzoo.zoo.spec.*", "org.cvtzoo.zoo.dl4j.*",
+            "org.cvtzoo.core.ZooException", "org.cvtzoo.core.image.*", "org.cvtzoo.core.data.*", "org.cvtzoo.core.weights.*",
+            "org.nd4j.linalg.api.ndarray.INDArray", "org.nd4j.linalg.factory.Nd4j",
+            "org.cvtzoo.notebook.Table", "org.cvtzoo.notebook.TrainingChart", "static org.cvtzoo.notebook.Notebook.*");
     /** Library frames shown above the first frame of a cell in a trace. */
     static final int LIBRARY_FRAMES = 8;
 

@@ -25,6 +25,7 @@ public final class KernelMain {
         KernelConnectionProperties props = KernelConnectionProperties.parse(Files.readString(Path.of(args[0])));
         // ND4J's natives take seconds to load: loaded while Jupyter connects, not in the first cell
         CompletableFuture.runAsync(KernelMain::warmNd4j);
+        exitWithParent();
         ZooKernel kernel = new ZooKernel();
         JupyterConnection connection = new JupyterConnection(props);
         kernel.onStartup();
@@ -33,6 +34,16 @@ public final class KernelMain {
         connection.waitUntilClose();
         // ND4J's and the cells' own threads must not keep the process alive after a shutdown request
         System.exit(0);
+    }
+
+    /**
+     * Ends the kernel when the Jupyter process that started it is gone (killed before it could ask
+     * for a shutdown), as ipykernel does: jupyter_client names itself in JPY_PARENT_PID.
+     */
+    private static void exitWithParent() {
+        String parent = System.getenv("JPY_PARENT_PID");
+        if (parent == null || !parent.matches("\\d+")) return;
+        ProcessHandle.of(Long.parseLong(parent)).ifPresentOrElse(p -> p.onExit().thenRun(() -> System.exit(0)), () -> System.exit(0));
     }
 
     private static void warmNd4j() {

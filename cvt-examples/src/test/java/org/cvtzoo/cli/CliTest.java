@@ -187,6 +187,22 @@ class CliTest {
                 "--input", TINY.resolve("input.npy")), null, "unknown model 'cvt-99'");
     }
 
+
+    /** The help names the three families, and each command's line in its list is a whole sentence. */
+    @Test
+    void helpNamesTheFamiliesAndSummariesAreWholeSentences() {
+        assertEquals(0, cvt("--help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("CvT, ViT and PatchConvNet"), help);
+        List<String> cut = new ArrayList<>();
+        new picocli.CommandLine(new Main()).getSubcommands().forEach((name, sub) -> {
+            String[] d = sub.getCommandSpec().usageMessage().description();
+            if (d.length == 0 || !d[0].strip().endsWith(".")) cut.add(name + ": " + (d.length == 0 ? "(none)" : d[0]));
+            // the list shows the first line only (wrapped to the terminal): the summary, not a sentence's beginning
+            assertTrue(help.replaceAll("\\s+", " ").contains(d[0]), name + " in\n" + help);
+        });
+        assertEquals(List.of(), cut);
+    }
     @Test
     void verboseAddsTheStackTrace() throws IOException {
         Path bad = tmp.resolve("model.pth");
@@ -410,7 +426,7 @@ class CliTest {
             String s = this.out.toString(StandardCharsets.UTF_8);
             assertTrue(s.contains("16 training / 8 test images") && s.contains("test accuracy:") && s.contains("1 epochs"), s);
             assertEquals(6, s.lines().filter(l -> l.startsWith("  #")).count(), s);
-            assertTrue(Files.exists(out.resolve("best.safetensors")) && Files.exists(out.resolve("attention.png")), s);
+            assertTrue(Files.exists(out.resolve("best.safetensors")) && Files.exists(out.resolve("where-it-looked.png")), s);
         } finally {
             if (old == null) System.clearProperty("cvt.fashion.dir");
             else System.setProperty("cvt.fashion.dir", old);

@@ -81,6 +81,16 @@ class ZooKernelTest {
         assertFalse(CellText.endsWithSemicolon("\"\"\"\n  ;\n  \"\"\""));
     }
 
+    /** The README's Java lines need no import: the zoo's public API packages are imported by default. */
+    @Test
+    void theZoosPublicApiNeedsNoImport() {
+        assertNull(kernel.eval("Class<?>[] api = {VisionModel.class, Zoo.class, Prediction.class, ModelFile.class, Images.class,\n"
+                + "    RgbImage.class, INDArray.class, Nd4j.class, Trainer.class, FineTuneConfig.class, SpecFiles.class,\n"
+                + "    FashionMnist.class, ImageFolder.class, Checkpoints.class, VitS16.class, ZooException.class, Path.class};"));
+        assertEquals("17", text(kernel.eval("api.length")));
+        assertEquals("true", text(kernel.eval("Zoo.variants().size() > 10")));
+    }
+
     @Test
     void compileErrorsNameTheLineAndTheKernelGoesOn() {
         List<String> tb = failure("int a = 1;\nint b = nosuchvariable + 1;", CellErrors.CompilationException.class);

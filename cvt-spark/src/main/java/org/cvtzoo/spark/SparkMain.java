@@ -152,6 +152,8 @@ public final class SparkMain implements Runnable {
             conf.forEach(b::config);
             SparkSession spark = b.getOrCreate();
             spark.sparkContext().setLogLevel(verbose ? "INFO" : "WARN");
+            // executor loss and task retries: one line each here, Spark's own account with --verbose
+            if (!verbose) spark.sparkContext().addSparkListener(new FailureReport(System.err));
             return spark;
         }
 
@@ -344,8 +346,13 @@ public final class SparkMain implements Runnable {
     }
 
     @Command(name = "compare", mixinStandardHelpOptions = true,
-            description = "Whether two outputs of predict or embed hold the same rows (by file name): errors, labels and vectors within --tolerance.")
+            description = {"Whether two outputs of predict or embed hold the same rows: errors, labels and vectors within --tolerance.",
+                    "Rows are matched by their full path; row counts, duplicated paths and paths missing on either side",
+                    "are reported, and any of them makes the outputs different (exit status 1)."})
     static final class Compare implements Callable<Integer> {
+        /** Paths listed per kind of mismatch before "... and N more". */
+        static final int LISTED = 10;
+
         @Parameters(index = "0", paramLabel = "A.parquet")
         String a;
         @Parameters(index = "1", paramLabel = "B.parquet")
@@ -357,37 +364,63 @@ public final class SparkMain implements Runnable {
         public Integer call() {
             SparkSession spark = SparkSession.builder().master("local[1]").appName("cvt-spark compare").getOrCreate();
             spark.sparkContext().setLogLevel("WARN");
-            Map<String, Row> left = rows(spark, a), right = rows(spark, b);
-            if (!left.keySet().equals(right.keySet())) {
-                System.out.println("different files: " + left.keySet() + " vs " + right.keySet());
-                return 1;
-            }
+            ImageTables.requireExists(spark, a);
+            ImageTables.requireExists(spark, b);
+            Map<String, List<Row>> left = rows(spark, a), right = rows(spark, b);
+            long rowsA = left.values().stream().mapToLong(List::size).sum(), rowsB = right.values().stream().mapToLong(List::size).sum();
+            System.out.printf(Locale.ROOT, "rows: %d in A (%s), %d in B (%s)%n", rowsA, a, rowsB, b);
+            int duplicated = listDuplicates("A", left) + listDuplicates("B", right);
+            List<String> onlyA = new ArrayList<>(left.keySet()), onlyB = new ArrayList<>(right.keySet());
+            onlyA.removeAll(right.keySet());
+            onlyB.removeAll(left.keySet());
+            list("only in A", onlyA);
+            list("only in B", onlyB);
             double worst = 0;
-            int differ = 0;
-            for (String name : left.keySet()) {
-                Row x = left.get(name), y = right.get(name);
+            int differ = 0, both = 0, errors = 0;
+            for (Map.Entry<String, List<Row>> e : left.entrySet()) {
+                List<Row> other = right.get(e.getKey());
+                if (other == null || e.getValue().size() != 1 || other.size() != 1) continue; // reported above
+                both++;
+                Row x = e.getValue().get(0), y = other.get(0);
+                if (x.getAs("error") != null) errors++;
                 for (String c : x.schema().fieldNames()) {
                     if (c.equals("path")) continue;
-                    double d = difference(x.getAs(c), y.getAs(c));
+                    boolean inB = List.of(y.schema().fieldNames()).contains(c);
+                    double d = inB ? difference(x.getAs(c), y.getAs(c)) : Double.POSITIVE_INFINITY;
                     worst = Math.max(worst, d);
                     if (d > tolerance) {
                         differ++;
-                        System.out.println(name + ": " + c + " differs (" + x.getAs(c) + " vs " + y.getAs(c) + ")");
+                        System.out.println(e.getKey() + ": " + c + " differs (" + x.getAs(c) + " vs " + (inB ? y.getAs(c) : "no such column") + ")");
                     }
                 }
             }
-            System.out.printf(Locale.ROOT, "%d files, %d with errors; largest difference %.3g: %s%n", left.size(),
-                    left.values().stream().filter(r -> r.getAs("error") != null).count(), worst, differ == 0 ? "the same" : "DIFFERENT");
-            return differ == 0 ? 0 : 1;
+            boolean same = differ == 0 && duplicated == 0 && onlyA.isEmpty() && onlyB.isEmpty() && rowsA == rowsB;
+            System.out.printf(Locale.ROOT, "%d paths in both, %d with errors; largest difference %.3g; %d duplicated, %d only in A, "
+                    + "%d only in B: %s%n", both, errors, worst, duplicated, onlyA.size(), onlyB.size(), same ? "the same" : "DIFFERENT");
+            return same ? 0 : 1;
         }
 
-        private static Map<String, Row> rows(SparkSession spark, String out) {
-            Map<String, Row> m = new java.util.TreeMap<>();
+        /** Each output's rows by their full path (a path may hold several rows: a duplicate). */
+        private static Map<String, List<Row>> rows(SparkSession spark, String out) {
+            Map<String, List<Row>> m = new java.util.TreeMap<>();
             for (Row r : readParquet(spark, out).collectAsList()) {
-                String p = r.getAs("path");
-                m.put(p.substring(p.lastIndexOf('/') + 1), r);
+                m.computeIfAbsent(r.<String>getAs("path"), k -> new ArrayList<>()).add(r);
             }
             return m;
+        }
+
+        private static int listDuplicates(String side, Map<String, List<Row>> rows) {
+            List<String> dups = new ArrayList<>();
+            rows.forEach((path, r) -> {
+                if (r.size() > 1) dups.add(path + " (" + r.size() + " rows)");
+            });
+            list("duplicated in " + side, dups);
+            return dups.size();
+        }
+
+        private static void list(String what, List<String> paths) {
+            for (int i = 0; i < Math.min(LISTED, paths.size()); i++) System.out.println(what + ": " + paths.get(i));
+            if (paths.size() > LISTED) System.out.println(what + ": ... and " + (paths.size() - LISTED) + " more");
         }
 
         /** 0 for equal values; the largest element difference of vectors and label lists; infinity where they differ otherwise. */

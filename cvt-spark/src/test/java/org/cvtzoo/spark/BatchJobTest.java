@@ -1,6 +1,11 @@
 package org.cvtzoo.spark;
 
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.VectorUDT;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cvtzoo.core.image.ImageException;
@@ -14,6 +19,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -36,18 +42,68 @@ class BatchJobTest {
         folder = TestData.mixedFolder(tmp.resolve("images"));
     }
 
-    record Run(int status, String err) {
+    record Run(int status, String err, String out) {
     }
 
     static Run run(String... args) {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream old = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream(), out = new ByteArrayOutputStream();
+        PrintStream oldErr = System.err, oldOut = System.out;
         System.setErr(new PrintStream(err, true));
+        System.setOut(new PrintStream(out, true));
         try {
-            return new Run(SparkMain.run(args), err.toString());
+            return new Run(SparkMain.run(args), err.toString(), out.toString());
         } finally {
-            System.setErr(old);
+            System.setErr(oldErr);
+            System.setOut(oldOut);
         }
+    }
+
+    /** A predict-like output: path, features, error. */
+    private static String table(String name, Object[]... rows) {
+        StructType schema = new StructType().add("path", DataTypes.StringType).add("features", new VectorUDT())
+                .add("error", DataTypes.StringType);
+        List<Row> data = new ArrayList<>();
+        for (Object[] r : rows) data.add(RowFactory.create(r));
+        String out = tmp.resolve(name).toString();
+        spark.createDataFrame(data, schema).coalesce(1).write().parquet(out);
+        return out;
+    }
+
+    private static Object[] row(String path, double... v) {
+        return new Object[]{path, Vectors.dense(v), null};
+    }
+
+    @Test
+    void compareMatchesRowsByFullPathAndReportsCountsDuplicatesAndMissingRows() {
+        // two images of the same name in different folders, and one error row
+        Object[] broken = {"file:/d/sub/b.png", null, "not an image"};
+        String a = table("cmp-a.parquet", row("file:/d/x.png", 1, 2), row("file:/d/sub/x.png", 3, 4), broken);
+        Run same = run("compare", a, table("cmp-same.parquet", broken, row("file:/d/sub/x.png", 3, 4 + 1e-7), row("file:/d/x.png", 1, 2)));
+        assertEquals(0, same.status(), same.out() + same.err());
+        assertTrue(same.out().startsWith("rows: 3 in A"), same.out());
+        assertTrue(same.out().strip().endsWith("3 paths in both, 1 with errors; largest difference 1.00e-07; 0 duplicated, "
+                + "0 only in A, 0 only in B: the same"), same.out());
+
+        // sub/x.png lost and x.png doubled: keyed by file name, both would hold "x.png" and look the same
+        Run doubled = run("compare", a, table("cmp-doubled.parquet", row("file:/d/x.png", 1, 2), row("file:/d/x.png", 1, 2), broken));
+        assertEquals(1, doubled.status(), doubled.out());
+        assertTrue(doubled.out().contains("rows: 3 in A (" + a + "), 3 in B"), doubled.out());
+        assertTrue(doubled.out().contains("duplicated in B: file:/d/x.png (2 rows)"), doubled.out());
+        assertTrue(doubled.out().contains("only in A: file:/d/sub/x.png"), doubled.out());
+        assertTrue(doubled.out().strip().endsWith("1 duplicated, 1 only in A, 0 only in B: DIFFERENT"), doubled.out());
+
+        // a row only in B, and a vector beyond the tolerance
+        Run more = run("compare", a, table("cmp-more.parquet", row("file:/d/x.png", 1, 2.5), row("file:/d/sub/x.png", 3, 4), broken,
+                row("file:/e/x.png", 1, 2)));
+        assertEquals(1, more.status(), more.out());
+        assertTrue(more.out().contains("rows: 3 in A (" + a + "), 4 in B"), more.out());
+        assertTrue(more.out().contains("only in B: file:/e/x.png"), more.out());
+        assertTrue(more.out().contains("file:/d/x.png: features differs ([1.0,2.0] vs [1.0,2.5])"), more.out());
+        assertTrue(more.out().strip().endsWith("0 duplicated, 0 only in A, 1 only in B: DIFFERENT"), more.out());
+
+        Run missing = run("compare", a, tmp.resolve("none.parquet").toString());
+        assertEquals(2, missing.status());
+        assertEquals("error: no such file or directory: " + tmp.resolve("none.parquet"), missing.err().strip());
     }
 
     @Test
@@ -128,13 +184,14 @@ class BatchJobTest {
         }
         String[] same = compare(five, five);
         assertEquals("0", same[0], same[1]);
-        assertTrue(same[1].strip().endsWith("12 files, 3 with errors; largest difference 0.00: the same"), same[1]);
+        assertTrue(same[1].contains("12 paths in both, 3 with errors; largest difference 0.00") && same[1].strip().endsWith("the same"),
+                same[1]);
         String[] different = compare(five, three);
         assertEquals("1", different[0], different[1]);
         assertTrue(different[1].contains(": predictions differs") && different[1].strip().endsWith("DIFFERENT"), different[1]);
         Run missing = run("compare", five, tmp.resolve("none.parquet").toString());
         assertEquals(2, missing.status(), missing.err());
-        assertTrue(missing.err().startsWith("error: cannot read ") && missing.err().strip().lines().count() == 1, missing.err());
+        assertTrue(missing.err().startsWith("error: ") && missing.err().strip().lines().count() == 1, missing.err());
     }
 
     /** The exit status and what compare printed on stdout. */

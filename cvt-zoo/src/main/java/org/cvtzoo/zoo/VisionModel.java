@@ -58,6 +58,7 @@ public final class VisionModel {
         final ParamStore params;
         final Map<String, Graph> graphs = new LinkedHashMap<>(4, 0.75f, true);
         Listener[] listeners = new Listener[0];
+        volatile int planCache = PLAN_CACHE;
 
         Weights(boolean initialise) {
             params = new ParamStore(initialise);
@@ -108,6 +109,16 @@ public final class VisionModel {
             weights.listeners = listeners.clone();
             weights.graphs.values().forEach(g -> g.sd.setListeners(weights.listeners));
         }
+    }
+
+    /**
+     * How many batch sizes keep their execution plan per input size (default 2, shared with the
+     * {@code with...} copies): a server that pads batches to a few sizes keeps one plan for each,
+     * instead of rebuilding plans as the batch size changes.
+     */
+    public void setPlanCacheSize(int batchSizes) {
+        if (batchSizes < 1) throw new ZooException("plan cache size must be >= 1, got " + batchSizes);
+        weights.planCache = batchSizes;
     }
 
     /**
@@ -244,7 +255,7 @@ public final class VisionModel {
         INDArray x = input.dataType() == DataType.FLOAT ? input : input.castTo(DataType.FLOAT);
         Map<String, INDArray> out = Execution.configured() == Execution.SAMEDIFF
                 ? g.sd.output(Map.of(INPUT, x), g.outputs())
-                : plan(g, x.shape()).run(Map.of(INPUT, x));
+                : plan(g, x.shape(), weights.planCache).run(Map.of(INPUT, x));
         return new Output(out.get(g.logits), out.get(g.features), g.attention == null ? null : out.get(g.attention));
     }
 
@@ -253,17 +264,17 @@ public final class VisionModel {
      * which op chains run as oneDNN primitives or Java kernels. Builds the plan if needed.
      */
     public Map<String, Integer> planRewrites(long batch, long height, long width) {
-        return plan(graph(height, width), new long[]{batch, 3, height, width}).rewrites();
+        return plan(graph(height, width), new long[]{batch, 3, height, width}, weights.planCache).rewrites();
     }
 
     /** The plan for a batch shape; one evicted from the cache is left to the garbage collector (a run may still hold it). */
-    private static ExecutionPlan plan(Graph g, long[] shape) {
+    private static ExecutionPlan plan(Graph g, long[] shape, int cacheSize) {
         synchronized (g.plans) {
             ExecutionPlan p = g.plans.get(shape[0]);
             if (p != null) return p;
             p = ExecutionPlan.build(g.sd, Map.of(INPUT, shape), g.outputs());
             g.plans.put(shape[0], p);
-            if (g.plans.size() > PLAN_CACHE) g.plans.remove(g.plans.keySet().iterator().next());
+            while (g.plans.size() > cacheSize) g.plans.remove(g.plans.keySet().iterator().next());
             return p;
         }
     }

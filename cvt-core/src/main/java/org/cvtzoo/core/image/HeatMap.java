@@ -23,6 +23,18 @@ public final class HeatMap {
      * @param alpha how much of the heat colour covers the image
      */
     public static BufferedImage overlay(RgbImage image, INDArray map, double alpha) {
+        return overlay(image, map, alpha, false);
+    }
+
+    /**
+     * As {@link #overlay(RgbImage, INDArray, double)}, but each cell of the map drawn as one flat
+     * block (nearest neighbour): a coarse map shown as what it is, not smoothed into detail it lacks.
+     */
+    public static BufferedImage overlayBlocks(RgbImage image, INDArray map, double alpha) {
+        return overlay(image, map, alpha, true);
+    }
+
+    private static BufferedImage overlay(RgbImage image, INDArray map, double alpha, boolean blocks) {
         if (map.rank() != 3) throw new IllegalArgumentException("attention map must be [heads, h, w], got rank " + map.rank());
         INDArray m = map.castTo(DataType.DOUBLE).mean(0);
         int gh = (int) m.size(0), gw = (int) m.size(1);
@@ -32,7 +44,9 @@ public final class HeatMap {
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
-                double v = (bilinear(m, gh, gw, (y + 0.5) * gh / h - 0.5, (x + 0.5) * gw / w - 0.5) - min) / range;
+                double cell = blocks ? m.getDouble(Math.min(gh - 1, y * gh / h), Math.min(gw - 1, x * gw / w))
+                        : bilinear(m, gh, gw, (y + 0.5) * gh / h - 0.5, (x + 0.5) * gw / w - 0.5);
+                double v = (cell - min) / range;
                 int[] heat = colour(v);
                 int r = blend(image.get(x, y, 0), heat[0], alpha), g = blend(image.get(x, y, 1), heat[1], alpha),
                         b = blend(image.get(x, y, 2), heat[2], alpha);

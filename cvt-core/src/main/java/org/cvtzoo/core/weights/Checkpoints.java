@@ -48,7 +48,9 @@ public final class Checkpoints {
      */
     public static Format detect(Path file) {
         if (!Files.exists(file)) {
-            throw new CheckpointException("no such file: " + file);
+            // a relative path: say where it was looked for (in a notebook, the working directory is the notebook's folder)
+            throw new CheckpointException("no such file: " + file + (file.isAbsolute() ? ""
+                    : " (looked for " + file.toAbsolutePath().normalize() + ": relative to the working directory)"));
         }
         if (!Files.isRegularFile(file)) {
             throw new CheckpointException(file + ": not a regular file");

@@ -148,6 +148,10 @@ class PthCheckpointTest {
     void missingAndEmptyFiles(@TempDir Path dir) throws IOException {
         Path missing = dir.resolve("nothing.pth");
         assertFails(() -> Checkpoints.open(missing), "no such file: " + missing);
+        // a relative path names the absolute one tried, and from where
+        Path relative = Path.of("no-such-dir", "CvT-13-224x224-IN-1k.pth");
+        assertFails(() -> Checkpoints.open(relative), "no such file: " + relative + " (looked for "
+                + Path.of("").toAbsolutePath().resolve(relative) + ": relative to the working directory)");
         Path empty = Files.createFile(dir.resolve("empty.pth"));
         assertFails(() -> Checkpoints.open(empty), "empty.pth", "empty file");
         assertFails(() -> Checkpoints.open(dir), "not a regular file");
