@@ -36,6 +36,10 @@ final class AttentionCommand implements Callable<Integer> {
     @Option(names = "--alpha", defaultValue = "0.5", description = "Opacity of the heat map (default: ${DEFAULT-VALUE}).")
     double alpha;
 
+    @Option(names = "--class", paramLabel = "LABEL", description = "With one class token per class (PatchConvNet multiclass):"
+            + " whose map to show, a class name or index (default: the predicted class).")
+    String label;
+
     @Override
     public Integer call() throws IOException {
         model.checkWeights(true);
@@ -49,8 +53,15 @@ final class AttentionCommand implements Callable<Integer> {
         }
         VisionModel.Output o = m.forward(m.preprocess(List.of(img)));
         INDArray map = o.attention().slice(0);
-        HeatMap.writePng(HeatMap.overlay(m.eval().resizeAndCrop(img), map, alpha), out);
         Prediction p = m.predictions(o.logits(), 1).get(0);
+        if (m.architecture().attentionPerClass()) { // one map per class: the asked or the predicted class's
+            int cls = label != null ? org.cvtzoo.zoo.explain.Explainer.classIndex(m.classNames(), label) : p.best().index();
+            map = map.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(cls, cls + 1)).dup();
+        } else if (label != null) {
+            throw new Errors.UserError("--class picks a map of a model with one class token per class; "
+                    + m.architecture().name() + "'s attention is per head (see bin/cvt explain for class-specific maps)");
+        }
+        HeatMap.writePng(HeatMap.overlay(m.eval().resizeAndCrop(img), map, alpha), out);
         System.out.printf(Locale.ROOT, "%s: %s (%.1f%%); attention map %s written to %s%n", image, p.best().name(),
                 100 * p.best().probability(), java.util.Arrays.toString(map.shape()), out);
         return 0;

@@ -57,6 +57,8 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
     @Option(names = "--resume", description = "Continue from OUT/last.ckpt.safetensors.") boolean resume;
     @Option(names = "--seed", defaultValue = "42") long seed;
+    @Option(names = "--multiclass", description = {"PatchConvNet: one class token per class (deit's multiclass), each a copy of",
+            "the model's class token, with one head per class; the model file keeps it."}) boolean multiclass;
 
     @Override
     public Integer call() {
@@ -68,6 +70,9 @@ final class FinetuneCommand implements Callable<Integer> {
             System.err.println("warning: no --weights or --pretrained: training from random weights");
         }
         VisionModel base = model.load();
+        if (multiclass && !base.architecture().attentionPerClass()) {
+            base = org.cvtzoo.zoo.pcn.PerClassTokens.convert(base, split.train().classes().size()); // PatchConvNet only: says so
+        }
         EvalTransform eval = base.eval();
         int[] hw = base.architecture().nativeSize();
         if (eval == null || hw[0] != hw[1]) {

@@ -13,8 +13,8 @@ import java.io.PrintWriter;
  */
 @Command(name = "cvt", mixinStandardHelpOptions = true, version = "cvt 0.1.0",
         description = "Vision transformers of three families, CvT, ViT and PatchConvNet, on Deeplearning4j / SameDiff.",
-        subcommands = {DemoCommand.class, PredictCommand.class, AttentionCommand.class, FinetuneCommand.class, ModelsCommand.class, BenchCommand.class, InfoCommand.class,
-                NotebookCommand.class, ServeCommand.class})
+        subcommands = {DemoCommand.class, PredictCommand.class, AttentionCommand.class, ExplainCommand.class, FinetuneCommand.class,
+                ModelsCommand.class, BenchCommand.class, InfoCommand.class, NotebookCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_USER_ERROR = 2;
 

@@ -16,8 +16,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serve models over HTTP with dynamic batching: POST /predictions/{model} (an image; ?topk=), "
-                + "the Open Inference Protocol (/v2/...), /metrics (Prometheus) and a web page at /.",
+        description = {"Serve models over HTTP with dynamic batching.",
+                "Endpoints: POST /predictions/{model} (an image; ?topk=), the Open Inference Protocol (/v2/...), "
+                        + "/metrics (Prometheus) and a web page at /.",
                 "Stops gracefully on SIGTERM or Ctrl-C (finishes the accepted requests)."})
 final class ServeCommand implements Callable<Integer> {
     @Mixin

@@ -7,6 +7,8 @@ import org.cvtzoo.core.weights.StateDict;
 import org.cvtzoo.zoo.spec.ModelSpec;
 import org.nd4j.autodiff.samediff.SDVariable;
 
+import java.util.List;
+
 /**
  * A model family's description of one model: its spec, how to build its graph for an input
  * size under the official parameter names, and how to read checkpoints that need adapting.
@@ -18,7 +20,32 @@ public interface Architecture {
      * and the attention map {@code [B, heads, h, w]} over the patch grid (every family alike; a
      * family with one-head class attention has one head), or null where the model has none.
      */
-    record Outputs(SDVariable logits, SDVariable features, SDVariable attention) {
+    record Outputs(SDVariable logits, SDVariable features, SDVariable attention, Explained explained) {
+        public Outputs(SDVariable logits, SDVariable features, SDVariable attention) {
+            this(logits, features, attention, null);
+        }
+    }
+
+    /**
+     * What the explanation methods ({@code org.cvtzoo.zoo.explain}) read from a graph.
+     *
+     * @param grid            Grad-CAM's activations: the tokens entering the model's last attention
+     *                        block (the only path from the patch tokens to the class token there),
+     *                        {@code [B, tokens, channels]} or the same as rows; the last {@code h * w}
+     *                        of each image are the patch grid in row-major order
+     * @param blockAttentions every block's attention probabilities {@code [B, heads, n, n]} in
+     *                        forward order where each is a square self-attention over the same
+     *                        tokens, the class token first (ViT); empty where they are not
+     */
+    record Explained(SDVariable grid, long tokens, long h, long w, long channels, List<SDVariable> blockAttentions) {
+        public Explained {
+            blockAttentions = List.copyOf(blockAttentions);
+        }
+    }
+
+    /** Whether the attention map has one channel per class (deit's multiclass PatchConvNet), rather than per head. */
+    default boolean attentionPerClass() {
+        return false;
     }
 
     /** Human-readable name: the registered variant or "custom CvT (file)". */

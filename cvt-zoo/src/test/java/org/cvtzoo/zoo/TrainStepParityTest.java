@@ -25,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * One SGD step (lr 0.1) in training mode against gen.py's train_step fixtures: the loss, every
  * parameter's gradient, and every parameter and BatchNorm running statistic after the step,
  * within compare.py's 1e-4; each gradient also against its own scale (many are far below 1).
+ * pcn_multi_tiny is deit's multiclass PatchConvNet with 7 classes (make_explain.py, the same
+ * train_step as gen.py's).
  */
 class TrainStepParityTest {
     static final double TOLERANCE = 1e-4;
@@ -33,7 +35,7 @@ class TrainStepParityTest {
     static final double NOISE_FLOOR = 1e-6;
 
     @ParameterizedTest
-    @ValueSource(strings = {"cvt_tiny", "vit_tiny", "pcn_tiny"})
+    @ValueSource(strings = {"cvt_tiny", "vit_tiny", "pcn_tiny", "pcn_multi_tiny"})
     void oneSgdStepMatchesReference(String fixture) {
         Case c = Case.load(fixture);
         VisionModel m = c.model();

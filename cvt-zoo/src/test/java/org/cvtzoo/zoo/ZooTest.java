@@ -25,7 +25,7 @@ class ZooTest {
                 assertEquals(v.name(), Zoo.variant(n).name());
             }
         }
-        assertEquals(16, Zoo.variants().stream().filter(v -> !v.name().startsWith("test-")).count());
+        assertEquals(17, Zoo.variants().stream().filter(v -> !v.name().startsWith("test-")).count());
         Architecture tiny = Zoo.architecture("test-cvt-tiny", null);
         IllegalArgumentException noCard = assertThrows(IllegalArgumentException.class,
                 () -> new Variant(tiny, java.util.List.of(), null));

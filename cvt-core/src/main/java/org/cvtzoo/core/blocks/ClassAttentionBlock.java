@@ -41,7 +41,7 @@ public final class ClassAttentionBlock {
         SDVariable v = Ops.linear(a, "v", u, c, c, true);
         // one head, as rank-4 [B, 1, tokens, C]: M2.1's batched mmul is verified at rank 4
         SDVariable scores = Ops.attentionScores(sd.reshape(q, -1, 1, 1, c), sd.reshape(k, -1, 1, n, c), Math.pow(c, -0.5),
-                s.training());
+                s.differentiable());
         SDVariable probs = sd.nn().softmax(scores, 3);
         SDVariable mixed = sd.reshape(sd.mmul(probs, sd.reshape(v, -1, 1, n, c)), -1, c);
         SDVariable attn = Ops.linear(a, "proj", mixed, c, c, true);

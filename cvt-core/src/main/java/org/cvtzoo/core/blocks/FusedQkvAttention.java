@@ -25,7 +25,7 @@ public final class FusedQkvAttention {
         SDVariable qkv = Ops.linear(s, "qkv", rows, dim, 3 * dim, qkvBias); // [B*n, 3*dim]
         // [B, n, 3, heads, hd] -> [3, B, heads, n, hd]: one transpose puts q, k and v each in [B, heads, n, hd]
         SDVariable[] qkvHeads = sd.unstack(sd.permute(sd.reshape(qkv, -1, n, 3, heads, hd), 2, 0, 3, 1, 4), 0, 3);
-        SDVariable scores = Ops.attentionScores(qkvHeads[0], qkvHeads[1], Math.pow(hd, -0.5), s.training());
+        SDVariable scores = Ops.attentionScores(qkvHeads[0], qkvHeads[1], Math.pow(hd, -0.5), s.differentiable());
         SDVariable probs = sd.nn().softmax(scores, 3);
         SDVariable mixed = Ops.mergeHeads(sd.mmul(probs, qkvHeads[2]), heads, hd);
         return new Result(Ops.linear(s, "proj", mixed, dim, dim, true), probs);

@@ -56,7 +56,7 @@ public final class Ops {
     public static SDVariable layerNorm(Scope s, String module, SDVariable rows, long dim, double eps) {
         SDVariable gain = s.param(module + ".weight", ParamStore.Layout.AS_IS, Scope.ones(), dim);
         SDVariable bias = s.param(module + ".bias", ParamStore.Layout.AS_IS, Scope.zeros(), dim);
-        return layerNorm(rows, gain, bias, eps, 1, s.training());
+        return layerNorm(rows, gain, bias, eps, 1, s.differentiable());
     }
 
     /**

@@ -37,25 +37,37 @@ public final class Scope {
     private final ParamStore params;
     private final String prefix;
     private final boolean training;
+    /** An inference graph that will be differentiated (explanations): ops in their verified-gradient form. */
+    private final boolean gradients;
     private final List<BatchStats> batchStats;
     private final List<Mask> masks;
 
     /** An inference graph's root scope. */
     public Scope(SameDiff sd, ParamStore params) {
-        this(sd, params, "", false, new ArrayList<>(), new ArrayList<>());
+        this(sd, params, "", false, false, new ArrayList<>(), new ArrayList<>());
     }
 
     /** A root scope for an inference or a training graph. */
     public static Scope root(SameDiff sd, ParamStore params, boolean training) {
-        return new Scope(sd, params, "", training, new ArrayList<>(), new ArrayList<>());
+        return new Scope(sd, params, "", training, false, new ArrayList<>(), new ArrayList<>());
     }
 
-    private Scope(SameDiff sd, ParamStore params, String prefix, boolean training, List<BatchStats> batchStats,
-                  List<Mask> masks) {
+    /**
+     * A root scope for an inference graph (BatchNorm on running statistics, no dropout) that will
+     * be differentiated, e.g. for gradients with respect to activations (explanation maps): every
+     * op in the form whose gradient the training graphs verify.
+     */
+    public static Scope forGradients(SameDiff sd, ParamStore params) {
+        return new Scope(sd, params, "", false, true, new ArrayList<>(), new ArrayList<>());
+    }
+
+    private Scope(SameDiff sd, ParamStore params, String prefix, boolean training, boolean gradients,
+                  List<BatchStats> batchStats, List<Mask> masks) {
         this.sd = sd;
         this.params = params;
         this.prefix = prefix;
         this.training = training;
+        this.gradients = gradients;
         this.batchStats = batchStats;
         this.masks = masks;
     }
@@ -66,6 +78,11 @@ public final class Scope {
 
     public boolean training() {
         return training;
+    }
+
+    /** Whether the graph will be differentiated: a training graph, or {@link #forGradients}. */
+    public boolean differentiable() {
+        return training || gradients;
     }
 
     /** Records a BatchNorm's batch statistics (training graphs). */
@@ -80,7 +97,7 @@ public final class Scope {
 
     /** The scope of a sub-module: {@code child("blocks.3")}. */
     public Scope child(String name) {
-        return new Scope(sd, params, prefix + name + ".", training, batchStats, masks);
+        return new Scope(sd, params, prefix + name + ".", training, gradients, batchStats, masks);
     }
 
     /**

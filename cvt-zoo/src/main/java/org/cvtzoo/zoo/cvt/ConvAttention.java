@@ -52,7 +52,7 @@ final class ConvAttention {
         SDVariable kh = Ops.splitHeads(Ops.linear(s, "proj_k", rows(cls, k, c), c, d, bias), nkv, heads, hd);
         SDVariable vh = Ops.splitHeads(Ops.linear(s, "proj_v", rows(cls, v, c), c, d, bias), nkv, heads, hd);
         // the scale is dim_out ** -0.5, the whole width, as the official code has it
-        SDVariable probs = sd.nn().softmax(Ops.attentionScores(qh, kh, Math.pow(d, -0.5), s.training()), 3);
+        SDVariable probs = sd.nn().softmax(Ops.attentionScores(qh, kh, Math.pow(d, -0.5), s.differentiable()), 3);
         SDVariable attended = sd.mmul(s.dropout(probs, stage.attnDropRate(), heads, nq, nkv), vh);
         SDVariable out = Ops.linear(s, "proj", Ops.mergeHeads(attended, heads, hd), d, d, true);
         return new Result(s.dropoutRows(out, stage.dropRate(), nq, d), probs, heads, in, k);

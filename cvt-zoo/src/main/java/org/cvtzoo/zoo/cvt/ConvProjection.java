@@ -59,7 +59,9 @@ public final class ConvProjection {
                     SDVariable conv = s.sd().cnn().depthWiseConv2d(grid, weight, Ops.nhwcConvConfig(kernel, stride, pad));
                     y = batchNormTraining(s.child("bn"), conv, c, oh * ow);
                 } else {
-                    SDVariable[] folded = foldBatchNorm(s.child("bn"), weight, c);
+                    // a graph to differentiate: the batchnorm op has no usable gradient in M2.1
+                    SDVariable[] folded = s.differentiable() ? foldBatchNormComposed(s.child("bn"), weight, c)
+                            : foldBatchNorm(s.child("bn"), weight, c);
                     y = s.sd().cnn().depthWiseConv2d(grid, folded[0], folded[1], Ops.nhwcConvConfig(kernel, stride, pad));
                 }
                 yield new Grid(y, oh, ow);
@@ -104,5 +106,16 @@ public final class ConvProjection {
         return new SDVariable[]{
                 sd.nn().batchNorm(depthwiseWeight, zeros, var, gamma, zeros, BN_EPS, 2), // [kH, kW, C, 1], channels on axis 2
                 sd.nn().batchNorm(zeros, mean, var, gamma, beta, BN_EPS, 0)};
+    }
+
+    /** {@link #foldBatchNorm} composed from primitives, for a graph that will be differentiated. */
+    static SDVariable[] foldBatchNormComposed(Scope s, SDVariable depthwiseWeight, long c) {
+        SDVariable gamma = s.param("weight", ParamStore.Layout.AS_IS, Scope.ones(), c);
+        SDVariable beta = s.param("bias", ParamStore.Layout.AS_IS, Scope.zeros(), c);
+        SDVariable mean = s.buffer("running_mean", Scope.zeros(), c);
+        SDVariable var = s.buffer("running_var", Scope.ones(), c);
+        var sd = s.sd();
+        SDVariable scale = gamma.mul(sd.math().rsqrt(var.add(BN_EPS)));
+        return new SDVariable[]{depthwiseWeight.mul(sd.reshape(scale, 1, 1, c, 1)), beta.sub(mean.mul(scale))};
     }
 }

@@ -77,6 +77,7 @@ public final class CvT extends SpecArchitecture<CvtSpec> {
         long channels = 3, gh = h, gw = w;
         Tokens t = null;
         ConvAttention.Result last = null;
+        Tokens lastInput = null;
         for (int i = 0; i < spec.stages().size(); i++) {
             CvtSpec.Stage stage = spec.stages().get(i);
             Scope s = root.child("stage" + i);
@@ -88,9 +89,11 @@ public final class CvT extends SpecArchitecture<CvtSpec> {
                 t = new Tokens(Ops.rows(all, t.dim()), t.dim(), t.h(), t.w(), true);
             }
             t = t.with(s.dropoutRows(t.x(), stage.dropRate(), t.n(), t.dim())); // the official pos_drop
+            lastInput = null;
             for (int b = 0; b < stage.depth(); b++) {
                 // stochastic depth grows linearly over a stage's blocks
                 double dropPath = Scope.linearDropPath(stage.dropPathRate(), b, stage.depth());
+                lastInput = t;
                 last = ConvTransformerBlock.apply(s.child("blocks." + b), t, stage, dropPath, EPS);
                 t = t.with(last.out());
             }
@@ -104,7 +107,10 @@ public final class CvT extends SpecArchitecture<CvtSpec> {
         ClassifierHead.Result head = t.hasCls()
                 ? ClassifierHead.onClassToken(root, Ops.firstTokenRows(t.x(), t.n()), t.dim(), spec.numClasses(), EPS)
                 : ClassifierHead.onMeanOfTokens(root, t.x(), t.n(), t.dim(), spec.numClasses(), EPS);
-        return new Outputs(head.logits(), head.features(), classAttention(last));
+        // Grad-CAM's grid: the tokens entering the last block (or the last embedding where the last stage has no block)
+        Tokens g = lastInput != null ? lastInput : t;
+        return new Outputs(head.logits(), head.features(), classAttention(last),
+                new Explained(g.x(), g.n(), g.h(), g.w(), g.dim(), java.util.List.of()));
     }
 
     /** The last block's class-token attention per head over the key/value grid, or null without a class token. */

@@ -27,7 +27,7 @@ public final class ConvMixerBlock {
     public static SDVariable apply(Scope s, SDVariable nhwc, long c, double initScale, double eps, double dropPath) {
         SDVariable gain = s.param("norm1.weight", ParamStore.Layout.AS_IS, Scope.ones(), c);
         SDVariable bias = s.param("norm1.bias", ParamStore.Layout.AS_IS, Scope.zeros(), c);
-        SDVariable y = Ops.layerNorm(nhwc, gain, bias, eps, 3, s.training());
+        SDVariable y = Ops.layerNorm(nhwc, gain, bias, eps, 3, s.differentiable());
         Scope mix = s.child("attn").child("qkv_pos");
         y = Ops.exactGelu(Pointwise.apply(mix, "0", y, c, c));
         y = Ops.exactGelu(Pointwise.depthwise3x3(mix, "2", y, c));

@@ -65,13 +65,51 @@ public final class PatchConvNet extends SpecArchitecture<PatchConvNetSpec> {
             grid = ConvMixerBlock.apply(root.child("blocks." + i), grid, dim, spec.initScale(), EPS, spec.dropPathRate());
         }
         SDVariable patches = sd.reshape(grid, -1, side * side, dim); // deit's tokens [B, N, dim]
+        if (spec.multiclass()) return buildPerClass(root, patches, side);
         SDVariable clsParam = root.param("cls_token", ParamStore.Layout.AS_IS, Scope.truncNormal(0.02), 1, 1, dim);
         SDVariable cls = Ops.expandToBatch(clsParam, patches);
         ClassAttentionBlock.Result r = ClassAttentionBlock.apply(root.child("blocks_token_only.0"), cls, patches, dim,
                 side, side, spec.mlpRatioClstk(), spec.initScale(), EPS);
         // deit normalises [cls, patches] and keeps the first token
         ClassifierHead.Result head = ClassifierHead.onClassToken(root, r.cls(), dim, spec.numClasses(), EPS);
-        return new Outputs(head.logits(), head.features(), r.patchAttention());
+        return new Outputs(head.logits(), head.features(), r.patchAttention(), explained(patches, side));
+    }
+
+    /** Grad-CAM's grid: the trunk's output, the patch tokens the class attention pools. */
+    private Explained explained(SDVariable patches, long side) {
+        return new Explained(patches, side * side, side, side, spec.embedDim(), java.util.List.of());
+    }
+
+    /**
+     * deit's {@code multiclass=True}: k = num_classes class tokens {@code cls_token [1, k, d]} pool
+     * the patches ({@link PerClassAttentionBlock}); the final norm on each; class i's logit is
+     * {@code head.i} ({@code Linear(d, 1)}) of class token i. Features are deit's
+     * {@code forward_features} {@code [B, k, d]} flattened to {@code [B, k * d]}; the attention map
+     * is one per class, {@code [B, k, h, w]}.
+     */
+    private Outputs buildPerClass(Scope root, SDVariable patches, long side) {
+        SameDiff sd = root.sd();
+        long dim = spec.embedDim();
+        int k = spec.numClasses();
+        SDVariable clsParam = root.param("cls_token", ParamStore.Layout.AS_IS, Scope.truncNormal(0.02), 1, k, dim);
+        SDVariable cls = sd.zerosLike(Ops.tokenRange(patches, 0, 1)).add(clsParam); // [B, k, dim]
+        PerClassAttentionBlock.Result r = PerClassAttentionBlock.apply(root.child("blocks_token_only.0"), cls, patches, k,
+                dim, side, side, spec.mlpRatioClstk(), spec.initScale(), EPS);
+        SDVariable normed = Ops.layerNorm(root, "norm", r.cls(), dim, EPS); // [B*k, dim]
+        SDVariable[] weights = new SDVariable[k], biases = new SDVariable[k];
+        for (int i = 0; i < k; i++) {
+            weights[i] = root.param("head." + i + ".weight", ParamStore.Layout.AS_IS, Scope.truncNormal(0.02), 1, dim);
+            biases[i] = root.param("head." + i + ".bias", ParamStore.Layout.AS_IS, Scope.zeros(), 1);
+        }
+        SDVariable w = k == 1 ? weights[0] : sd.concat(0, weights); // [k, dim]
+        SDVariable b = k == 1 ? biases[0] : sd.concat(0, biases); // [k]
+        SDVariable logits = Ops.tokens(normed, k, dim).mul(w).sum(2).add(b);
+        return new Outputs(logits, sd.reshape(normed, -1, k * dim), r.attention(), explained(patches, side));
+    }
+
+    @Override
+    public boolean attentionPerClass() {
+        return spec.multiclass();
     }
 
     /**

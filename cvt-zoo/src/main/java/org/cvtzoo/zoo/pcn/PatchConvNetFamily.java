@@ -16,6 +16,9 @@ import java.util.Locale;
  * 1000 classes at 224x224, deit's evaluation. Aliases: deit's function names ({@code S60}) and
  * {@code patchconvnet_s60}. ImageNet-1k weights are published for S60, S120, B60 and B120
  * (facebookresearch/deit README_patchconvnet.md), none for L60 and L120.
+ * {@code patchconvnet-s60-multi} is deit's {@code S60_multi}: S60 with one class token per class
+ * ({@code multiclass}); deit publishes no weights for it (convert S60's with
+ * {@link PerClassTokens#convert} and fine-tune, as the paper does).
  */
 public final class PatchConvNetFamily implements Family {
     public static final String NAME = "patchconvnet";
@@ -34,7 +37,9 @@ public final class PatchConvNetFamily implements Family {
                 variant("b60", 768, 60, 1e-6, true, new Card.Published(99.4, 15.8, README)),
                 variant("b120", 768, 120, 1e-6, true, new Card.Published(188.6, 29.9, README)),
                 variant("l60", 1024, 60, 1e-6, false, null),
-                variant("l120", 1024, 120, 1e-6, false, null));
+                variant("l120", 1024, 120, 1e-6, false, null),
+                new Variant(new PatchConvNet("patchconvnet-s60-multi", PatchConvNetSpec.variant(384, 60, 1e-4).withMulticlass(true)),
+                        List.of("S60_multi", "patchconvnet_s60_multi"), new Card(null, null)));
     }
 
     private static Variant variant(String size, int dim, int depth, double initScale, boolean weights,

@@ -22,14 +22,18 @@ import java.util.Set;
  * reduction), {@code in_chans} (3), {@code img_size} (224, the native size), and
  * {@code eval_crop_ratio} (0.875: deit's evaluation resizes the shorter side to
  * {@code int(img_size / eval_crop_ratio)}, bicubic, then centre-crops {@code img_size}, with
- * ImageNet's mean and std).
+ * ImageNet's mean and std), and {@code multiclass} (false: deit's {@code PatchConvnet(multiclass=True)},
+ * as its {@code S60_multi}: one class token per class, {@code cls_token [1, k, d]}, and one
+ * {@code Linear(d, 1)} head per class, {@code head.i}; deit builds its multi class-attention layer
+ * without the class count, so there it works at 1000 classes only: here at any).
  */
 public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlpRatioClstk, double initScale,
-                               int numClasses, int imgSize, double dropPathRate, double evalCropRatio)
+                               int numClasses, int imgSize, double dropPathRate, double evalCropRatio, boolean multiclass)
         implements ModelSpec<PatchConvNetSpec> {
 
     static final Set<String> FIELDS = Set.of("family", "embed_dim", "depth", "num_heads", "mlp_ratio_clstk",
-            "init_scale", "num_classes", "patch_size", "in_chans", "img_size", "drop_path_rate", "eval_crop_ratio");
+            "init_scale", "num_classes", "patch_size", "in_chans", "img_size", "drop_path_rate", "eval_crop_ratio",
+            "multiclass");
     /** deit's {@code --eval-crop-ratio} default. */
     static final double EVAL_CROP_RATIO = 0.875;
 
@@ -37,6 +41,18 @@ public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlp
         List<String> bad = problems(embedDim, depth, numHeads, mlpRatioClstk, initScale, numClasses, imgSize, dropPathRate,
                 evalCropRatio);
         if (!bad.isEmpty()) throw new SpecException("PatchConvNet: " + String.join("; ", bad));
+    }
+
+    /** A single-token spec (deit's default {@code multiclass=False}). */
+    public PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlpRatioClstk, double initScale,
+                            int numClasses, int imgSize, double dropPathRate, double evalCropRatio) {
+        this(embedDim, depth, numHeads, mlpRatioClstk, initScale, numClasses, imgSize, dropPathRate, evalCropRatio, false);
+    }
+
+    /** This spec with one class token per class (true) or one class token (false). */
+    public PatchConvNetSpec withMulticlass(boolean perClass) {
+        return new PatchConvNetSpec(embedDim, depth, numHeads, mlpRatioClstk, initScale, numClasses, imgSize, dropPathRate,
+                evalCropRatio, perClass);
     }
 
     /** A deit variant: 1000 classes, 224x224, one-head class attention with MLP ratio 3, no drop path. */
@@ -48,9 +64,11 @@ public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlp
     @Override
     public ObjectNode toTree() {
         var t = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
-        return t.put("family", "patchconvnet").put("embed_dim", embedDim).put("depth", depth).put("num_heads", numHeads)
+        t.put("family", "patchconvnet").put("embed_dim", embedDim).put("depth", depth).put("num_heads", numHeads)
                 .put("mlp_ratio_clstk", mlpRatioClstk).put("init_scale", initScale).put("num_classes", numClasses)
                 .put("img_size", imgSize).put("drop_path_rate", dropPathRate).put("eval_crop_ratio", evalCropRatio);
+        if (multiclass) t.put("multiclass", true); // absent: deit's default, as single-token model files always had it
+        return t;
     }
 
     @Override
@@ -68,7 +86,8 @@ public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlp
     @Override
     public PatchConvNetSpec withNumClasses(int n) {
         if (n < 1) throw new SpecException("number of classes must be at least 1, got " + n);
-        return new PatchConvNetSpec(embedDim, depth, numHeads, mlpRatioClstk, initScale, n, imgSize, dropPathRate, evalCropRatio);
+        return new PatchConvNetSpec(embedDim, depth, numHeads, mlpRatioClstk, initScale, n, imgSize, dropPathRate, evalCropRatio,
+                multiclass);
     }
 
     /** Reads a flat JSON spec; errors name {@code source} and the field. */
@@ -85,6 +104,7 @@ public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlp
         int img = r.integer("img_size", 224);
         double dropPath = r.number("drop_path_rate", 0.0);
         double cropRatio = r.number("eval_crop_ratio", EVAL_CROP_RATIO);
+        boolean multiclass = r.bool("multiclass", false);
         r.check(patch == 16, "patch_size", "must be 16 (the convolutional stem's four stride-2 convs), got " + patch);
         r.check(inChans == 3, "in_chans", "must be 3 (RGB), got " + inChans);
         for (String p : problems(dim, depth, heads, ratio, init, classes, img, dropPath, cropRatio)) {
@@ -93,7 +113,7 @@ public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlp
             if (r.ok(field) && (!field.equals("mlp_ratio_clstk") || r.ok("embed_dim"))) r.problem(p);
         }
         r.done();
-        return new PatchConvNetSpec(dim, depth, heads, ratio, init, classes, img, dropPath, cropRatio);
+        return new PatchConvNetSpec(dim, depth, heads, ratio, init, classes, img, dropPath, cropRatio, multiclass);
     }
 
     private static List<String> problems(int embedDim, int depth, int numHeads, double mlpRatioClstk, double initScale,

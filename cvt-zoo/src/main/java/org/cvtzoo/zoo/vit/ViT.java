@@ -80,16 +80,20 @@ public final class ViT extends SpecArchitecture<VitSpec> {
         SDVariable grid = Ops.tokens(patches.x(), np, dim);
         SDVariable x = Ops.rows(sd.concat(1, Ops.expandToBatch(cls, grid), grid)
                 .add(Resample.absPosEmbed(pos, 1, oldH, oldW, gh, gw, dim)), dim); // [B*n, dim]
-        SDVariable probs = null;
+        SDVariable probs = null, lastInput = x;
+        java.util.List<SDVariable> attentions = new java.util.ArrayList<>();
         for (int i = 0; i < spec.depth(); i++) {
+            lastInput = x;
             FusedQkvAttention.Result r = TransformerBlock.apply(root.child("blocks." + i), x, n, dim, spec.numHeads(),
                     spec.mlpRatio(), spec.qkvBias(), EPS, Scope.linearDropPath(spec.dropPathRate(), i, spec.depth()));
             x = r.out();
             probs = r.probs();
+            attentions.add(probs);
         }
         ClassifierHead.Result head = ClassifierHead.onClassToken(root, Ops.firstTokenRows(x, n), dim, spec.numClasses(), EPS);
         return new Outputs(head.logits(), head.features(),
-                probs == null ? null : Ops.classTokenAttentionMap(probs, spec.numHeads(), gh, gw));
+                probs == null ? null : Ops.classTokenAttentionMap(probs, spec.numHeads(), gh, gw),
+                new Explained(lastInput, n, gh, gw, dim, attentions));
     }
 
     /**
