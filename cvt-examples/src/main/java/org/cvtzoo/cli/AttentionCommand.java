@@ -1,5 +1,6 @@
 package org.cvtzoo.cli;
 
+import org.cvtzoo.core.image.HeatMap;
 import org.cvtzoo.core.image.Images;
 import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.zoo.Prediction;

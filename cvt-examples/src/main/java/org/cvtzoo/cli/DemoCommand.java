@@ -1,5 +1,6 @@
 package org.cvtzoo.cli;
 
+import org.cvtzoo.core.image.HeatMap;
 import org.cvtzoo.core.data.Dataset;
 import org.cvtzoo.core.data.Example;
 import org.cvtzoo.core.data.FashionMnist;
@@ -41,7 +42,7 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Train a small CvT on Fashion-MNIST on the CPU and classify a few test images with it.",
                 "Reports the test accuracy and draws where the model looked in OUT/where-it-looked.png",
-                "(needs: apt-get install dataset-fashion-mnist)."})
+                "(needs: " + org.cvtzoo.core.data.FashionMnist.APT_COMMAND + ")."})
 final class DemoCommand implements Callable<Integer> {
     static final int SIZE = 28; // Fashion-MNIST's own size
     static final float[] MEAN = {0.5f, 0.5f, 0.5f}, STD = {0.5f, 0.5f, 0.5f};

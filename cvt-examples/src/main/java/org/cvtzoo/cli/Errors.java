@@ -12,13 +12,13 @@ final class Errors {
     }
 
     /**
-     * Whether the user caused {@code t} and can fix it (exit status 2, no class name): every
-     * {@link ZooException}, file-system errors, and IllegalArgumentException, which library code
-     * still throws for values that come straight from the command line (--epochs, --optimizer, an
-     * input size the model cannot take) with a message written for the caller.
+     * Whether the user caused {@code t} and can fix it (exit status 2, the message alone): a
+     * {@link ZooException} (the zoo's every user-caused error) or a file-system error. Anything
+     * else, an IllegalArgumentException from our own code included, is a bug: exit status 1 and a
+     * request to report it.
      */
     static boolean isUserError(Throwable t) {
-        return t instanceof ZooException || t instanceof IOException || t instanceof IllegalArgumentException;
+        return t instanceof ZooException || t instanceof IOException;
     }
 
     static String describe(Throwable t) {
@@ -26,8 +26,12 @@ final class Errors {
         if (t instanceof AccessDeniedException e) return "permission denied: " + e.getFile();
         String msg = t.getMessage();
         if (msg == null || msg.isBlank()) msg = t.getClass().getSimpleName();
-        return isUserError(t) ? msg : msg + " (" + t.getClass().getName() + "; --verbose shows where)";
+        return isUserError(t) ? msg : msg + " (" + t.getClass().getName() + ")" + System.lineSeparator() + REPORT;
     }
+
+    /** The line under an error that is not the user's. */
+    static final String REPORT = "this looks like a bug in cvt, not a problem with your input: please report it with the"
+            + " command line and the output of --verbose";
 
     /** A problem with what the user asked for, already phrased for them. */
     static final class UserError extends ZooException {

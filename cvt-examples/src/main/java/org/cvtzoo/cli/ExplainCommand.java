@@ -1,5 +1,6 @@
 package org.cvtzoo.cli;
 
+import org.cvtzoo.core.image.HeatMap;
 import org.cvtzoo.core.image.Images;
 import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.zoo.VisionModel;
@@ -84,7 +85,7 @@ final class ExplainCommand implements Callable<Integer> {
         if (!(alpha >= 0 && alpha <= 1)) throw new Errors.UserError("--alpha must be between 0 and 1");
         model.checkWeights(true);
         VisionModel vm = model.load();
-        Explainer explainer = vm.explainer();
+        Explainer explainer = Explainer.of(vm);
         explainer.check(m);
         Integer cls = label.equals("top") ? null : Explainer.classIndex(vm.classNames(), label);
         if (!images.isEmpty()) writeMaps(vm, explainer, m, cls, rollout, ImageFiles.collect(images));

@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
 @Command(name = "finetune", mixinStandardHelpOptions = true,
         description = {"Fine-tune a model on a folder of images (one sub-folder per class).",
                 "Writes OUT/best.safetensors (load it with --model-file; PyTorch loads it as a state_dict)",
-                "and OUT/last.ckpt.safetensors (--resume continues from it)."})
+                "and OUT/last.ckpt.safetensors (--resume continues from it).",
+                "Every image is decoded once first: a broken one stops the run before training, named."})
 final class FinetuneCommand implements Callable<Integer> {
     @Mixin
     ModelChoice model;
@@ -62,9 +63,10 @@ final class FinetuneCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         model.checkWeights(false);
-        ImageFolder.Split split = val != null ? new ImageFolder.Split(ImageFolder.open(data), ImageFolder.open(val))
+        ImageFolder.Split split = val != null ? ImageFolder.trainVal(data, val)
                 : ImageFolder.open(data).split(valFraction, seed);
-        if (model.modelFile == null && model.weights == null && !model.pretrained) {
+        checkImages(split);
+        if (model.request().randomWeights()) {
             System.err.println("warning: no --weights or --pretrained: training from random weights");
         }
         VisionModel base = model.load();
@@ -91,6 +93,17 @@ final class FinetuneCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "best validation top-1 %.2f%%: %s%n", 100 * best, r.bestFile());
         if (r.evaluation() != null) System.out.println(Confusions.describe(r.evaluation()));
         return 0;
+    }
+
+    /** Every image is decoded once before training: a broken one stops the run before it starts, all of them named. */
+    private static void checkImages(ImageFolder.Split split) {
+        java.util.Set<String> broken = new java.util.LinkedHashSet<>(split.train().unreadable());
+        broken.addAll(split.validation().unreadable()); // (--val may be --data itself)
+        if (broken.isEmpty()) return;
+        java.util.List<String> shown = broken.stream().limit(5).toList();
+        throw new Errors.UserError(broken.size() + (broken.size() == 1 ? " image cannot" : " images cannot")
+                + " be read; fix or remove before training: " + String.join("; ", shown)
+                + (broken.size() > shown.size() ? "; and " + (broken.size() - shown.size()) + " more" : ""));
     }
 
     static final class TrainableConverter implements CommandLine.ITypeConverter<Trainable> {

@@ -39,10 +39,14 @@ public final class Main implements Runnable {
 
     /** Runs the tool in-process and returns its exit status (used by tests too). */
     public static int run(String... args) {
-        org.cvtzoo.zoo.Nd4jTuning.forInference();
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionStrategy(parsed -> {
+            if (!trains(parsed)) org.cvtzoo.zoo.Nd4jTuning.forInference(); // measured on inference only
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            ProgressBar.endLine();
             PrintWriter err = commandLine.getErr();
             err.println("error: " + Errors.describe(ex));
             if (verbose) ex.printStackTrace(err);
@@ -59,10 +63,20 @@ public final class Main implements Runnable {
         try {
             return cl.execute(args);
         } catch (OutOfMemoryError e) { // off-heap (ND4J) or heap: say what to change, not a trace
+            ProgressBar.endLine();
             System.err.println("error: out of memory (" + e.getMessage() + "); use a smaller batch, or allow more with "
                     + "CVT_JAVA_OPTS (-Xmx..., -Dorg.bytedeco.javacpp.maxbytes=..., -Dorg.bytedeco.javacpp.maxphysicalbytes=...)");
             if (verbose) e.printStackTrace();
             return 1;
         }
+    }
+
+    /** Whether the command trains (finetune, demo, bench --train): ND4J's inference thread settings are left alone then. */
+    static boolean trains(CommandLine.ParseResult parsed) {
+        if (!parsed.hasSubcommand()) return false;
+        CommandLine.ParseResult sub = parsed.subcommand();
+        Object command = sub.commandSpec().userObject();
+        return command instanceof FinetuneCommand || command instanceof DemoCommand
+                || command instanceof BenchCommand && sub.hasMatchedOption("--train");
     }
 }

@@ -25,7 +25,7 @@ final class ModelsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         String fmt = "%-18s %-12s %-7s %-7s %-8s %-14s %-49s %-8s %s%n";
-        System.out.printf(fmt, "name", "family", "input", "classes", "params", "compute", "eval preprocessing",
+        System.out.printf(fmt, "name", "family", "input", "classes", "params", "GMACs", "eval preprocessing",
                 "sha256", "pretrained weights");
         for (Variant v : Zoo.variants()) {
             Architecture a = v.architecture();
@@ -33,7 +33,7 @@ final class ModelsCommand implements Callable<Integer> {
             Card.Pretrained w = v.card().pretrained();
             System.out.printf(fmt, v.name(), v.family(), a.nativeSize()[0] + "x" + a.nativeSize()[1], a.numClasses(),
                     p == null ? "unknown" : String.format(Locale.ROOT, "%.1fM", p.paramsMillions()),
-                    p == null ? "unknown" : String.format(Locale.ROOT, "%.2f %s", p.compute(), p.unit()),
+                    p == null ? "unknown" : String.format(Locale.ROOT, "%.2f", p.gmacs()),
                     describe(a.eval()),
                     w == null ? "-" : w.sha256() == null ? "unknown" : w.sha256().substring(0, 8) + "...",
                     w == null ? "none published" : w.url().toString());

@@ -4,6 +4,9 @@ import java.io.PrintStream;
 
 /** A one-line progress bar on stderr for long runs (shown from a few items on). */
 final class ProgressBar {
+    /** Whether a bar's line on stderr is unfinished (what is printed next must start a new line). */
+    private static volatile boolean lineOpen;
+
     private final PrintStream out;
     private final String what;
     private final int total;
@@ -22,5 +25,15 @@ final class ProgressBar {
         out.printf("\r[%s%s] %d/%d %s, %.1f s", "#".repeat(filled), " ".repeat(width - filled), done, total, what, s);
         if (done == total) out.println();
         out.flush();
+        lineOpen = done != total;
+    }
+
+    /** Ends an unfinished bar's line, so that an error printed next starts its own. */
+    static void endLine() {
+        if (lineOpen) {
+            System.err.println();
+            System.err.flush();
+            lineOpen = false;
+        }
     }
 }

@@ -11,6 +11,7 @@ import org.cvtzoo.zoo.datavec.ZooPreProcessor;
 import org.cvtzoo.zoo.download.WeightsCache;
 import org.cvtzoo.zoo.train.FineTuneConfig;
 import org.cvtzoo.zoo.train.Trainable;
+import org.cvtzoo.zoo.train.Evaluator;
 import org.cvtzoo.zoo.train.Trainer;
 import org.datavec.api.io.labels.ParentPathLabelGenerator;
 import org.datavec.api.records.metadata.RecordMetaData;
@@ -84,7 +85,7 @@ public final class DataVecFineTune {
     public static Outcome run(VisionModel base, Path folder, FineTuneConfig config) throws IOException {
         DataSetIterator data = iterator(base, folder, config.batchSize(), config.seed());
         Trainer.Result r = new Trainer(base, config).fit(data, null); // class names: the iterator's labels (the folders)
-        Evaluation evaluation = r.best().evaluate(data); // an example: on its own images (give a held-out folder's iterator)
+        Evaluation evaluation = Evaluator.evaluate(r.best(), data).evaluation(); // an example: on its own images (give a held-out folder's iterator)
 
         Map<Path, String> pipeline = new LinkedHashMap<>();
         data.reset();

@@ -151,14 +151,14 @@ final class Displays {
 
     /** The registered variants as bin/cvt models lists them. */
     static Table variantTable(List<Variant> variants) {
-        Table t = new Table("name", "family", "input", ">classes", ">params", ">compute", "pretrained weights");
+        Table t = new Table("name", "family", "input", ">classes", ">params", ">GMACs", "pretrained weights");
         for (Variant v : variants) {
             int[] size = v.architecture().nativeSize();
             Card.Published p = v.card().published();
             Card.Pretrained w = v.card().pretrained();
             t.row(v.name(), v.family(), size[0] + "x" + size[1], v.architecture().numClasses(),
                     p == null ? "?" : String.format(Locale.ROOT, "%.1fM", p.paramsMillions()),
-                    p == null ? "?" : String.format(Locale.ROOT, "%.2f %s", p.compute(), p.unit()),
+                    p == null ? "?" : String.format(Locale.ROOT, "%.2f", p.gmacs()),
                     w == null ? "none published" : w.file());
         }
         return t;

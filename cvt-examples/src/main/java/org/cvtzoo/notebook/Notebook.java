@@ -1,6 +1,6 @@
 package org.cvtzoo.notebook;
 
-import org.cvtzoo.cli.HeatMap;
+import org.cvtzoo.core.image.HeatMap;
 import org.cvtzoo.core.ZooException;
 import org.cvtzoo.core.image.Interpolation;
 import org.cvtzoo.core.image.Resampler;
@@ -105,7 +105,7 @@ public final class Notebook {
                     + java.util.Arrays.toString(attention.shape()));
         }
         int side = Math.max(seen.width(), seen.height());
-        RgbImage shown = side >= 224 ? seen : Resampler.resize(seen, seen.width() * 224 / side, seen.height() * 224 / side,
+        RgbImage shown = side >= 224 ? seen : Resampler.resize(seen, seen.height() * 224 / side, seen.width() * 224 / side,
                 Interpolation.BICUBIC);
         return HeatMap.overlay(shown, map, 0.45);
     }

@@ -340,6 +340,115 @@ class CliTest {
         assertEquals(1, stderr().strip().lines().count(), stderr());
     }
 
+    /** --val must have the training classes: label k has to mean the same class in both. */
+    @Test
+    void finetuneRefusesAValidationFolderWithOtherClasses() throws IOException {
+        Path data = imageFolder(2);
+        Path val = tmp.resolve("val");
+        Files.createDirectories(val.resolve("cats"));
+        Files.createDirectories(val.resolve("dogs"));
+        Files.copy(IMAGES.resolve("chelsea.png"), val.resolve("cats").resolve("c.png"));
+        Files.copy(IMAGES.resolve("chelsea.png"), val.resolve("dogs").resolve("d.png"));
+        Path out = tmp.resolve("run");
+        assertUserError(cvt("finetune", "--spec", TINY.resolve("spec.json"), "--data", data, "--val", val, "--epochs", "1",
+                "--batch", "2", "--out", out), out.resolve("best.safetensors"), "only in data: [rockets]", "only in val: [dogs]");
+    }
+
+    /** ND4J's inference thread thresholds (process-wide) are set for inference commands, not for training ones. */
+    @Test
+    void trainingCommandsKeepNd4jsThreadSettings() throws IOException {
+        org.nd4j.linalg.factory.Environment env = Nd4j.getEnvironment();
+        int elementwise = env.elementwiseThreshold(), tad = env.tadThreshold();
+        try {
+            env.setElementwiseThreshold(1024);
+            env.setTadThreshold(1);
+            assertEquals(0, cvt("finetune", "--spec", TINY.resolve("spec.json"), "--weights", TINY.resolve("model.pth"),
+                    "--data", imageFolder(2), "--val-fraction", "0.5", "--epochs", "1", "--batch", "2", "--out", tmp.resolve("run"),
+                    "--train", "head"), stderr());
+            assertEquals(1024, env.elementwiseThreshold());
+            assertEquals(1, env.tadThreshold());
+            assertEquals(0, cvt("predict", "--spec", TINY.resolve("spec.json"), "--weights", TINY.resolve("model.pth"),
+                    IMAGES.resolve("chelsea.png")), stderr());
+            assertEquals(org.cvtzoo.zoo.Nd4jTuning.ELEMENTWISE_THRESHOLD, env.elementwiseThreshold());
+        } finally {
+            env.setElementwiseThreshold(elementwise);
+            env.setTadThreshold(tad);
+        }
+    }
+
+    /** An error starts its own line, whatever a progress bar left on stderr's last line. */
+    @Test
+    void anErrorAfterAnUnfinishedProgressBarStartsItsOwnLine() {
+        err.reset();
+        new ProgressBar("batches", 4, 2).update(1);
+        int status = Main.run("predict", "--spec", TINY.resolve("spec.json").toString(), "--weights", tmp.resolve("none.pth").toString(),
+                IMAGES.resolve("chelsea.png").toString());
+        assertEquals(2, status);
+        List<String> lines = List.of(stderr().split("\n")); // (not lines(): the bar's \r would split too)
+        assertTrue(lines.get(0).contains("1/4 batches") && !lines.get(0).contains("error"), stderr());
+        assertTrue(lines.get(1).startsWith("error: ") && lines.get(1).contains("none.pth"), stderr());
+    }
+
+    @Test
+    void modelsListsEveryVariantInOneComputeUnit() {
+        assertEquals(0, cvt("models", "--sources"));
+        String s = out.toString(StandardCharsets.UTF_8);
+        List<String> rows = s.lines().filter(l -> !l.startsWith(" ")).toList();
+        assertTrue(rows.get(0).contains("GMACs") && rows.stream().noneMatch(r -> r.contains("FLOP")), rows.get(0));
+        for (org.cvtzoo.zoo.Variant v : org.cvtzoo.zoo.Zoo.variants()) {
+            assertTrue(rows.stream().anyMatch(r -> r.startsWith(v.name() + " ")), v.name() + " listed: " + s);
+        }
+        // cvt-13: 20M parameters, 4.5 G multiply-adds (the CvT README's "4.5 GFLOPs")
+        String cvt13 = rows.stream().filter(r -> r.startsWith("cvt-13 ")).findFirst().orElseThrow();
+        assertTrue(cvt13.matches(".*\\s20\\.0M\\s+4\\.50\\s.*"), cvt13);
+        assertTrue(s.contains("    figures: microsoft/CvT README"), s);
+    }
+
+    @Test
+    void benchTimesATinyModel() {
+        assertEquals(0, cvt("bench", "--spec", TINY.resolve("spec.json"), "--batch", "1,2", "--warmup", "0", "--iters", "1"), stderr());
+        String s = out.toString(StandardCharsets.UTF_8);
+        assertTrue(s.contains("batch   1: latency median") && s.contains("batch   2: latency median"), s);
+        assertUserError(cvt("bench", "--spec", TINY.resolve("spec.json"), "--iters", "0"), null, "--iters");
+    }
+
+    /** A very short demo run on a made-up Fashion-MNIST (16 training images, one epoch): it trains, reports and draws. */
+    @Test
+    void demoRunsEndToEndOnASmallSet() throws IOException {
+        Path fm = tmp.resolve("fm");
+        Files.createDirectories(fm);
+        idx(fm.resolve("train-images-idx3-ubyte"), fm.resolve("train-labels-idx1-ubyte"), 16);
+        idx(fm.resolve("t10k-images-idx3-ubyte"), fm.resolve("t10k-labels-idx1-ubyte"), 8);
+        String old = System.getProperty("cvt.fashion.dir");
+        System.setProperty("cvt.fashion.dir", fm.toString());
+        try {
+            Path out = tmp.resolve("demo");
+            assertEquals(0, cvt("demo", "--epochs", "1", "--train-size", "16", "--batch", "8", "--out", out), stderr());
+            String s = this.out.toString(StandardCharsets.UTF_8);
+            assertTrue(s.contains("16 training / 8 test images") && s.contains("test accuracy:") && s.contains("1 epochs"), s);
+            assertEquals(6, s.lines().filter(l -> l.startsWith("  #")).count(), s);
+            assertTrue(Files.exists(out.resolve("best.safetensors")) && Files.exists(out.resolve("where-it-looked.png")), s);
+        } finally {
+            if (old == null) System.clearProperty("cvt.fashion.dir");
+            else System.setProperty("cvt.fashion.dir", old);
+        }
+    }
+
+    /** IDX files of n 28x28 images (a bright column whose place is the label) and their labels. */
+    private static void idx(Path images, Path labels, int n) throws IOException {
+        java.nio.ByteBuffer im = java.nio.ByteBuffer.allocate(16 + n * 28 * 28).putInt(0x803).putInt(n).putInt(28).putInt(28);
+        java.nio.ByteBuffer lb = java.nio.ByteBuffer.allocate(8 + n).putInt(0x801).putInt(n);
+        for (int i = 0; i < n; i++) {
+            int label = i % 10;
+            for (int y = 0; y < 28; y++) {
+                for (int x = 0; x < 28; x++) im.put((byte) (x / 3 == label ? 255 : 0));
+            }
+            lb.put((byte) label);
+        }
+        Files.write(images, im.array());
+        Files.write(labels, lb.array());
+    }
+
     @Test
     void infoNamesTheBackend() {
         assertEquals(0, cvt("info"));

@@ -1,5 +1,6 @@
 package org.cvtzoo.cli;
 
+import org.cvtzoo.core.image.HeatMap;
 import org.cvtzoo.core.data.Idx;
 import org.cvtzoo.core.data.IdxImages;
 import org.cvtzoo.core.image.RgbImage;

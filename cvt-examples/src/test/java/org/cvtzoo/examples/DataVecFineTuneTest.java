@@ -151,7 +151,7 @@ class DataVecFineTuneTest {
         raw.setPreProcessor(null);
         ZooException e = assertThrows(ZooException.class, () -> new Trainer(m, config(tmp.resolve("raw"))).fit(raw, null));
         assertTrue(e.getMessage().contains("ZooPreProcessor.of(model)") && e.getMessage().contains("0..255"), e.getMessage());
-        assertThrows(ZooException.class, () -> m.evaluate(raw));
+        assertThrows(ZooException.class, () -> org.cvtzoo.zoo.train.Evaluator.evaluate(m, raw));
     }
 
     /** DL4J's usual ImagePreProcessingScaler: warned about, naming the fix. */
@@ -161,7 +161,7 @@ class DataVecFineTuneTest {
         DataSetIterator scaled = DataVecFineTune.iterator(m, folder, 4, 1);
         scaled.setPreProcessor(new ImagePreProcessingScaler());
         VisionModel three = new VisionModel(m.architecture().withNumClasses(3)).withEval(m.eval()); // evaluates: the trainer's checks
-        String err = stderrOf(() -> three.evaluate(scaled));
+        String err = stderrOf(() -> org.cvtzoo.zoo.train.Evaluator.evaluate(three, scaled));
         assertTrue(err.contains("ImagePreProcessingScaler keeps DataVec's BGR") && err.contains("ZooPreProcessor.of(model)"), err);
         assertTrue(err.contains("within [0, 1]"), err);
     }

@@ -1,5 +1,6 @@
 package org.cvtzoo.spark;
 
+import org.cvtzoo.zoo.ModelRequest;
 import org.cvtzoo.zoo.Nd4jTuning;
 import org.cvtzoo.zoo.VisionModel;
 
@@ -7,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The models loaded in this JVM, by {@link ModelSource#describe()}: an executor loads a model
+ * The models loaded in this JVM, by {@link ShippedFiles#key}: an executor loads a model
  * once and all its tasks share it (a VisionModel's forward pass is safe to call from several
  * threads). The two most recently used stay; loading one more lets the oldest go to the GC.
  */
@@ -20,13 +21,13 @@ public final class ModelCache {
     }
 
     /** The model, loaded on first use; a failure is not cached (each call tries again). */
-    public static synchronized VisionModel get(ModelSource source) {
-        String key = source.describe();
+    public static synchronized VisionModel get(ModelRequest request) {
+        String key = ShippedFiles.key(request);
         VisionModel m = MODELS.get(key);
         if (m != null) return m;
         // An executor runs inference only: the CLI's ND4J thread settings (see Nd4jTuning)
         Nd4jTuning.forInference();
-        m = source.load();
+        m = ShippedFiles.load(request);
         loads++;
         MODELS.put(key, m);
         if (MODELS.size() > SIZE) MODELS.remove(MODELS.keySet().iterator().next());

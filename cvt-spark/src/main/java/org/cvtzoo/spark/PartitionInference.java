@@ -7,6 +7,7 @@ import org.apache.spark.sql.RowFactory;
 import org.cvtzoo.core.ZooException;
 import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.zoo.Prediction;
+import org.cvtzoo.zoo.ModelRequest;
 import org.cvtzoo.zoo.VisionModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -24,12 +25,12 @@ import java.util.NoSuchElementException;
  * predictions, logits, features (those asked) and the error.
  */
 final class PartitionInference implements MapPartitionsFunction<Row, Row> {
-    private final ModelSource source;
+    private final ModelRequest source;
     private final ImageColumn kind;
     private final int input, path, batchSize, topK;
     private final boolean logits, features;
 
-    PartitionInference(ModelSource source, ImageColumn kind, int input, int path, int batchSize, int topK,
+    PartitionInference(ModelRequest source, ImageColumn kind, int input, int path, int batchSize, int topK,
                        boolean logits, boolean features) {
         this.source = source;
         this.kind = kind;

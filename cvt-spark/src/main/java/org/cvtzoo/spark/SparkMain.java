@@ -1,19 +1,15 @@
 package org.cvtzoo.spark;
 
 import org.apache.spark.SparkConf;
-import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
-import org.apache.spark.ml.PipelineStage;
-import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
-import org.apache.spark.ml.feature.SQLTransformer;
-import org.apache.spark.ml.feature.StringIndexer;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cvtzoo.core.ZooException;
+import org.cvtzoo.zoo.ModelRequest;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -43,6 +39,8 @@ import static org.apache.spark.sql.functions.col;
         subcommands = {SparkMain.Predict.class, SparkMain.Embed.class, SparkMain.Probe.class, SparkMain.Compare.class})
 public final class SparkMain implements Runnable {
     public static final int EXIT_USER_ERROR = 2;
+    static final String REPORT = "this looks like a bug in cvt-spark, not a problem with your input: please report it with the"
+            + " command line and the output of --verbose";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -64,7 +62,7 @@ public final class SparkMain implements Runnable {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             Throwable cause = userCause(ex);
-            err.println("error: " + (cause != null ? message(cause) : ex + " (--verbose shows where)"));
+            err.println("error: " + (cause != null ? message(cause) : ex + System.lineSeparator() + REPORT));
             if (verbose) ex.printStackTrace(err);
             err.flush();
             return cause != null ? EXIT_USER_ERROR : 1;
@@ -81,17 +79,24 @@ public final class SparkMain implements Runnable {
 
     /**
      * The user's error in {@code t} or its causes (a failed Spark job wraps the task's exception),
-     * or null: a ZooException, Spark's AnalysisException (a bad column, a missing input path), an
-     * IllegalArgumentException (Spark's param checks) or a missing file.
+     * or null: a {@link ZooException} or an {@link IOException}, as in bin/cvt. Anything else
+     * (an IllegalArgumentException from our code or Spark's included) is a bug: exit status 1.
      */
     static Throwable userCause(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof ZooException || c instanceof org.apache.spark.sql.AnalysisException
-                    || c instanceof IllegalArgumentException || c instanceof java.nio.file.NoSuchFileException) {
-                return c;
-            }
+            if (c instanceof ZooException || c instanceof IOException) return c;
         }
         return null;
+    }
+
+    /** A Parquet table; Spark's own error (no schema, not Parquet) as the user's one line. */
+    static Dataset<Row> readParquet(SparkSession spark, String input) {
+        try {
+            return spark.read().parquet(input);
+        } catch (Exception e) { // Scala's AnalysisException is checked to javac, but undeclared
+            if (!(e instanceof org.apache.spark.sql.AnalysisException)) throw e;
+            throw new ZooException("cannot read " + input + " as a Parquet table: " + message(e), e);
+        }
     }
 
     private static String message(Throwable t) {
@@ -114,8 +119,8 @@ public final class SparkMain implements Runnable {
         @Option(names = "--num-classes", paramLabel = "N", description = "Classes of the head (default: the model's).")
         int numClasses;
 
-        ModelSource source() {
-            return new ModelSource(model, spec, modelFile, weights, pretrained, numClasses);
+        ModelRequest request() {
+            return new ModelRequest(model, spec, modelFile, weights, pretrained, numClasses);
         }
     }
 
@@ -157,8 +162,8 @@ public final class SparkMain implements Runnable {
             return partitions != null ? partitions : spark.sparkContext().defaultParallelism();
         }
 
-        /** With --ship-model: adds the model's files to the job; executors find them by name (ModelSource). */
-        ModelSource ship(SparkSession spark, ModelSource s) {
+        /** With --ship-model: adds the model's files to the job; executors find them by name (ShippedFiles). */
+        ModelRequest ship(SparkSession spark, ModelRequest s) {
             if (!shipModel) return s;
             List<String> names = new ArrayList<>();
             for (String f : new String[]{s.spec(), s.modelFile(), s.weights()}) {
@@ -170,7 +175,7 @@ public final class SparkMain implements Runnable {
                 spark.sparkContext().addFile(Path.of(f).toAbsolutePath().toString());
                 names.add(Path.of(f).getFileName().toString());
             }
-            return new ModelSource(s.model(), names.get(0), names.get(1), names.get(2), s.pretrained(), s.numClasses());
+            return new ModelRequest(s.model(), names.get(0), names.get(1), names.get(2), s.pretrained(), s.numClasses());
         }
     }
 
@@ -207,17 +212,16 @@ public final class SparkMain implements Runnable {
             if (!List.of("auto", "images", "parquet").contains(inputFormat)) {
                 throw new ZooException("--input-format must be auto, images or parquet, got '" + inputFormat + "'");
             }
-            ModelSource source = modelOptions.source();
-            source.check(); // before Spark starts
+            ModelRequest source = modelOptions.request().check(ShippedFiles.WEIGHTS_REQUIRED); // before Spark starts
             if (job.batchSize < 1) throw new ZooException("--batch-size must be at least 1");
             SparkSession spark = job.session(name());
             ImageTables.requireExists(spark, input);
             boolean parquet = inputFormat.equals("parquet") || inputFormat.equals("auto") && holdsParquet(input);
-            Dataset<Row> images = parquet ? spark.read().parquet(input) : ImageTables.imageFiles(spark, input);
+            Dataset<Row> images = parquet ? readParquet(spark, input) : ImageTables.imageFiles(spark, input);
             String path = parquet ? pathCol : "path";
             ZooTransformer t = new ZooTransformer().setInputCol(parquet ? imageCol : "content").setPathCol(path)
                     .setBatchSize(job.batchSize).setLogitsCol(logits ? "logits" : "");
-            ModelSource shipped = job.ship(spark, source);
+            ModelRequest shipped = job.ship(spark, source);
             t.setModel(shipped.model()).setSpec(shipped.spec()).setModelFile(shipped.modelFile()).setWeights(shipped.weights())
                     .setPretrained(shipped.pretrained()).setNumClasses(shipped.numClasses());
             configure(t);
@@ -309,18 +313,17 @@ public final class SparkMain implements Runnable {
         @Override
         public Integer call() {
             if (!(testFraction > 0 && testFraction < 1)) throw new ZooException("--test-fraction must be between 0 and 1, got " + testFraction);
-            ModelSource source = modelOptions.source();
-            source.check();
+            ModelRequest source = modelOptions.request().check(ShippedFiles.WEIGHTS_REQUIRED);
             SparkSession spark = job.session("probe");
             ImageTables.requireExists(spark, dir);
-            ModelSource shipped = job.ship(spark, source);
+            ModelRequest shipped = job.ship(spark, source);
             ZooTransformer zoo = new ZooTransformer().setModel(shipped.model()).setSpec(shipped.spec())
                     .setModelFile(shipped.modelFile()).setWeights(shipped.weights()).setPretrained(shipped.pretrained())
                     .setNumClasses(shipped.numClasses()).setBatchSize(job.batchSize).setPredictionsCol("");
             Dataset<Row> images = ImageTables.spread(ImageTables.labelledImageFiles(spark, dir), job.partitions(spark));
             Dataset<Row>[] split = images.randomSplit(new double[]{1 - testFraction, testFraction}, seed);
             long t0 = System.nanoTime();
-            PipelineModel model = linearProbe(zoo, maxIter, reg).fit(split[0]);
+            PipelineModel model = LinearProbe.pipeline(zoo, maxIter, reg).fit(split[0]);
             double fitSeconds = (System.nanoTime() - t0) / 1e9;
             LogisticRegressionModel lr = (LogisticRegressionModel) model.stages()[model.stages().length - 1];
             Dataset<Row> tested = model.transform(split[1]).cache();
@@ -400,7 +403,7 @@ public final class SparkMain implements Runnable {
         /** Each output's rows by their full path (a path may hold several rows: a duplicate). */
         private static Map<String, List<Row>> rows(SparkSession spark, String out) {
             Map<String, List<Row>> m = new java.util.TreeMap<>();
-            for (Row r : spark.read().parquet(out).collectAsList()) {
+            for (Row r : readParquet(spark, out).collectAsList()) {
                 m.computeIfAbsent(r.<String>getAs("path"), k -> new ArrayList<>()).add(r);
             }
             return m;
@@ -441,18 +444,5 @@ public final class SparkMain implements Runnable {
             }
             return x.equals(y) ? 0 : Double.POSITIVE_INFINITY;
         }
-    }
-
-    /**
-     * The linear probe: the label as an index (fitted on the labels alone, before any image is
-     * embedded), the zoo's features, rows without features left out, LogisticRegression.
-     */
-    public static Pipeline linearProbe(ZooTransformer zoo, int maxIter, double reg) {
-        zoo.setFeaturesCol("features");
-        return new Pipeline().setStages(new PipelineStage[]{
-                new StringIndexer().setInputCol("label").setOutputCol("labelIndex"),
-                zoo,
-                new SQLTransformer().setStatement("SELECT * FROM __THIS__ WHERE " + zoo.getErrorCol() + " IS NULL"),
-                new LogisticRegression().setFeaturesCol("features").setLabelCol("labelIndex").setMaxIter(maxIter).setRegParam(reg)});
     }
 }

@@ -18,6 +18,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.cvtzoo.core.ZooException;
+import org.cvtzoo.zoo.ModelRequest;
 import org.cvtzoo.zoo.VisionModel;
 
 import java.util.ArrayList;
@@ -134,8 +135,8 @@ public final class ZooTransformer extends Transformer implements DefaultParamsWr
     public int getTopK() { return (Integer) $(topK); }
 
     /** The model these params choose. */
-    public ModelSource modelSource() {
-        return new ModelSource($(model), $(spec), $(modelFile), $(weights), (Boolean) $(pretrained), (Integer) $(numClasses));
+    public ModelRequest modelRequest() {
+        return new ModelRequest($(model), $(spec), $(modelFile), $(weights), (Boolean) $(pretrained), (Integer) $(numClasses));
     }
 
     @Override
@@ -170,8 +171,8 @@ public final class ZooTransformer extends Transformer implements DefaultParamsWr
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType outSchema = transformSchema(dataset.schema());
-        ModelSource source = modelSource();
-        source.check();
+        ModelRequest source = modelRequest();
+        source.check(ShippedFiles.WEIGHTS_REQUIRED);
         VisionModel m;
         try {
             m = ModelCache.get(source);

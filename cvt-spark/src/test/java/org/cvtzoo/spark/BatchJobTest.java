@@ -155,7 +155,7 @@ class BatchJobTest {
         assertFalse(Files.exists(out));
         Run random = run("predict", folder.toString(), "--out", out.toString(), "--model", "cvt-13");
         assertEquals(2, random.status());
-        assertTrue(random.err().startsWith("error: give weights") && random.err().strip().lines().count() == 1, random.err());
+        assertTrue(random.err().startsWith("error: give --weights FILE or --pretrained (random weights would differ on every executor)") && random.err().strip().lines().count() == 1, random.err());
         Run column = run("predict", tmp.toString(), "--input-format", "parquet", "--out", out.toString(), "--spec",
                 TestData.TINY_SPEC.toString(), "--weights", TestData.TINY_WEIGHTS.toString());
         assertEquals(2, column.status(), column.err());
@@ -171,5 +171,38 @@ class BatchJobTest {
                 "--weights", TestData.TINY_WEIGHTS.toString());
         assertEquals("error: output " + out + " exists (give --overwrite to replace it)", r.err().strip());
         assertTrue(Files.exists(out.resolve("keep")));
+    }
+
+    /** bin/cvt-spark compare: an output against itself is the same (exit 0); other labels are DIFFERENT (exit 1), named. */
+    @Test
+    void compareTellsTheSameFromDifferent() {
+        String five = tmp.resolve("top5.parquet").toString(), three = tmp.resolve("top3.parquet").toString();
+        for (String[] job : new String[][]{{five, "5"}, {three, "3"}}) {
+            Run r = run("predict", folder.toString(), "--out", job[0], "--spec", TestData.TINY_SPEC.toString(), "--weights",
+                    TestData.TINY_WEIGHTS.toString(), "--top", job[1]);
+            assertEquals(2, r.status(), r.err()); // 3 files cannot be read
+        }
+        String[] same = compare(five, five);
+        assertEquals("0", same[0], same[1]);
+        assertTrue(same[1].contains("12 paths in both, 3 with errors; largest difference 0.00") && same[1].strip().endsWith("the same"),
+                same[1]);
+        String[] different = compare(five, three);
+        assertEquals("1", different[0], different[1]);
+        assertTrue(different[1].contains(": predictions differs") && different[1].strip().endsWith("DIFFERENT"), different[1]);
+        Run missing = run("compare", five, tmp.resolve("none.parquet").toString());
+        assertEquals(2, missing.status(), missing.err());
+        assertTrue(missing.err().startsWith("error: ") && missing.err().strip().lines().count() == 1, missing.err());
+    }
+
+    /** The exit status and what compare printed on stdout. */
+    private static String[] compare(String a, String b) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        System.setOut(new PrintStream(out, true));
+        try {
+            return new String[]{String.valueOf(SparkMain.run("compare", a, b)), out.toString()};
+        } finally {
+            System.setOut(old);
+        }
     }
 }

@@ -51,7 +51,7 @@ class LinearProbePipelineTest {
                 .setBatchSize(4).setPredictionsCol("");
         Dataset<Row> images = ImageTables.spread(ImageTables.labelledImageFiles(spark, data.toString()), 3);
         Dataset<Row>[] split = images.randomSplit(new double[]{0.7, 0.3}, 3);
-        PipelineModel fitted = SparkMain.linearProbe(zoo, 15, 1e-4).fit(split[0]);
+        PipelineModel fitted = LinearProbe.pipeline(zoo, 15, 1e-4).fit(split[0]);
         Dataset<Row> tested = fitted.transform(split[1]);
         Map<String, Row> first = byPath(tested);
         assertTrue(first.size() >= 5, "held-out images: " + first.size());
@@ -65,7 +65,7 @@ class LinearProbePipelineTest {
         assertTrue(stage instanceof ZooTransformer, stage.getClass().getName());
         ZooTransformer z = (ZooTransformer) stage;
         assertEquals(zoo.uid(), z.uid());
-        assertEquals(zoo.modelSource(), z.modelSource());
+        assertEquals(zoo.modelRequest(), z.modelRequest());
         assertEquals(4, z.getBatchSize());
         assertEquals("", z.getPredictionsCol());
 

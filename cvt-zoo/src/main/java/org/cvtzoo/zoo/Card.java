@@ -25,10 +25,14 @@ public record Card(Pretrained pretrained, Published published) {
         }
     }
 
-    /** Parameters (millions) and compute at the native size, in the unit the source uses (GFLOPs or GMACs). */
-    public record Published(double paramsMillions, double compute, String unit, String source) {
+    /**
+     * Parameters (millions) and compute at the native size in GMACs: billions of multiply-adds.
+     * The CvT and PatchConvNet READMEs say "FLOPs" for this same count (fvcore's convention,
+     * which counts a multiply-add once); timm's results list ViT-B/16 at 224 as 17.58 GMACs, and
+     * counting its matrix products by hand gives 17.56 G multiply-adds.
+     */
+    public record Published(double paramsMillions, double gmacs, String source) {
         public Published {
-            Objects.requireNonNull(unit, "unit");
             Objects.requireNonNull(source, "source");
         }
     }

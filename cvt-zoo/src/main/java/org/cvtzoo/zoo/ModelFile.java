@@ -29,12 +29,17 @@ public final class ModelFile {
     }
 
     public static void save(VisionModel m, Path file) {
+        save(m, file, 0);
+    }
+
+    /** As {@link #save(VisionModel, Path)}, for a model trained {@code trainingSteps} steps (BatchNorm's num_batches_tracked). */
+    public static void save(VisionModel m, Path file, long trainingSteps) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(NAME, m.architecture().name());
         meta.put(SPEC, m.architecture().specTree().toString());
         meta.put(CLASSES, JSON.valueToTree(m.classNames()).toString());
         if (m.eval() != null) meta.put(EVAL, evalTree(m.eval()).toString());
-        m.exportSafetensors(file, meta);
+        m.exportSafetensors(file, meta, trainingSteps);
     }
 
     public static VisionModel load(Path file) {

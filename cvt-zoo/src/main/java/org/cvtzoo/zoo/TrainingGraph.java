@@ -71,20 +71,7 @@ public final class TrainingGraph {
         logits = o.logits().name();
         batchStats = root.batchStats();
         masks = root.masks();
-        buildBackwardQuietly();
-    }
-
-    /** SameDiff M2.1 prints a line per differentiated op to stdout while it builds the backward graph. */
-    private void buildBackwardQuietly() {
-        java.io.PrintStream out = System.out;
-        synchronized (System.class) {
-            System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-            try {
-                sd.createGradFunction();
-            } finally {
-                System.setOut(out);
-            }
-        }
+        SameDiffQuiet.run(sd::createGradFunction); // M2.1 prints a line per op otherwise
     }
 
     /** SameDiff listeners on this graph (e.g. op timing for bin/cvt bench --train --profile). */

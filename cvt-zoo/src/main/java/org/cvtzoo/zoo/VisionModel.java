@@ -12,14 +12,11 @@ import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.core.weights.Checkpoints;
 import org.cvtzoo.core.weights.SafetensorsWriter;
 import org.cvtzoo.core.weights.StateDict;
-import org.cvtzoo.zoo.train.Evaluator;
 import org.nd4j.autodiff.listeners.Listener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.nio.file.Path;
@@ -44,7 +41,6 @@ public final class VisionModel {
     private final Weights weights;
     private final EvalTransform eval;
     private final List<String> classNames;
-    private org.cvtzoo.zoo.explain.Explainer explainer;
 
     /** Logits {@code [B, classes]}, features {@code [B, dim]}, attention {@code [B, heads, h, w]} (null where the model has none). */
     public record Output(INDArray logits, INDArray features, INDArray attention) {
@@ -62,7 +58,6 @@ public final class VisionModel {
         final ParamStore params;
         final Map<String, Graph> graphs = new LinkedHashMap<>(4, 0.75f, true);
         Listener[] listeners = new Listener[0];
-        long batchesTrained;
         volatile int planCache = PLAN_CACHE;
 
         Weights(boolean initialise) {
@@ -220,23 +215,23 @@ public final class VisionModel {
 
     /** As {@link #exportSafetensors(Path)}, with more metadata (see {@link ModelFile}). */
     public void exportSafetensors(Path file, Map<String, String> metadata) {
-        Map<String, Long> counters = new LinkedHashMap<>(); // BatchNorm's counter, which strict PyTorch loading expects
+        exportSafetensors(file, metadata, 0);
+    }
+
+    /**
+     * As {@link #exportSafetensors(Path, Map)}, with BatchNorm's {@code num_batches_tracked} (which
+     * strict PyTorch loading expects) set to the training steps its caller counted (0 otherwise).
+     */
+    public void exportSafetensors(Path file, Map<String, String> metadata, long batchesTracked) {
+        Map<String, Long> counters = new LinkedHashMap<>();
         for (String name : weights.params.entries().keySet()) {
             if (name.endsWith(".running_mean")) {
-                counters.put(name.substring(0, name.length() - "running_mean".length()) + "num_batches_tracked",
-                        weights.batchesTrained);
+                counters.put(name.substring(0, name.length() - "running_mean".length()) + "num_batches_tracked", batchesTracked);
             }
         }
         Map<String, String> meta = new LinkedHashMap<>(Map.of("format", "pt"));
         meta.putAll(metadata);
         SafetensorsWriter.write(file, weights.params.stateDict(), counters, meta);
-    }
-
-    /** Counts training steps (BatchNorm's num_batches_tracked in exports). */
-    public void countTrainingStep() {
-        synchronized (weights) {
-            weights.batchesTrained++;
-        }
     }
 
     /**
@@ -302,39 +297,5 @@ public final class VisionModel {
             }
             return g;
         }
-    }
-
-    /**
-     * Explanation maps {@code [B, h, w]} of images over the patch grid by {@code method}, for each
-     * image's class ({@code labels}: a class name or index per image; null: the predicted class).
-     * See {@link org.cvtzoo.zoo.explain.Explainer} for where each method is defined.
-     */
-    public org.cvtzoo.zoo.explain.Explainer.Explanation explain(List<RgbImage> images, org.cvtzoo.zoo.explain.Method method,
-                                                                 List<String> labels) {
-        int[] classes = null;
-        if (labels != null) {
-            if (labels.size() != images.size()) {
-                throw new ZooException(labels.size() + " class labels for " + images.size() + " images");
-            }
-            classes = labels.stream().mapToInt(l -> org.cvtzoo.zoo.explain.Explainer.classIndex(classNames(), l)).toArray();
-        }
-        org.cvtzoo.zoo.explain.Explainer e = explainer();
-        e.check(method); // before preprocessing: an undefined method is the user's first problem
-        return e.explain(preprocess(images), method, classes, org.cvtzoo.zoo.explain.Rollout.DEFAULT);
-    }
-
-    /** This model's explainer (its gradient graphs are built on first use and kept). */
-    public synchronized org.cvtzoo.zoo.explain.Explainer explainer() {
-        if (explainer == null) explainer = new org.cvtzoo.zoo.explain.Explainer(this);
-        return explainer;
-    }
-
-    /**
-     * Accuracy, top-5 accuracy, per-class precision, recall and F1 and the confusion matrix (with
-     * {@link #classNames()}) over a DL4J iterator's batches: features float NCHW, labels one-hot
-     * {@code [B, classes]}. The iterator is reset first where it can be.
-     */
-    public Evaluation evaluate(DataSetIterator data) {
-        return Evaluator.evaluate(this, data).evaluation();
     }
 }

@@ -1,12 +1,10 @@
 package org.cvtzoo.zoo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.cvtzoo.zoo.cvt.CvtFamily;
+import org.cvtzoo.core.ZooException;
 import org.cvtzoo.zoo.download.WeightsCache;
-import org.cvtzoo.zoo.pcn.PatchConvNetFamily;
 import org.cvtzoo.zoo.spec.SpecException;
 import org.cvtzoo.zoo.spec.SpecFiles;
-import org.cvtzoo.zoo.vit.VitFamily;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -16,21 +14,48 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.stream.Stream;
 
-/** The registered variants by name and alias, and custom models from spec files. */
+/**
+ * The registered families and variants by name and alias, and custom models from spec files.
+ * Families and variants are found through {@link ServiceLoader} ({@link Family},
+ * {@link VariantProvider}), the built-in ones as a plug-in's would be.
+ */
 public final class Zoo {
     private Zoo() {
     }
+
+    /** The family of a spec without a {@code family} field: CvT's specs are the official YAML's structure, which has none. */
+    static final String SPEC_WITHOUT_FAMILY = "cvt";
 
     private static final Map<String, Family> FAMILIES = new LinkedHashMap<>();
     private static final Map<String, Variant> VARIANTS = new LinkedHashMap<>();
     private static final Map<String, String> NAMES = new LinkedHashMap<>(); // lower-case name or alias -> name
 
     static {
-        for (Family f : List.of(new CvtFamily(), new VitFamily(), new PatchConvNetFamily())) {
-            FAMILIES.put(f.name(), f);
-            f.variants().forEach(Zoo::register);
+        addPlugins(Zoo.class.getClassLoader());
+    }
+
+    /**
+     * Registers the families and variants that the jars {@code loader} sees list in
+     * {@code META-INF/services/org.cvtzoo.zoo.Family} and {@code ...VariantProvider} (the built-in
+     * families are listed so in this jar). Done for the zoo's own class loader when it loads; call
+     * it for jars added later (e.g. a notebook's {@code %jars}). A family seen again is skipped.
+     */
+    public static synchronized void addPlugins(ClassLoader loader) {
+        for (Family f : ServiceLoader.load(Family.class, loader)) register(f);
+        for (VariantProvider p : ServiceLoader.load(VariantProvider.class, loader)) p.variants().forEach(Zoo::register);
+    }
+
+    /** Adds a family and its variants; a family name already taken by another family is an error. */
+    public static synchronized void register(Family f) {
+        String name = f.name().toLowerCase(Locale.ROOT);
+        Family old = FAMILIES.get(name);
+        if (old != null && old.getClass().getName().equals(f.getClass().getName())) return; // the same, through another loader
+        if (old != null) {
+            throw new ZooException("cannot register family " + f.getClass().getName() + ": '" + name + "' is "
+                    + old.getClass().getName());
         }
-        for (VariantProvider p : ServiceLoader.load(VariantProvider.class)) p.variants().forEach(Zoo::register);
+        FAMILIES.put(name, f);
+        f.variants().forEach(Zoo::register);
     }
 
     /**
@@ -61,7 +86,7 @@ public final class Zoo {
     public static synchronized Variant variant(String name) {
         Variant v = VARIANTS.get(NAMES.get(name.toLowerCase(Locale.ROOT)));
         if (v == null) {
-            throw new SpecException("unknown model '" + name + "' (known: " + String.join(", ", VARIANTS.keySet()) + ")");
+            throw new UnknownModelException("unknown model '" + name + "' (known: " + String.join(", ", VARIANTS.keySet()) + ")");
         }
         return v;
     }
@@ -82,11 +107,10 @@ public final class Zoo {
 
     /** The architecture a spec tree describes (as read from a spec file, or saved in a model file). */
     public static Architecture architecture(JsonNode tree, String source, Integer numClasses) {
-        // CvT's specs are the official YAML's structure, which has no 'family' field
-        String name = tree.has("family") ? tree.get("family").asText().toLowerCase(Locale.ROOT) : CvtFamily.NAME;
+        String name = tree.has("family") ? tree.get("family").asText().toLowerCase(Locale.ROOT) : SPEC_WITHOUT_FAMILY;
         Family family = FAMILIES.get(name);
         if (family == null) {
-            List<String> named = FAMILIES.keySet().stream().filter(f -> !f.equals(CvtFamily.NAME)).toList();
+            List<String> named = FAMILIES.keySet().stream().filter(f -> !f.equals(SPEC_WITHOUT_FAMILY)).toList();
             throw new SpecException(source + ": unknown family '" + tree.get("family").asText() + "' (expected "
                     + String.join(" or ", named) + ", or a CvT YAML)");
         }
@@ -117,7 +141,7 @@ public final class Zoo {
         Variant v = variant(name);
         Card.Pretrained p = v.card().pretrained();
         if (p == null) {
-            throw new SpecException("no official pretrained weights are published for " + v.name()
+            throw new ZooException("no official pretrained weights are published for " + v.name()
                     + "; load a checkpoint file with Zoo.load(\"" + v.name() + "\", file)");
         }
         return cache.fetch(v.name(), p.file(), p.url(), p.sha256());

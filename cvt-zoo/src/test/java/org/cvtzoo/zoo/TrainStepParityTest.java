@@ -10,9 +10,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,11 +24,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * One SGD step (lr 0.1) in training mode against gen.py's train_step fixtures: the loss, every
  * parameter's gradient, and every parameter and BatchNorm running statistic after the step,
- * within compare.py's 1e-4. pcn_multi_tiny is deit's multiclass PatchConvNet with 7 classes
- * (make_explain.py, the same train_step as gen.py's).
+ * within compare.py's 1e-4; each gradient also against its own scale (many are far below 1).
+ * pcn_multi_tiny is deit's multiclass PatchConvNet with 7 classes (make_explain.py, the same
+ * train_step as gen.py's).
  */
 class TrainStepParityTest {
     static final double TOLERANCE = 1e-4;
+    /** Measured worst: 3.1e-6 (cvt_tiny), 1.9e-6 (vit_tiny), 8.5e-7 (pcn_tiny), 2.2e-5 (pcn_multi_tiny); a small gradient halved: 0.14. */
+    static final double OWN_SCALE_TOLERANCE = 1e-3;
+    static final double NOISE_FLOOR = 1e-4;
 
     @ParameterizedTest
     @ValueSource(strings = {"cvt_tiny", "vit_tiny", "pcn_tiny", "pcn_multi_tiny"})
@@ -49,6 +55,33 @@ class TrainStepParityTest {
             }
         }
         assertTrue(failures.isEmpty(), fixture + " parameters after the step off: " + failures);
+    }
+
+    /**
+     * A gradient whose entries are all below 1e-4, halved or zeroed, must fail the comparison
+     * (compare.py's measure alone passes it: its floor of 1 makes the check absolute).
+     */
+    @ParameterizedTest
+    @ValueSource(doubles = {0.5, 0.0})
+    void aWrongSmallGradientFails(double factor) {
+        Case c = Case.load("cvt_tiny");
+        TrainingGraph g = c.graph();
+        TrainingGraph.Step step = g.step(c.input(), c.target(), g.trainableNames());
+        try (StateDict grads = Checkpoints.open(Fixtures.dir("cvt_tiny").resolve("train_step/grads.safetensors"))) {
+            // small (all entries below 1e-4), whatever the noise floor (1e-4 of the largest, about 1.3e-4 here)
+            String small = grads.keys().stream().filter(n -> {
+                double max = Transforms.abs(grads.get(n)).maxNumber().doubleValue();
+                return max > 1e-5 && max < 1e-4;
+            }).findFirst().orElseThrow();
+            Map<String, INDArray> wrong = new LinkedHashMap<>(step.gradients());
+            wrong.put(small, step.gradients().get(small).mul(factor));
+            INDArray wrongTorch = c.model().parameters().entries().get(small).layout().toTorch(wrong.get(small));
+            assertTrue(Fixtures.relativeError(wrongTorch, grads.get(small)) <= TOLERANCE, "compare.py's measure misses it");
+            List<String> failures = gradientFailures("cvt_tiny", c.model(), wrong);
+            System.out.println("cvt_tiny " + small + " times " + factor + ": " + failures);
+            assertEquals(1, failures.size(), failures.toString());
+            assertTrue(failures.get(0).startsWith(small + " "), failures.toString());
+        }
     }
 
     /**
@@ -137,23 +170,56 @@ class TrainStepParityTest {
 
     /** The loss and every parameter's gradient against the reference's. */
     private static void assertStepMatchesReference(String fixture, VisionModel m, TrainingGraph g, TrainingGraph.Step step) {
-        Path dir = Fixtures.dir(fixture);
         double refLoss = Fixtures.npy(fixture, "train_step/loss.npy").getDouble(0);
         assertEquals(refLoss, step.loss(), TOLERANCE * Math.max(1, Math.abs(refLoss)), "loss");
+        List<String> failures = gradientFailures(fixture, m, step.gradients());
+        assertTrue(failures.isEmpty(), fixture + " gradients off: " + failures);
+        assertEquals(g.trainableNames().size(), checkedGradients(fixture), "every trainable parameter has a reference gradient");
+    }
+
+    /**
+     * The gradients off the reference's: by compare.py's measure (over 1e-4), or against the
+     * tensor's own scale (over {@value #OWN_SCALE_TOLERANCE}), which catches a wrong small
+     * gradient that compare.py's absolute floor lets through. A tensor's scale is at least
+     * {@value #NOISE_FLOOR} of the largest gradient's: some gradients are zero in exact arithmetic
+     * (a key projection's bias: softmax ignores a constant added to every key), and both sides
+     * then hold float round-off, which no own scale can compare.
+     */
+    static List<String> gradientFailures(String fixture, VisionModel m, Map<String, INDArray> gradients) {
         Map<String, ParamStore.Entry> entries = m.parameters().entries();
         List<String> failures = new ArrayList<>();
-        int checked = 0;
-        try (StateDict grads = Checkpoints.open(dir.resolve("train_step/grads.safetensors"))) {
+        Map<String, INDArray[]> pairs = new LinkedHashMap<>();
+        double largest = 0;
+        try (StateDict grads = Checkpoints.open(Fixtures.dir(fixture).resolve("train_step/grads.safetensors"))) {
             for (String name : grads.keys()) {
-                INDArray ref = grads.get(name);
-                INDArray got = gradientAsReference(fixture, name, entries.get(name), step.gradients().get(name), ref);
-                double err = Fixtures.relativeError(got, ref);
-                if (!(err <= TOLERANCE)) failures.add(name + " " + err);
-                checked++;
+                INDArray ref = grads.get(name).castTo(DataType.DOUBLE);
+                INDArray got = gradientAsReference(fixture, name, entries.get(name), gradients.get(name), ref);
+                pairs.put(name, new INDArray[]{got, ref});
+                largest = Math.max(largest, Transforms.abs(ref).maxNumber().doubleValue());
             }
         }
-        assertTrue(failures.isEmpty(), fixture + " gradients off: " + failures);
-        assertEquals(g.trainableNames().size(), checked, "every trainable parameter has a reference gradient");
+        double worst = 0;
+        String worstName = null;
+        for (Map.Entry<String, INDArray[]> e : pairs.entrySet()) {
+            INDArray got = e.getValue()[0], ref = e.getValue()[1];
+            double err = Fixtures.relativeError(got, ref);
+            double diff = Transforms.abs(got.castTo(DataType.DOUBLE).reshape(ref.shape()).sub(ref)).maxNumber().doubleValue();
+            double own = diff / Math.max(Transforms.abs(ref).maxNumber().doubleValue(), NOISE_FLOOR * largest);
+            if (!(err <= TOLERANCE)) failures.add(e.getKey() + " " + err);
+            if (!(own <= OWN_SCALE_TOLERANCE)) failures.add(e.getKey() + " " + own + " of its own scale");
+            if (own > worst) {
+                worst = own;
+                worstName = e.getKey();
+            }
+        }
+        System.out.printf("%s gradients: worst error of their own scale %.2e (%s)%n", fixture, worst, worstName);
+        return failures;
+    }
+
+    private static int checkedGradients(String fixture) {
+        try (StateDict grads = Checkpoints.open(Fixtures.dir(fixture).resolve("train_step/grads.safetensors"))) {
+            return grads.keys().size();
+        }
     }
 
     /**

@@ -247,6 +247,11 @@ public final class BatchLoader implements Iterable<Batch>, AutoCloseable {
             return batches;
         }
 
+        /** Where batch {@code b} is, as a person counts (from 1, as progress bars do): "batch 2 of epoch 1". */
+        private String where(int b) {
+            return "batch " + (b + 1) + " of epoch " + (epoch + 1);
+        }
+
         private void submitNext() {
             int b = submitted++;
             int from = b * options.batchSize();
@@ -269,8 +274,7 @@ public final class BatchLoader implements Iterable<Batch>, AutoCloseable {
                 } catch (RuntimeException | Error x) {
                     // a user's error (a broken image) reads as its message; anything else names its class
                     String why = x instanceof ZooException ? x.getMessage() : x.toString();
-                    throw new DataLoadingException("example " + index + " (batch " + b
-                            + " of epoch " + epoch + "): " + why, x);
+                    throw new DataLoadingException("example " + index + " (" + where(b) + "): " + why, x);
                 }
                 images.add(e.image());
                 labels[k] = e.label();
@@ -279,7 +283,7 @@ public final class BatchLoader implements Iterable<Batch>, AutoCloseable {
             try {
                 stacked = Images.stack(images);
             } catch (IllegalArgumentException x) {
-                throw new DataLoadingException("batch " + b + " of epoch " + epoch
+                throw new DataLoadingException(where(b)
                         + " (dataset indices " + Arrays.toString(indices) + "): "
                         + x.getMessage(), x);
             }
@@ -311,15 +315,15 @@ public final class BatchLoader implements Iterable<Batch>, AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 close();
-                throw new DataLoadingException("interrupted while waiting for batch "
-                        + delivered + " of epoch " + epoch, e);
+                throw new DataLoadingException("interrupted while waiting for "
+                        + where(delivered), e);
             } catch (ExecutionException e) {
                 close();
                 Throwable cause = e.getCause();
                 if (cause instanceof DataLoadingException d) {
                     throw new DataLoadingException(d.getMessage(), d.getCause());
                 }
-                throw new DataLoadingException("batch " + delivered + " of epoch " + epoch
+                throw new DataLoadingException(where(delivered)
                         + ": " + cause, cause);
             } catch (CancellationException e) {
                 close();

@@ -14,7 +14,7 @@ import java.util.List;
  * <p>{@link #locate()} looks, in this order, in the folder that the system property
  * {@value #PROPERTY} names, in the one that the environment variable {@value #ENV} names, and
  * in {@value #DEBIAN_DIR}, where Debian's package {@code dataset-fashion-mnist} puts the
- * gzipped files ({@code apt-get install dataset-fashion-mnist}).
+ * gzipped files ({@value #APT_COMMAND}).
  */
 public final class FashionMnist {
     /** System property naming a folder that holds the four files. */
@@ -23,8 +23,8 @@ public final class FashionMnist {
     public static final String ENV = "CVT_FASHION_DIR";
     /** Where Debian's {@code dataset-fashion-mnist} installs the files. */
     public static final String DEBIAN_DIR = "/usr/share/datasets/fashion-mnist";
-    /** The command that installs them there. */
-    public static final String APT_COMMAND = "apt-get install dataset-fashion-mnist";
+    /** The command that installs them there (the update first: a fresh system's package lists are empty). */
+    public static final String APT_COMMAND = "apt-get update && apt-get install -y dataset-fashion-mnist";
 
     /**
      * The class names in label order (label 0 first), as the data set's README gives them

@@ -181,6 +181,22 @@ public final class ImageFolder {
         return counts;
     }
 
+    /**
+     * Decodes every image once ({@link org.cvtzoo.core.image.Images#read}, on all cores) and
+     * returns why each one that fails does (its message names the file), in folder order: a
+     * long run checks its data before it starts rather than stopping at a broken file hours in.
+     */
+    public List<String> unreadable() {
+        return java.util.stream.IntStream.range(0, paths.size()).parallel().mapToObj(i -> {
+            try {
+                org.cvtzoo.core.image.Images.read(paths.get(i));
+                return null;
+            } catch (org.cvtzoo.core.image.ImageException e) {
+                return e.getMessage();
+            }
+        }).filter(java.util.Objects::nonNull).toList();
+    }
+
     /** The examples at {@code indices} (in that order), with the same classes. */
     public ImageFolder subset(int[] indices) {
         List<Path> p = new ArrayList<>(indices.length);
@@ -207,7 +223,7 @@ public final class ImageFolder {
      */
     public Split split(double valFraction, long seed) {
         if (!(valFraction > 0 && valFraction < 1)) {
-            throw new IllegalArgumentException("validation fraction must be in (0, 1), got "
+            throw new DataException("validation fraction must be in (0, 1), got "
                     + valFraction);
         }
         Random rng = new Random(seed);
@@ -259,20 +275,30 @@ public final class ImageFolder {
             val = root.resolve("validation");
         }
         if (Files.isDirectory(train) && Files.isDirectory(val)) {
-            ImageFolder t = open(train);
-            ImageFolder v = open(val);
-            if (!t.classes.equals(v.classes)) {
-                List<String> onlyTrain = new ArrayList<>(t.classes);
-                onlyTrain.removeAll(v.classes);
-                List<String> onlyVal = new ArrayList<>(v.classes);
-                onlyVal.removeAll(t.classes);
-                throw new DataException("image folders " + train + " and " + val
-                        + " have different classes (only in train: " + onlyTrain
-                        + "; only in " + val.getFileName() + ": " + onlyVal + ")");
-            }
-            return new Split(t, v);
+            return trainVal(train, val);
         }
         return open(root).split(valFraction, seed);
+    }
+
+    /**
+     * Training images from {@code train} and validation images from {@code val}, which must have
+     * the same class folders (label k means one class in both).
+     *
+     * @throws DataException as {@link #open}, or when the two folders' classes differ
+     */
+    public static Split trainVal(Path train, Path val) {
+        ImageFolder t = open(train);
+        ImageFolder v = open(val);
+        if (!t.classes.equals(v.classes)) {
+            List<String> onlyTrain = new ArrayList<>(t.classes);
+            onlyTrain.removeAll(v.classes);
+            List<String> onlyVal = new ArrayList<>(v.classes);
+            onlyVal.removeAll(t.classes);
+            throw new DataException("image folders " + train + " and " + val
+                    + " have different classes (only in " + train.getFileName() + ": " + onlyTrain
+                    + "; only in " + val.getFileName() + ": " + onlyVal + ")");
+        }
+        return new Split(t, v);
     }
 
     @Override

@@ -188,7 +188,7 @@ public record TrainTransform(int height, int width, double scaleMin, double scal
      */
     public RgbImage resizedCrop(RgbImage image, CropBox box) {
         RgbImage crop = image.crop(box.left(), box.top(), box.width(), box.height());
-        return Resampler.resize(crop, width, height, interpolation);
+        return Resampler.resize(crop, height, width, interpolation);
     }
 
     /** The image mirrored left to right ({@code F.hflip}). */

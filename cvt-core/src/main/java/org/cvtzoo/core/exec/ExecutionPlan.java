@@ -138,7 +138,7 @@ public final class ExecutionPlan implements AutoCloseable {
             INDArray given = inputs.get(e.getKey());
             if (given == null) throw new IllegalArgumentException("no array for placeholder " + e.getKey());
             if (!Arrays.equals(given.shape(), e.getValue().shape())) {
-                throw new IllegalArgumentException("placeholder " + e.getKey() + ": the plan is for shape "
+                throw new org.cvtzoo.core.ZooException("placeholder " + e.getKey() + ": the plan is for shape "
                         + Arrays.toString(e.getValue().shape()) + ", got " + Arrays.toString(given.shape()));
             }
             e.getValue().assign(given);

@@ -27,8 +27,11 @@ public final class Resampler {
     private record Kernel(int[] start, int[] length, int[][] weights) {
     }
 
-    /** {@code image} resized to {@code width x height} with {@code filter}. */
-    public static RgbImage resize(RgbImage image, int width, int height, Interpolation filter) {
+    /**
+     * {@code image} resized to {@code height} rows and {@code width} columns with {@code filter}
+     * (height first, as everywhere in the zoo; Pillow's own {@code size} is (width, height)).
+     */
+    public static RgbImage resize(RgbImage image, int height, int width, Interpolation filter) {
         RgbImage.check(width, height);
         int inW = image.width();
         int inH = image.height();

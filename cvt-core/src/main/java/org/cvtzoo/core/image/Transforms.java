@@ -29,12 +29,12 @@ public final class Transforms {
     /** {@code Resize(size)}: the shorter side to {@code size}, aspect ratio kept. */
     public static RgbImage resizeShorterSide(RgbImage image, int size, Interpolation filter) {
         int[] hw = shorterSideSize(image.height(), image.width(), size);
-        return Resampler.resize(image, hw[1], hw[0], filter);
+        return Resampler.resize(image, hw[0], hw[1], filter);
     }
 
     /** {@code Resize((height, width))}. */
     public static RgbImage resize(RgbImage image, int height, int width, Interpolation filter) {
-        return Resampler.resize(image, width, height, filter);
+        return Resampler.resize(image, height, width, filter);
     }
 
     /**

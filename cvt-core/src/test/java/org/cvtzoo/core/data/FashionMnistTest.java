@@ -68,7 +68,7 @@ class FashionMnistTest {
         DataException e = assertThrows(DataException.class,
                 () -> FashionMnist.locate(null, null, none));
         for (String part : new String[] {none.toString(), "cvt.fashion.dir", "CVT_FASHION_DIR",
-                "apt-get install dataset-fashion-mnist", "train-images-idx3-ubyte"}) {
+                "apt-get update && apt-get install -y dataset-fashion-mnist", "train-images-idx3-ubyte"}) {
             assertTrue(e.getMessage().contains(part), e.getMessage() + " lacks " + part);
         }
     }

@@ -130,8 +130,8 @@ class ImageFolderTest {
             assertTrue(s.validation().path(i).getParent().getFileName().toString()
                     .equals("class" + s.validation().label(i)));
         }
-        assertThrows(IllegalArgumentException.class, () -> f.split(0, 1));
-        assertThrows(IllegalArgumentException.class, () -> f.split(1, 1));
+        assertThrows(DataException.class, () -> f.split(0, 1));
+        assertThrows(DataException.class, () -> f.split(1, 1));
     }
 
     @Test
@@ -153,5 +153,14 @@ class ImageFolderTest {
         DataException e = assertThrows(DataException.class,
                 () -> ImageFolder.trainVal(bad, 0.5, 1));
         assertTrue(e.getMessage().contains("only in train: [class1]"), e.getMessage());
+    }
+
+    @Test
+    void aSeparateValidationFolderMustHaveTheTrainingClasses() throws IOException {
+        Path train = balanced(tmp.resolve("t"), new int[] {1, 1});
+        Path val = balanced(tmp.resolve("v"), new int[] {1, 1, 1});
+        DataException e = assertThrows(DataException.class, () -> ImageFolder.trainVal(train, val));
+        assertTrue(e.getMessage().contains("only in v: [class2]"), e.getMessage());
+        assertEquals(2, ImageFolder.trainVal(train, balanced(tmp.resolve("v2"), new int[] {2, 1})).validation().classes().size());
     }
 }

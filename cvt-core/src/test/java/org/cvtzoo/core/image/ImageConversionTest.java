@@ -216,6 +216,6 @@ class ImageConversionTest {
     void resizingToNothingIsRefused() {
         RgbImage im = RgbImageTest.numbered(3, 2);
         assertEquals("image size must be positive, got 0x5",
-                assertThrows(IllegalArgumentException.class, () -> Resampler.resize(im, 0, 5, Interpolation.BICUBIC)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> Resampler.resize(im, 5, 0, Interpolation.BICUBIC)).getMessage());
     }
 }

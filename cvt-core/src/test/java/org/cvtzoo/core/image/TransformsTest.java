@@ -37,7 +37,7 @@ class TransformsTest {
     void resizeEqualsPillow(String image, String filter, int width, int height) {
         JsonNode want = IMAGE.json("ops.json").get("resize")
                 .get(image + "/" + filter + "/" + width + "x" + height);
-        RgbImage got = Resampler.resize(Images.read(IMAGE.path(image)), width, height,
+        RgbImage got = Resampler.resize(Images.read(IMAGE.path(image)), height, width,
                 Interpolation.named(filter));
         assertEquals(width, got.width());
         assertEquals(height, got.height());
@@ -93,10 +93,21 @@ class TransformsTest {
     }
 
     @Test
+    void everyResizeTakesHeightThenWidth() {
+        RgbImage im = Images.read(IMAGE.path("noise_37x23.png"));
+        RgbImage a = Resampler.resize(im, 10, 20, Interpolation.BILINEAR);
+        RgbImage b = Transforms.resize(im, 10, 20, Interpolation.BILINEAR);
+        assertEquals(10, a.height());
+        assertEquals(20, a.width());
+        assertEquals(10, b.height());
+        assertEquals(20, b.width());
+    }
+
+    @Test
     void sameSizeResizeIsIdentity() {
         RgbImage im = Images.read(IMAGE.path("noise_37x23.png"));
         for (Interpolation f : Interpolation.values()) {
-            assertSame(im, Resampler.resize(im, 37, 23, f));
+            assertSame(im, Resampler.resize(im, 23, 37, f));
         }
     }
 

@@ -18,7 +18,7 @@ import java.util.List;
  */
 public final class CvtFamily implements Family {
     public static final String NAME = "cvt";
-    private static final String README = "microsoft/CvT README";
+    private static final String README = "microsoft/CvT README (its GFLOPs count multiply-adds)";
 
     @Override
     public String name() {
@@ -32,17 +32,17 @@ public final class CvtFamily implements Family {
                         Card.Pretrained.at("https://huggingface.co/microsoft/cvt-13/resolve/main/model.safetensors", null,
                                 "Hugging Face microsoft/cvt-13 (transformers names; the official release is a OneDrive"
                                         + " folder without per-file links, microsoft/CvT README)"),
-                        new Card.Published(20, 4.5, "GFLOPs", README))),
+                        new Card.Published(20, 4.5, README))),
                 variant("cvt-21", List.of("cvt21", "microsoft/cvt-21"), new Card(
                         Card.Pretrained.at("https://huggingface.co/microsoft/cvt-21/resolve/main/pytorch_model.bin", null,
                                 "Hugging Face microsoft/cvt-21 (transformers names; official release: OneDrive folder,"
                                         + " microsoft/CvT README)"),
-                        new Card.Published(32, 7.1, "GFLOPs", README))),
+                        new Card.Published(32, 7.1, README))),
                 variant("cvt-w24", List.of("cvtw24", "microsoft/cvt-w24-384-22k"), new Card(
                         Card.Pretrained.at("https://huggingface.co/microsoft/cvt-w24-384-22k/resolve/main/pytorch_model.bin",
                                 null, "Hugging Face microsoft/cvt-w24-384-22k (transformers names; official release:"
                                         + " OneDrive folder, microsoft/CvT README)"),
-                        new Card.Published(277, 193.2, "GFLOPs", README))));
+                        new Card.Published(277, 193.2, README))));
     }
 
     private static Variant variant(String name, List<String> aliases, Card card) {

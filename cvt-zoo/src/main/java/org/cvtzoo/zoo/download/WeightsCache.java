@@ -35,7 +35,9 @@ import java.util.Optional;
  *
  * <p>Files come from their own URL, a mirror or a Hugging Face endpoint, as {@link Sources} says,
  * through the proxy that the JVM's proxy settings give for that URL ({@code -Dhttps.proxyHost},
- * {@code -Dhttps.proxyPort}, {@code -Dhttp.nonProxyHosts}, ...; see {@link ProxySelector#getDefault()}).
+ * {@code -Dhttps.proxyPort}, {@code -Dhttp.nonProxyHosts}, ...; see {@link ProxySelector#getDefault()}),
+ * or where none is set, the {@code https_proxy} / {@code HTTPS_PROXY} environment variables
+ * ({@link EnvProxies}).
  */
 public final class WeightsCache {
     public static final String DIR_PROPERTY = "cvt.models.dir";
@@ -43,8 +45,7 @@ public final class WeightsCache {
 
     private final Path root;
     private final Sources sources;
-    private final ProxySelector proxies =
-            Objects.requireNonNullElse(ProxySelector.getDefault(), HttpClient.Builder.NO_PROXY);
+    private final ProxySelector proxies = EnvProxies.fromEnvironment();
     private final HttpClient http;
     private final Duration readTimeout;
     private final PrintStream progress;

@@ -1,5 +1,6 @@
 package org.cvtzoo.zoo.explain;
 
+import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.core.ZooException;
 import org.cvtzoo.zoo.Architecture;
 import org.cvtzoo.zoo.VisionModel;
@@ -42,6 +43,30 @@ public final class Explainer {
 
     public Explainer(VisionModel model) {
         this.model = model;
+    }
+
+    private static final Map<VisionModel, Explainer> OF = new java.util.WeakHashMap<>();
+
+    /** The model's explainer, kept while the model is (its gradient graphs are built on first use and kept). */
+    public static synchronized Explainer of(VisionModel model) {
+        return OF.computeIfAbsent(model, Explainer::new);
+    }
+
+    /**
+     * Explanation maps {@code [B, h, w]} of images over the patch grid by {@code method}, for each
+     * image's class ({@code labels}: a class name or index per image; null: the predicted class).
+     * (The explainer knows the model, not the other way round: no package cycle.)
+     */
+    public Explanation explain(List<RgbImage> images, Method method, List<String> labels) {
+        int[] classes = null;
+        if (labels != null) {
+            if (labels.size() != images.size()) {
+                throw new ZooException(labels.size() + " class labels for " + images.size() + " images");
+            }
+            classes = labels.stream().mapToInt(l -> classIndex(model.classNames(), l)).toArray();
+        }
+        check(method); // before preprocessing: an undefined method is the user's first problem
+        return explain(model.preprocess(images), method, classes, Rollout.DEFAULT);
     }
 
     /** Null where {@code method} is defined for the architecture, else why not (one sentence). */

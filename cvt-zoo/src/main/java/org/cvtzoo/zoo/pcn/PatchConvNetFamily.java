@@ -22,7 +22,7 @@ import java.util.Locale;
  */
 public final class PatchConvNetFamily implements Family {
     public static final String NAME = "patchconvnet";
-    private static final String README = "facebookresearch/deit README_patchconvnet.md";
+    private static final String README = "facebookresearch/deit README_patchconvnet.md (its GFLOPs count multiply-adds)";
 
     @Override
     public String name() {
@@ -32,10 +32,10 @@ public final class PatchConvNetFamily implements Family {
     @Override
     public List<Variant> variants() {
         return List.of(
-                variant("s60", 384, 60, 1e-4, true, new Card.Published(25.2, 4.0, "GFLOPs", README)),
-                variant("s120", 384, 120, 1e-6, true, new Card.Published(47.7, 7.5, "GFLOPs", README)),
-                variant("b60", 768, 60, 1e-6, true, new Card.Published(99.4, 15.8, "GFLOPs", README)),
-                variant("b120", 768, 120, 1e-6, true, new Card.Published(188.6, 29.9, "GFLOPs", README)),
+                variant("s60", 384, 60, 1e-4, true, new Card.Published(25.2, 4.0, README)),
+                variant("s120", 384, 120, 1e-6, true, new Card.Published(47.7, 7.5, README)),
+                variant("b60", 768, 60, 1e-6, true, new Card.Published(99.4, 15.8, README)),
+                variant("b120", 768, 120, 1e-6, true, new Card.Published(188.6, 29.9, README)),
                 variant("l60", 1024, 60, 1e-6, false, null),
                 variant("l120", 1024, 120, 1e-6, false, null),
                 new Variant(new PatchConvNet("patchconvnet-s60-multi", PatchConvNetSpec.variant(384, 60, 1e-4).withMulticlass(true)),

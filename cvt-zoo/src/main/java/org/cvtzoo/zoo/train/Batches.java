@@ -1,5 +1,6 @@
 package org.cvtzoo.zoo.train;
 
+import org.cvtzoo.core.ZooException;
 import org.cvtzoo.core.data.Batch;
 import org.cvtzoo.core.data.BatchLoader;
 import org.cvtzoo.core.data.Dataset;
@@ -150,7 +151,7 @@ abstract class Batches implements AutoCloseable {
             if (data.resetSupported()) {
                 data.reset();
             } else if (read) {
-                throw new IllegalArgumentException("the DataSetIterator cannot reset(), so it can be read only once; training reads"
+                throw new ZooException("the DataSetIterator cannot reset(), so it can be read only once; training reads"
                         + " it once to count its batches and once per epoch, and validation data once per epoch");
             }
             read = true;
@@ -159,12 +160,12 @@ abstract class Batches implements AutoCloseable {
         private Labelled labelled(DataSet d) {
             INDArray x = d.getFeatures(), y = d.getLabels();
             if (x.rank() != 4 || x.size(1) != 3 || !x.dataType().isFPType()) {
-                throw new IllegalArgumentException("the DataSetIterator's features must be floating-point RGB images [B, 3, H, W]"
+                throw new ZooException("the DataSetIterator's features must be floating-point RGB images [B, 3, H, W]"
                         + " (NCHW), got " + x.dataType() + " " + Arrays.toString(x.shape()));
             }
             checks.check(x);
             if (y == null || y.rank() != 2 || y.size(0) != x.size(0) || y.size(1) != classes) {
-                throw new IllegalArgumentException("the DataSetIterator's labels must be one-hot [" + x.size(0) + ", " + classes
+                throw new ZooException("the DataSetIterator's labels must be one-hot [" + x.size(0) + ", " + classes
                         + "] for a model of " + classes + " classes, got " + (y == null ? "none" : Arrays.toString(y.shape())));
             }
             double[][] rows = y.castTo(DataType.DOUBLE).toDoubleMatrix();
@@ -181,7 +182,7 @@ abstract class Batches implements AutoCloseable {
                     }
                 }
                 if (ones != 1) {
-                    throw new IllegalArgumentException("the DataSetIterator's labels must be one-hot; row " + i + " is "
+                    throw new ZooException("the DataSetIterator's labels must be one-hot; row " + i + " is "
                             + Arrays.toString(rows[i]));
                 }
             }

@@ -1,5 +1,6 @@
 package org.cvtzoo.zoo.train;
 
+import org.cvtzoo.core.ZooException;
 import org.cvtzoo.core.data.Dataset;
 import org.cvtzoo.zoo.VisionModel;
 import org.nd4j.evaluation.classification.Evaluation;
@@ -71,7 +72,7 @@ public final class Evaluator {
             logits.close();
             b.release();
         }
-        if (n == 0) throw new IllegalArgumentException("nothing to evaluate: the data has no examples");
+        if (n == 0) throw new ZooException("nothing to evaluate: the data has no examples");
         return new Result(loss / n, evaluation);
     }
 }

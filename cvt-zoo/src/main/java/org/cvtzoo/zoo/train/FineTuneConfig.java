@@ -61,28 +61,28 @@ public record FineTuneConfig(int numClasses, List<String> classNames, Trainable 
     public FineTuneConfig {
         classNames = List.copyOf(classNames);
         if (trainable == null || optimizer == null) throw new NullPointerException("trainable and optimizer are required");
-        if (numClasses < 0) throw new IllegalArgumentException("the number of classes must be >= 0 (0: the model's), got " + numClasses);
+        if (numClasses < 0) throw new ZooException("the number of classes must be >= 0 (0: the model's), got " + numClasses);
         if (!classNames.isEmpty() && classNames.size() != numClasses) {
-            throw new IllegalArgumentException(classNames.size() + " class names for " + numClasses + " classes");
+            throw new ZooException(classNames.size() + " class names for " + numClasses + " classes");
         }
-        if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
-        if (batchSize < 1) throw new IllegalArgumentException("the batch size must be at least 1, got " + batchSize);
+        if (epochs < 1) throw new ZooException("epochs must be at least 1, got " + epochs);
+        if (batchSize < 1) throw new ZooException("the batch size must be at least 1, got " + batchSize);
         atLeastZero(lr, "the learning rate");
         atLeastZero(minLr, "the minimum learning rate");
         atLeastZero(warmupEpochs, "the warm-up");
         atLeastZero(weightDecay, "the weight decay");
         atLeastZero(clipNorm, "the clipping norm");
-        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        if (!(momentum >= 0 && momentum < 1)) throw new ZooException("momentum must be in [0, 1), got " + momentum);
         if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
-            throw new IllegalArgumentException("label smoothing must be in [0, 1), got " + labelSmoothing);
+            throw new ZooException("label smoothing must be in [0, 1), got " + labelSmoothing);
         }
         if ((inputHeight == 0) != (inputWidth == 0) || inputHeight < 0 || inputWidth < 0) {
-            throw new IllegalArgumentException("the input size must be positive (or 0x0: the model's), got " + inputHeight + "x" + inputWidth);
+            throw new ZooException("the input size must be positive (or 0x0: the model's), got " + inputHeight + "x" + inputWidth);
         }
     }
 
     private static void atLeastZero(double v, String what) {
-        if (!(v >= 0) || Double.isInfinite(v)) throw new IllegalArgumentException(what + " must be finite and >= 0, got " + v);
+        if (!(v >= 0) || Double.isInfinite(v)) throw new ZooException(what + " must be finite and >= 0, got " + v);
     }
 
     /**

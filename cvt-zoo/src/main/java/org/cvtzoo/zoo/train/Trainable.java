@@ -22,7 +22,7 @@ public record Trainable(Kind kind, int lastBlocks) {
     public Trainable {
         if (kind == null) throw new NullPointerException("kind");
         if (kind == Kind.LAST_BLOCKS ? lastBlocks < 1 : lastBlocks != 0) {
-            throw new IllegalArgumentException(kind == Kind.LAST_BLOCKS ? "the last N blocks need N >= 1, got " + lastBlocks
+            throw new ZooException(kind == Kind.LAST_BLOCKS ? "the last N blocks need N >= 1, got " + lastBlocks
                     : kind + " takes no block count, got " + lastBlocks);
         }
     }

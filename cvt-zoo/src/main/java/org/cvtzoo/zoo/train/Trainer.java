@@ -141,21 +141,21 @@ public final class Trainer {
 
     private Result run(Batches train, Function<VisionModel, Evaluator.Result> validate) {
         Path dir = config.outputDir();
-        if (dir == null) throw new IllegalArgumentException("set withOutputDir(...) for checkpoints and the best model");
+        if (dir == null) throw new ZooException("set withOutputDir(...) for checkpoints and the best model");
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new ZooException("cannot create " + dir + ": " + e.getMessage(), e);
         }
         int batchesPerEpoch = train.perEpoch(); // before the graph is built: an iterator's batches are checked here
-        if (batchesPerEpoch == 0) throw new IllegalArgumentException("the training data has no batches");
+        if (batchesPerEpoch == 0) throw new ZooException("the training data has no batches");
         VisionModel model = withHead();
         int classes = model.architecture().numClasses();
         int[] size = inputSize(model);
         TrainingGraph graph = new TrainingGraph(model, size[0], size[1], new Random(config.seed()));
         ParameterGroups groups = model.architecture().parameterGroups();
         List<String> names = config.trainable().select(graph.trainableNames(), groups);
-        if (names.isEmpty()) throw new IllegalArgumentException("nothing to train (" + config.trainable() + ")");
+        if (names.isEmpty()) throw new ZooException("nothing to train (" + config.trainable() + ")");
         Map<String, INDArray> params = new LinkedHashMap<>();
         for (String n : names) params.put(n, model.parameters().entries().get(n).value());
         Optimizer opt = switch (config.optimizer()) {
@@ -189,7 +189,6 @@ public final class Trainer {
                     lastLr = schedule.lr(step);
                     opt.step(params, s.gradients(), lastLr);
                     graph.updateRunningStats(s, 0.1);
-                    model.countTrainingStep();
                 }
                 lossSum += s.loss() * batch.labels().length;
                 correct += correctTop1(s.logits(), batch.labels());
@@ -210,7 +209,7 @@ public final class Trainer {
                     bestTop1 = val.top1();
                     bestEvaluation = val.evaluation();
                 }
-                ModelFile.save(model, bestFile);
+                ModelFile.save(model, bestFile, opt.steps());
             }
             TrainingCheckpoint.write(checkpoint, model, opt, new TrainingCheckpoint.Progress(epoch + 1, bestTop1, history));
             listener.epoch(r);
@@ -220,21 +219,23 @@ public final class Trainer {
         return new Result(best, List.copyOf(history), bestFile, bestEvaluation);
     }
 
-    /** The model with the new head (pretrained values copied for every other parameter). */
+    /**
+     * The model that trains: a copy of the base model's parameters and buffers (those of the same
+     * name and shape), with a new head where the class count changes. Never the base model's own
+     * arrays: training must not change the model it was given.
+     */
     private VisionModel withHead() {
         int n = config.numClasses() > 0 ? config.numClasses() : base.architecture().numClasses();
-        VisionModel m = base;
-        if (n != base.architecture().numClasses()) {
-            Nd4j.getRandom().setSeed(config.seed()); // the new head's initial values follow the run's seed
-            m = new VisionModel(base.architecture().withNumClasses(n));
-            Map<String, ParamStore.Entry> from = base.parameters().entries();
-            for (ParamStore.Entry e : m.parameters().entries().values()) {
-                ParamStore.Entry src = from.get(e.name());
-                if (src != null && Arrays.equals(src.torchShape(), e.torchShape())) e.value().assign(src.value());
-            }
+        Nd4j.getRandom().setSeed(config.seed()); // a new head's initial values follow the run's seed
+        VisionModel m = new VisionModel(base.architecture().withNumClasses(n));
+        Map<String, ParamStore.Entry> from = base.parameters().entries();
+        for (ParamStore.Entry e : m.parameters().entries().values()) {
+            ParamStore.Entry src = from.get(e.name());
+            if (src != null && Arrays.equals(src.torchShape(), e.torchShape())) e.value().assign(src.value());
         }
         m = m.withEval(base.eval());
-        return config.classNames().isEmpty() ? m : m.withClassNames(config.classNames());
+        if (!config.classNames().isEmpty()) return m.withClassNames(config.classNames());
+        return n == base.architecture().numClasses() ? m.withClassNames(base.classNames()) : m;
     }
 
     /** The configured size, else the model's native size (its spec's, which its evaluation produces). */
@@ -245,7 +246,7 @@ public final class Trainer {
 
     private static void checkSize(INDArray images, int[] size) {
         if (images.size(2) != size[0] || images.size(3) != size[1]) {
-            throw new IllegalArgumentException("training images must be " + size[0] + "x" + size[1] + " (the training size),"
+            throw new ZooException("training images must be " + size[0] + "x" + size[1] + " (the training size),"
                     + " got a batch of " + Arrays.toString(images.shape()));
         }
     }
@@ -256,7 +257,7 @@ public final class Trainer {
         INDArray t = Nd4j.valueArrayOf(new long[]{labels.length, classes}, s / classes, DataType.FLOAT);
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= classes) {
-                throw new IllegalArgumentException("label " + labels[i] + " for a model of " + classes + " classes");
+                throw new ZooException("label " + labels[i] + " for a model of " + classes + " classes");
             }
             t.putScalar(i, labels[i], 1 - s + s / classes);
         }

@@ -8,7 +8,7 @@
  * FineTuneConfig config = FineTuneConfig.defaults().withClasses(names).withTrainable(Trainable.lastBlocks(2))
  *         .withEpochs(5).withOutputDir(Path.of("run"));
  * Trainer.Result r = new Trainer(model, config).fit(trainIterator, validationIterator);
- * Evaluation e = r.best().evaluate(testIterator);
+ * Evaluation e = Evaluator.evaluate(r.best(), testIterator).evaluation();
  * }</pre>
  *
  * <p>The pieces under the trainer work on plain float32 arrays, outside any graph: gradients come

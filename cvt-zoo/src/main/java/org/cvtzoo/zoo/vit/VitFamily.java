@@ -27,19 +27,19 @@ public final class VitFamily implements Family {
     public List<Variant> variants() {
         return List.of(
                 variant("vit-ti16", "vit_tiny_patch16_224", 16, 192, 12, 3,
-                        augreg("vit_tiny_patch16_224", "augreg_in21k_ft_in1k"), new Card.Published(5.72, 1.26, "GMACs", TIMM_CSV)),
+                        augreg("vit_tiny_patch16_224", "augreg_in21k_ft_in1k"), new Card.Published(5.72, 1.26, TIMM_CSV)),
                 variant("vit-s16", "vit_small_patch16_224", 16, 384, 12, 6,
-                        augreg("vit_small_patch16_224", "augreg_in21k_ft_in1k"), new Card.Published(22.05, 4.61, "GMACs", TIMM_CSV)),
+                        augreg("vit_small_patch16_224", "augreg_in21k_ft_in1k"), new Card.Published(22.05, 4.61, TIMM_CSV)),
                 variant("vit-s32", "vit_small_patch32_224", 32, 384, 12, 6,
-                        augreg("vit_small_patch32_224", "augreg_in21k_ft_in1k"), new Card.Published(22.88, 1.15, "GMACs", TIMM_CSV)),
+                        augreg("vit_small_patch32_224", "augreg_in21k_ft_in1k"), new Card.Published(22.88, 1.15, TIMM_CSV)),
                 variant("vit-b16", "vit_base_patch16_224", 16, 768, 12, 12,
-                        augreg("vit_base_patch16_224", "augreg2_in21k_ft_in1k"), new Card.Published(86.57, 17.58, "GMACs", TIMM_CSV)),
+                        augreg("vit_base_patch16_224", "augreg2_in21k_ft_in1k"), new Card.Published(86.57, 17.58, TIMM_CSV)),
                 variant("vit-b32", "vit_base_patch32_224", 32, 768, 12, 12,
-                        augreg("vit_base_patch32_224", "augreg_in21k_ft_in1k"), new Card.Published(88.22, 4.41, "GMACs", TIMM_CSV)),
+                        augreg("vit_base_patch32_224", "augreg_in21k_ft_in1k"), new Card.Published(88.22, 4.41, TIMM_CSV)),
                 variant("vit-l16", "vit_large_patch16_224", 16, 1024, 24, 16,
-                        augreg("vit_large_patch16_224", "augreg_in21k_ft_in1k"), new Card.Published(304.33, 61.6, "GMACs", TIMM_CSV)),
+                        augreg("vit_large_patch16_224", "augreg_in21k_ft_in1k"), new Card.Published(304.33, 61.6, TIMM_CSV)),
                 variant("vit-l32", "vit_large_patch32_224", 32, 1024, 24, 16, null,
-                        new Card.Published(305.51, 15.39, "GMACs", "timm benchmark csv; timm's only 224 weights (orig_in21k)"
+                        new Card.Published(305.51, 15.39, "timm benchmark csv; timm's only 224 weights (orig_in21k)"
                                 + " are a headless ImageNet-21k backbone")));
     }
 

@@ -114,7 +114,7 @@ class DataSetIteratorTest {
         }
         assertTrue(top1 > 0 && top5 > top1 && top5 < n, "a test that can tell top-1 and top-5 apart: " + top1 + ", " + top5);
 
-        Evaluation e = m.evaluate(new ViewIterator(all, 6)); // batches of 6, 6, 6, 2
+        Evaluation e = Evaluator.evaluate(m, new ViewIterator(all, 6)).evaluation(); // batches of 6, 6, 6, 2
         assertEquals((double) top1 / n, e.accuracy());
         assertEquals((double) top5 / n, e.topNAccuracy());
         for (int a = 0; a < 10; a++) {
@@ -137,7 +137,7 @@ class DataSetIteratorTest {
         assertMessage(() -> trainer.fit(new ViewIterator(soft, 8), null), "one-hot");
         DataSet small = new DataSet(Nd4j.zeros(DataType.FLOAT, 8, 3, 32, 32), good.getLabels());
         assertMessage(() -> trainer.fit(new ViewIterator(small, 8), null), "must be 64x64");
-        assertMessage(() -> FineTuneTest.base().evaluate(new ViewIterator(good, 8)), "one-hot [8, 10]");
+        assertMessage(() -> Evaluator.evaluate(FineTuneTest.base(), new ViewIterator(good, 8)), "one-hot [8, 10]");
     }
 
     /** A ViewIterator that knows its classes, as DataVec's record-reader iterators do. */
@@ -180,7 +180,7 @@ class DataSetIteratorTest {
         Trainer trainer = new Trainer(FineTuneTest.base(), FineTuneTest.recipe(tmp.resolve("raw")).withEpochs(1));
         ZooException e = assertThrows(ZooException.class, () -> trainer.fit(new ViewIterator(raw, 8), null));
         assertTrue(e.getMessage().contains("raw pixels 0..255") && e.getMessage().contains("ZooPreProcessor.of(model)"), e.getMessage());
-        assertThrows(ZooException.class, () -> FineTuneTest.base().evaluate(new ViewIterator(raw, 8)));
+        assertThrows(ZooException.class, () -> Evaluator.evaluate(FineTuneTest.base(), new ViewIterator(raw, 8)));
     }
 
     /** Evaluating at another size than the model's preprocessing gives: a warning. */
@@ -189,17 +189,17 @@ class DataSetIteratorTest {
         VisionModel m = FineTuneTest.base().withEval(org.cvtzoo.core.image.EvalTransform.centerCrop(64, 0.875,
                 org.cvtzoo.core.image.EvalTransform.imagenetMean(), org.cvtzoo.core.image.EvalTransform.imagenetStd(), "bicubic"));
         DataSet d = dataSet(FineTuneTest.halves(8, 1), 10);
-        String quiet = org.cvtzoo.zoo.datavec.ZooPreProcessorTest.stderrOf(() -> m.evaluate(new ViewIterator(d, 8)));
+        String quiet = org.cvtzoo.zoo.datavec.ZooPreProcessorTest.stderrOf(() -> Evaluator.evaluate(m, new ViewIterator(d, 8)));
         assertEquals("", quiet);
         DataSet small = new DataSet(d.getFeatures().get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 48),
                 NDArrayIndex.interval(0, 48)).dup(), d.getLabels());
-        String err = org.cvtzoo.zoo.datavec.ZooPreProcessorTest.stderrOf(() -> m.evaluate(new ViewIterator(small, 4)));
+        String err = org.cvtzoo.zoo.datavec.ZooPreProcessorTest.stderrOf(() -> Evaluator.evaluate(m, new ViewIterator(small, 4)));
         assertEquals(1, err.split("warning:", -1).length - 1, err);
         assertTrue(err.contains("48x48") && err.contains("64x64"), err);
     }
 
     private static void assertMessage(Executable run, String fragment) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, run);
+        ZooException e = assertThrows(ZooException.class, run);
         assertTrue(e.getMessage().contains(fragment), "'" + fragment + "' in: " + e.getMessage());
     }
 }

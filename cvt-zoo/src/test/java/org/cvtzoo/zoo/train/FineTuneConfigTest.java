@@ -62,7 +62,7 @@ class FineTuneConfigTest {
     }
 
     private static void assertMessage(Executable run, String fragment) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, run);
+        ZooException e = assertThrows(ZooException.class, run);
         assertTrue(e.getMessage().contains(fragment), "'" + fragment + "' in: " + e.getMessage());
     }
 }

@@ -3,6 +3,8 @@ package org.cvtzoo.zoo.train;
 import org.cvtzoo.core.data.Dataset;
 import org.cvtzoo.core.data.Example;
 import org.cvtzoo.core.graph.ParamStore;
+import org.cvtzoo.core.weights.Checkpoints;
+import org.cvtzoo.core.weights.StateDict;
 import org.cvtzoo.zoo.Fixtures;
 import org.cvtzoo.zoo.ModelFile;
 import org.cvtzoo.zoo.ParameterGroups;
@@ -15,11 +17,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.stream.IntStream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -77,9 +86,9 @@ class FineTuneTest {
         assertEquals(List.of("left", "right"), r.evaluation().getLabelsList());
     }
 
-    /** A run that dies after epoch 2 and is resumed ends with the same parameters as a run straight through. */
+    /** A run that dies after epoch 2 and is resumed ends in the same state as a run straight through. */
     @Test
-    void resumedRunEqualsAStraightRun() {
+    void resumedRunEqualsAStraightRun() throws IOException {
         FineTuneConfig a = recipe(tmp.resolve("a")), b = recipe(tmp.resolve("b"));
         Trainer.Result straight = new Trainer(base(), a).fit(halves(32, 1), halves(16, 2));
         RuntimeException crash = new RuntimeException("simulated crash");
@@ -91,6 +100,8 @@ class FineTuneTest {
         });
         assertSame(crash, assertThrows(RuntimeException.class, () -> crashing.fit(halves(32, 1), halves(16, 2))));
         Path checkpoint = tmp.resolve("b").resolve(Trainer.CHECKPOINT_FILE);
+        Path afterCrash = tmp.resolve("after-crash.safetensors");
+        Files.copy(checkpoint, afterCrash);
         VisionModel probe = new VisionModel(base().architecture().withNumClasses(2));
         assertEquals(2, TrainingCheckpoint.read(checkpoint, probe, new AdamW(0.05, DecayRule.ALL)).epochsDone());
 
@@ -103,13 +114,50 @@ class FineTuneTest {
         }).fit(halves(32, 1), halves(16, 2));
         assertEquals(List.of(3), resumedEpochs, "the resumed run trains the last epoch only");
         assertEquals(3, resumed.history().size());
-        VisionModel ma = ModelFile.load(tmp.resolve("a").resolve(Trainer.BEST_FILE));
-        VisionModel mb = ModelFile.load(tmp.resolve("b").resolve(Trainer.BEST_FILE));
-        for (ParamStore.Entry e : ma.parameters().entries().values()) {
-            INDArray other = mb.parameters().entries().get(e.name()).value();
-            assertTrue(e.value().equalsWithEps(other, 1e-6), e.name());
-        }
+        // the last checkpoint is written by the resumed epoch only: its parameters, buffers and
+        // optimiser state must be the straight run's (the crashed run's epoch-2 state is not)
+        Path a3 = tmp.resolve("a").resolve(Trainer.CHECKPOINT_FILE), b3 = tmp.resolve("b").resolve(Trainer.CHECKPOINT_FILE);
+        assertEquals(List.of(), differences(a3, b3, 1e-6));
+        assertTrue(!differences(a3, afterCrash, 1e-6).isEmpty(), "epoch 3 changed the state: the comparison can fail");
         assertEquals(straight.history().get(2).trainLoss(), resumed.history().get(2).trainLoss(), 1e-6);
+    }
+
+    /** Tensors (parameters, buffers, optimiser state) and step counts that differ between two checkpoints. */
+    static List<String> differences(Path x, Path y, double eps) {
+        List<String> out = new ArrayList<>();
+        try (StateDict a = Checkpoints.open(x); StateDict b = Checkpoints.open(y)) {
+            assertEquals(a.keys(), b.keys());
+            assertTrue(a.keys().stream().anyMatch(k -> k.startsWith("optimizer/")), "optimiser state is in the checkpoint");
+            for (String k : a.keys()) {
+                if (!a.get(k).equalsWithEps(b.get(k), eps)) out.add(k);
+            }
+            for (String m : List.of("cvt.checkpoint.steps", "cvt.checkpoint.param_steps", "cvt.checkpoint.epochs_done")) {
+                if (!a.metadata().get(m).equals(b.metadata().get(m))) out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /** Fine-tuning with the base model's own class count must not train the base model's arrays. */
+    @Test
+    void trainingLeavesTheGivenModelAlone() {
+        VisionModel given = base();
+        assertEquals(10, given.architecture().numClasses());
+        Map<String, INDArray> before = new LinkedHashMap<>();
+        given.parameters().entries().forEach((n, e) -> before.put(n, e.value().dup()));
+        List<String> ten = IntStream.range(0, 10).mapToObj(i -> "c" + i).toList();
+        Trainer.Result r = new Trainer(given, recipe(tmp.resolve("same")).withClasses(ten).withEpochs(1)).fit(halves(16, 1), null);
+        for (ParamStore.Entry e : given.parameters().entries().values()) {
+            assertArrayEquals(floats(before.get(e.name())), floats(e.value()), e.name() + " changed in the given model");
+        }
+        VisionModel trained = r.best();
+        assertTrue(before.entrySet().stream().anyMatch(
+                b -> !Arrays.equals(floats(b.getValue()), floats(trained.parameters().entries().get(b.getKey()).value()))),
+                "the run trained something");
+    }
+
+    private static float[] floats(INDArray a) {
+        return a.dup('c').data().asFloat();
     }
 
     @Test

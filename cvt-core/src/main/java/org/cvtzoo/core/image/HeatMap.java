@@ -1,6 +1,5 @@
-package org.cvtzoo.cli;
+package org.cvtzoo.core.image;
 
-import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.core.weights.AtomicFile;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -11,7 +10,10 @@ import java.io.IOException;
 import java.nio.channels.Channels;
 import java.nio.file.Path;
 
-/** An attention map laid over the image the model saw, as a PNG (bin/cvt attention, and the notebooks). */
+/**
+ * An attention map laid over the image the model saw, as a PNG: the picture code that the CLI
+ * ({@code bin/cvt attention}, the demo) and the notebooks share, below both.
+ */
 public final class HeatMap {
     private HeatMap() {
     }
@@ -55,7 +57,7 @@ public final class HeatMap {
     }
 
     /** Writes a PNG whole or not at all. */
-    static void writePng(BufferedImage img, Path file) throws IOException {
+    public static void writePng(BufferedImage img, Path file) throws IOException {
         AtomicFile.write(file, ch -> {
             if (!ImageIO.write(img, "png", Channels.newOutputStream(ch))) throw new IOException("no PNG writer");
         });
