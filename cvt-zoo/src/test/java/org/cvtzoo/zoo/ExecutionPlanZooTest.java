@@ -142,8 +142,8 @@ class ExecutionPlanZooTest {
      * tokens. CvT-tiny (depths 1, 1, 2; heads 1, 2, 3): the same per block with q, k and v as
      * three linears and QuickGELU, a LayerNorm per stage's embedding, heads split (3) and
      * merged (1) by permutes only where a stage has more than one head, and the input's permute
-     * to NHWC. PatchConvNet-tiny: its convolutional trunk's GELUs and LayerNorms, then class
-     * attention. Nothing a rewrite matched is left to the graph's ops.
+     * to NHWC. PatchConvNet-tiny (depth 2): its trunk's pointwise convolutions as products, GELUs
+     * and LayerNorms, then class attention. Nothing a rewrite matched is left to the graph's ops.
      */
     @Test
     void rewritesFireOnEveryFamily() {
@@ -159,9 +159,12 @@ class ExecutionPlanZooTest {
                         "matmul + bias + residual (onednn)", 2 * blocks, "permute (onednn)", (3 + 1) * (1 + 2) + 1),
                 rewrites("cvt_tiny"));
         Map<String, Integer> pcn = rewrites("pcn_tiny");
-        assertEquals(java.util.Set.of("exact_gelu (onednn)", "layer_norm (onednn)", "matmul (onednn)", "matmul + bias (onednn)",
-                "matmul + bias + gelu_erf (onednn)", "permute (onednn)", "reduce_mean (java)", "softmax (onednn)"), pcn.keySet());
-        assertEquals(2 + 3, pcn.get("layer_norm (onednn)"), "a LayerNorm per trunk block, two in class attention, the final norm");
+        assertEquals(java.util.Set.of("1x1 conv + bias (onednn)", "1x1 conv + bias + gelu_erf (onednn)", "exact_gelu (onednn)",
+                "layer_norm (onednn)", "matmul (onednn)", "matmul + bias (onednn)", "matmul + bias + gelu_erf (onednn)",
+                "permute (onednn)", "reduce_mean (java)", "softmax (onednn)"), pcn.keySet());
+        assertEquals(d + 3, pcn.get("layer_norm (onednn)"), "a LayerNorm per trunk block, two in class attention, the final norm");
+        assertEquals(d, pcn.get("1x1 conv + bias + gelu_erf (onednn)"), "the first pointwise layer of each trunk block, and its GELU");
+        assertEquals(3 * d, pcn.get("1x1 conv + bias (onednn)"), "the last pointwise layer and squeeze-excite's two of each block");
     }
 
     private static Map<String, Integer> rewrites(String fixture) {

@@ -31,7 +31,7 @@ final class DnnlStep extends Step {
 
     private final List<Call> calls;
     private final INDArray[] args;
-    private final long[][] outputShapes;
+    private long[][] outputShapes;
     private final List<memory> held = new ArrayList<>();
     private IntMemoryMap[] memories;
 
@@ -45,6 +45,15 @@ final class DnnlStep extends Step {
         this.args = args.clone();
         this.outputShapes = outputShapes;
         for (int i = 0; i < args.length; i++) ctx.setInputArray(i, args[i]);
+    }
+
+    /** The plan allocates the (single) output in this shape, of as many values: the primitive writes the same memory. */
+    void reshapeOutput(long[] shape) {
+        long had = 1, now = 1;
+        for (long d : outputShapes[0]) had *= d;
+        for (long d : shape) now *= d;
+        if (outputShapes.length != 1 || had != now) throw new IllegalStateException("cannot reshape the output to " + Arrays.toString(shape));
+        outputShapes = new long[][]{shape.clone()};
     }
 
     @Override

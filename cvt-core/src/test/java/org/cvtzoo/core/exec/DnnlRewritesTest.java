@@ -161,6 +161,27 @@ class DnnlRewritesTest {
         assertMatches(sd, Map.of("x", new long[]{3, 8, 8, 5}), out.name(), "exact_gelu (onednn)", 1e-6);
     }
 
+    /** A 1x1 convolution on an NHWC grid as a product, with its bias and GELU or a residual after it. */
+    @Test
+    void pointwiseConvolutionsAreProducts() {
+        for (String post : new String[]{"", "gelu_erf", "residual"}) {
+            for (boolean withBias : new boolean[]{true, false}) {
+                SameDiff sd = SameDiff.create();
+                SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 5, 6, 8);
+                SDVariable w = sd.var("w", Nd4j.rand(DataType.FLOAT, 1, 1, 8, 12).subi(0.5));
+                SDVariable b = sd.var("b", Nd4j.rand(DataType.FLOAT, 12).subi(0.5));
+                SDVariable r = sd.placeHolder("r", DataType.FLOAT, -1, 5, 6, 12);
+                var config = org.cvtzoo.core.graph.Ops.nhwcConvConfig(1, 1, 0);
+                SDVariable y = withBias ? sd.cnn().conv2d(x, w, b, config) : sd.cnn().conv2d(x, w, config);
+                if (post.equals("gelu_erf")) y = Ops.exactGelu(y);
+                if (post.equals("residual")) y = r.add(y);
+                SDVariable out = y.mul(1.0);
+                String expected = "1x1 conv" + (withBias ? " + bias" : "") + (post.isEmpty() ? "" : " + " + post) + " (onednn)";
+                assertMatches(sd, Map.of("x", new long[]{3, 5, 6, 8}, "r", new long[]{3, 5, 6, 12}), out.name(), expected, 1e-5);
+            }
+        }
+    }
+
     /** A softmax over another axis is not oneDNN's here: the plan runs the graph's op. */
     @Test
     void softmaxOverAnotherAxisRunsTheGraphsOp() {
