@@ -21,7 +21,7 @@ import java.util.concurrent.ForkJoinTask;
  * <p>erf and tanh are rational approximations {@code t P(t^2) / Q(t^2)} on a clamped range, with
  * our own coefficients (a weighted least-squares fit to the exact functions). Evaluated in float
  * they are within 4e-7 of the exact function everywhere (checked on 2 million points), against
- * 1e-7 for the float result of libm's erff; {@code FusionsTest} holds them to that.
+ * 1e-7 for the float result of libm's erff; {@code JavaRewritesTest} holds them to that.
  */
 final class FloatKernels {
     private static final int CHUNK = 4096;
