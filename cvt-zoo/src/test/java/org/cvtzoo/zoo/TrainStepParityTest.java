@@ -129,8 +129,7 @@ class TrainStepParityTest {
             List<String> failures = new ArrayList<>();
             other.gradients().forEach((name, want) -> {
                 INDArray got = withOneDnn.gradients().get(name);
-                double scale = Math.max(want.amaxNumber().doubleValue(), 1e-3 * largest);
-                double err = want.sub(got).amaxNumber().doubleValue() / scale;
+                double err = errorOfOwnScale(got, want, 1e-3 * largest);
                 if (!(err <= 1e-5)) failures.add(name + " " + err + " (largest value " + want.amaxNumber() + ")");
             });
             assertTrue(failures.isEmpty(), fixture + (other == without ? " without oneDNN" : " on SameDiff") + ": " + failures);
@@ -203,8 +202,7 @@ class TrainStepParityTest {
         for (Map.Entry<String, INDArray[]> e : pairs.entrySet()) {
             INDArray got = e.getValue()[0], ref = e.getValue()[1];
             double err = Fixtures.relativeError(got, ref);
-            double diff = Transforms.abs(got.castTo(DataType.DOUBLE).reshape(ref.shape()).sub(ref)).maxNumber().doubleValue();
-            double own = diff / Math.max(Transforms.abs(ref).maxNumber().doubleValue(), NOISE_FLOOR * largest);
+            double own = errorOfOwnScale(got.castTo(DataType.DOUBLE).reshape(ref.shape()), ref, NOISE_FLOOR * largest);
             if (!(err <= TOLERANCE)) failures.add(e.getKey() + " " + err);
             if (!(own <= OWN_SCALE_TOLERANCE)) failures.add(e.getKey() + " " + own + " of its own scale");
             if (own > worst) {
@@ -214,6 +212,11 @@ class TrainStepParityTest {
         }
         System.out.printf("%s gradients: worst error of their own scale %.2e (%s)%n", fixture, worst, worstName);
         return failures;
+    }
+
+    /** {@code max|got - ref| / max(max|ref|, floor)}: the error against the tensor's own scale, at least {@code floor}. */
+    static double errorOfOwnScale(INDArray got, INDArray ref, double floor) {
+        return got.sub(ref).amaxNumber().doubleValue() / Math.max(ref.amaxNumber().doubleValue(), floor);
     }
 
     private static int checkedGradients(String fixture) {
