@@ -5,9 +5,11 @@ import org.cvtzoo.zoo.pcn.PatchConvNetSpec;
 import org.cvtzoo.zoo.pcn.PerClassTokens;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.nio.file.Path;
 
@@ -73,24 +75,74 @@ class PerClassPatchConvNetTest {
         assertEquals(v.architecture().name(), Zoo.variant("S60_multi").architecture().name());
     }
 
-    /** pcn_tiny converted: the reference's multi model on the same converted weights gives the same logits. */
+    /**
+     * pcn_tiny converted to deit's own per-class layer (keys from the patches alone): the
+     * reference's multi model on the same converted weights gives the same logits, which are
+     * not the source's.
+     */
     @Test
-    void conversionMatchesTheReferenceConversion() {
-        Path dir = Fixtures.dir("pcn_tiny");
-        VisionModel single = VisionModel.fromCheckpoint(Zoo.architecture(dir.resolve("spec.json"), null), dir.resolve("model.pth"));
-        VisionModel multi = PerClassTokens.convert(single);
-        assertTrue(multi.architecture().attentionPerClass());
+    void conversionToDeitsLayerMatchesTheReferenceConversion() {
+        VisionModel single = pcnTiny();
+        VisionModel multi = PerClassTokens.convert(single, 10, false);
+        assertTrue(!((PatchConvNetSpec) multi.architecture().spec()).attendOwnToken());
         INDArray x = Fixtures.npy("pcn_tiny", "input.npy");
         INDArray logits = multi.forward(x).logits();
         assertClose(logits, Fixtures.npy("pcn_multi_converted", "logits.npy"), "converted logits");
         // not the source's exactly: deit's per-class layer does not attend to the class token itself
         double diff = Fixtures.relativeError(logits, Fixtures.npy("pcn_tiny", "logits.npy"));
         assertTrue(diff > 1e-4 && diff < 2e-2, "converted vs source logits " + diff);
-        // every class token starts as the same copy: the k maps are equal
-        INDArray maps = multi.forward(x).attention();
-        assertEquals(0, Fixtures.relativeError(maps.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                org.nd4j.linalg.indexing.NDArrayIndex.point(3)), maps.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                org.nd4j.linalg.indexing.NDArrayIndex.point(0))), 1e-7);
+    }
+
+    /**
+     * The default conversion sets multiclass_attend_own_token: each class token attends to itself
+     * and the patches, as the one-token layer does, so the logits and maps are the source's (batch
+     * 2 at 64x64, batch 3 at 96x96), also after a round trip through a model file.
+     */
+    @Test
+    void defaultConversionKeepsTheSourceLogits(@TempDir Path tmp) {
+        VisionModel single = pcnTiny();
+        VisionModel multi = PerClassTokens.convert(single);
+        PatchConvNetSpec spec = (PatchConvNetSpec) multi.architecture().spec();
+        assertTrue(spec.multiclass() && spec.attendOwnToken());
+        assertTrue(multi.architecture().attentionPerClass());
+        Path file = tmp.resolve("converted.safetensors");
+        ModelFile.save(multi, file);
+        VisionModel reloaded = ModelFile.load(file);
+        assertEquals(spec, reloaded.architecture().spec());
+        for (String input : new String[]{"pcn_tiny", "pcn_tiny_96"}) {
+            INDArray x = Fixtures.npy(input, "input.npy");
+            VisionModel.Output source = single.forward(x);
+            for (VisionModel m : new VisionModel[]{multi, reloaded}) {
+                VisionModel.Output out = m.forward(x);
+                double e = Fixtures.relativeError(out.logits(), source.logits());
+                assertTrue(e <= 1e-6, input + ": converted vs source logits " + e);
+                // every class's map is the source's one map
+                INDArray maps = out.attention();
+                for (int c = 0; c < maps.size(1); c++) {
+                    INDArray map = maps.get(NDArrayIndex.all(), NDArrayIndex.interval(c, c + 1));
+                    assertTrue(Fixtures.relativeError(map, source.attention()) <= 1e-6, input + ": class " + c + "'s map");
+                }
+            }
+            // and the source is the reference's (PyTorch) model
+            assertClose(source.logits(), Fixtures.npy(input, "logits.npy"), input + " source logits");
+        }
+    }
+
+    @Test
+    void ownTokenOptionIsOffInOlderFilesAndNeedsMulticlass() {
+        assertTrue(!((PatchConvNetSpec) model.architecture().spec()).attendOwnToken()); // pcn_multi_tiny's spec.json lacks it
+        assertTrue(!model.architecture().specTree().has("multiclass_attend_own_token"));
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) model.architecture().specTree().deepCopy();
+        tree.put("multiclass_attend_own_token", true);
+        assertTrue(((PatchConvNetSpec) Zoo.architecture(tree, "tree", null).spec()).attendOwnToken());
+        tree.put("multiclass", false);
+        Exception e = assertThrows(RuntimeException.class, () -> Zoo.architecture(tree, "tree", null));
+        assertTrue(e.getMessage().contains("multiclass_attend_own_token needs multiclass true"), e.getMessage());
+    }
+
+    private static VisionModel pcnTiny() {
+        Path dir = Fixtures.dir("pcn_tiny");
+        return VisionModel.fromCheckpoint(Zoo.architecture(dir.resolve("spec.json"), null), dir.resolve("model.pth"));
     }
 
     @Test

@@ -85,7 +85,8 @@ public final class PatchConvNet extends SpecArchitecture<PatchConvNetSpec> {
      * the patches ({@link PerClassAttentionBlock}); the final norm on each; class i's logit is
      * {@code head.i} ({@code Linear(d, 1)}) of class token i. Features are deit's
      * {@code forward_features} {@code [B, k, d]} flattened to {@code [B, k * d]}; the attention map
-     * is one per class, {@code [B, k, h, w]}.
+     * is one per class, {@code [B, k, h, w]}. With {@code multiclass_attend_own_token} each class
+     * token also attends to itself, as the one-token layer does.
      */
     private Outputs buildPerClass(Scope root, SDVariable patches, long side) {
         SameDiff sd = root.sd();
@@ -94,7 +95,7 @@ public final class PatchConvNet extends SpecArchitecture<PatchConvNetSpec> {
         SDVariable clsParam = root.param("cls_token", ParamStore.Layout.AS_IS, Scope.truncNormal(0.02), 1, k, dim);
         SDVariable cls = sd.zerosLike(Ops.tokenRange(patches, 0, 1)).add(clsParam); // [B, k, dim]
         PerClassAttentionBlock.Result r = PerClassAttentionBlock.apply(root.child("blocks_token_only.0"), cls, patches, k,
-                dim, side, side, spec.mlpRatioClstk(), spec.initScale(), EPS);
+                dim, side, side, spec.mlpRatioClstk(), spec.initScale(), EPS, spec.attendOwnToken());
         SDVariable normed = Ops.layerNorm(root, "norm", r.cls(), dim, EPS); // [B*k, dim]
         SDVariable[] weights = new SDVariable[k], biases = new SDVariable[k];
         for (int i = 0; i < k; i++) {

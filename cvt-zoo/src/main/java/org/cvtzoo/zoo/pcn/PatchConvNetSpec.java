@@ -25,34 +25,48 @@ import java.util.Set;
  * ImageNet's mean and std), and {@code multiclass} (false: deit's {@code PatchConvnet(multiclass=True)},
  * as its {@code S60_multi}: one class token per class, {@code cls_token [1, k, d]}, and one
  * {@code Linear(d, 1)} head per class, {@code head.i}; deit builds its multi class-attention layer
- * without the class count, so there it works at 1000 classes only: here at any).
+ * without the class count, so there it works at 1000 classes only: here at any), and
+ * {@code multiclass_attend_own_token} (false; not deit's: with {@code multiclass}, each class token's
+ * keys and values are [its own class token, the patches] rather than deit's patches alone, which is
+ * exactly the one-token layer's computation once per class, so that a converted one-token model
+ * keeps its logits; {@link PerClassTokens} sets it).
  */
 public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlpRatioClstk, double initScale,
-                               int numClasses, int imgSize, double dropPathRate, double evalCropRatio, boolean multiclass)
+                               int numClasses, int imgSize, double dropPathRate, double evalCropRatio, boolean multiclass,
+                               boolean attendOwnToken)
         implements ModelSpec<PatchConvNetSpec> {
 
     static final Set<String> FIELDS = Set.of("family", "embed_dim", "depth", "num_heads", "mlp_ratio_clstk",
             "init_scale", "num_classes", "patch_size", "in_chans", "img_size", "drop_path_rate", "eval_crop_ratio",
-            "multiclass");
+            "multiclass", "multiclass_attend_own_token");
     /** deit's {@code --eval-crop-ratio} default. */
     static final double EVAL_CROP_RATIO = 0.875;
 
     public PatchConvNetSpec {
         List<String> bad = problems(embedDim, depth, numHeads, mlpRatioClstk, initScale, numClasses, imgSize, dropPathRate,
-                evalCropRatio);
+                evalCropRatio, multiclass, attendOwnToken);
         if (!bad.isEmpty()) throw new SpecException("PatchConvNet: " + String.join("; ", bad));
     }
 
     /** A single-token spec (deit's default {@code multiclass=False}). */
     public PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlpRatioClstk, double initScale,
                             int numClasses, int imgSize, double dropPathRate, double evalCropRatio) {
-        this(embedDim, depth, numHeads, mlpRatioClstk, initScale, numClasses, imgSize, dropPathRate, evalCropRatio, false);
+        this(embedDim, depth, numHeads, mlpRatioClstk, initScale, numClasses, imgSize, dropPathRate, evalCropRatio, false, false);
     }
 
-    /** This spec with one class token per class (true) or one class token (false). */
+    /** This spec with one class token per class as deit defines it (true) or one class token (false). */
     public PatchConvNetSpec withMulticlass(boolean perClass) {
         return new PatchConvNetSpec(embedDim, depth, numHeads, mlpRatioClstk, initScale, numClasses, imgSize, dropPathRate,
-                evalCropRatio, perClass);
+                evalCropRatio, perClass, false);
+    }
+
+    /**
+     * This spec with one class token per class whose keys and values are its own token and the
+     * patches ({@code multiclass_attend_own_token}: the one-token computation per class, not deit's).
+     */
+    public PatchConvNetSpec withMulticlassAttendingOwnToken() {
+        return new PatchConvNetSpec(embedDim, depth, numHeads, mlpRatioClstk, initScale, numClasses, imgSize, dropPathRate,
+                evalCropRatio, true, true);
     }
 
     /** A deit variant: 1000 classes, 224x224, one-head class attention with MLP ratio 3, no drop path. */
@@ -68,6 +82,7 @@ public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlp
                 .put("mlp_ratio_clstk", mlpRatioClstk).put("init_scale", initScale).put("num_classes", numClasses)
                 .put("img_size", imgSize).put("drop_path_rate", dropPathRate).put("eval_crop_ratio", evalCropRatio);
         if (multiclass) t.put("multiclass", true); // absent: deit's default, as single-token model files always had it
+        if (attendOwnToken) t.put("multiclass_attend_own_token", true); // absent: deit's keys (older files)
         return t;
     }
 
@@ -87,7 +102,7 @@ public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlp
     public PatchConvNetSpec withNumClasses(int n) {
         if (n < 1) throw new SpecException("number of classes must be at least 1, got " + n);
         return new PatchConvNetSpec(embedDim, depth, numHeads, mlpRatioClstk, initScale, n, imgSize, dropPathRate, evalCropRatio,
-                multiclass);
+                multiclass, attendOwnToken);
     }
 
     /** Reads a flat JSON spec; errors name {@code source} and the field. */
@@ -105,19 +120,21 @@ public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlp
         double dropPath = r.number("drop_path_rate", 0.0);
         double cropRatio = r.number("eval_crop_ratio", EVAL_CROP_RATIO);
         boolean multiclass = r.bool("multiclass", false);
+        boolean attendOwnToken = r.bool("multiclass_attend_own_token", false);
         r.check(patch == 16, "patch_size", "must be 16 (the convolutional stem's four stride-2 convs), got " + patch);
         r.check(inChans == 3, "in_chans", "must be 3 (RGB), got " + inChans);
-        for (String p : problems(dim, depth, heads, ratio, init, classes, img, dropPath, cropRatio)) {
+        for (String p : problems(dim, depth, heads, ratio, init, classes, img, dropPath, cropRatio, multiclass, attendOwnToken)) {
             String field = p.substring(0, p.indexOf(' '));
             // a value that could not be read is reported once; mlp_ratio_clstk's check needs embed_dim
             if (r.ok(field) && (!field.equals("mlp_ratio_clstk") || r.ok("embed_dim"))) r.problem(p);
         }
         r.done();
-        return new PatchConvNetSpec(dim, depth, heads, ratio, init, classes, img, dropPath, cropRatio, multiclass);
+        return new PatchConvNetSpec(dim, depth, heads, ratio, init, classes, img, dropPath, cropRatio, multiclass, attendOwnToken);
     }
 
     private static List<String> problems(int embedDim, int depth, int numHeads, double mlpRatioClstk, double initScale,
-                                         int numClasses, int imgSize, double dropPathRate, double evalCropRatio) {
+                                         int numClasses, int imgSize, double dropPathRate, double evalCropRatio,
+                                         boolean multiclass, boolean attendOwnToken) {
         List<String> bad = new ArrayList<>();
         if (embedDim < 8) bad.add("embed_dim must be at least 8 (the stem's first conv has embed_dim / 8 channels), got " + embedDim);
         if (depth < 0) bad.add("depth must not be negative, got " + depth);
@@ -130,6 +147,9 @@ public record PatchConvNetSpec(int embedDim, int depth, int numHeads, double mlp
         if (imgSize < 1) bad.add("img_size must be positive, got " + imgSize);
         if (!(dropPathRate >= 0 && dropPathRate < 1)) bad.add("drop_path_rate must be in [0, 1), got " + dropPathRate);
         if (!(evalCropRatio > 0 && evalCropRatio <= 1)) bad.add("eval_crop_ratio must be in (0, 1], got " + evalCropRatio);
+        if (attendOwnToken && !multiclass) {
+            bad.add("multiclass_attend_own_token needs multiclass true (the one-token layer always attends to its class token)");
+        }
         return bad;
     }
 }

@@ -13,26 +13,37 @@ import java.util.Map;
  * fine-tunes it: the class token copied once per class, and, where the class count stays, row i
  * of the head becoming {@code head.i}; every other parameter as it was.
  *
- * <p>The logits are not exactly the source's: deit's per-class layer
- * ({@code Learned_Aggregation_Layer_multi}) takes its keys and values from the patch tokens
- * only, where the one-token layer also attends to the class token itself. The difference is
- * that share of the attention (0.55% of the largest logit on the test model, pcn_tiny).
+ * <p>By default the converted model sets the spec's {@code multiclass_attend_own_token}: each class
+ * token attends to [itself, the patches], as the one-token layer did, so the converted model's
+ * logits are the source's (to float rounding). deit's own per-class layer
+ * ({@code Learned_Aggregation_Layer_multi}) takes its keys and values from the patches alone; a
+ * conversion to that form ({@code attendOwnToken} false) changes the logits by that share of
+ * the attention (0.55% of the largest logit on the test model, pcn_tiny).
  */
 public final class PerClassTokens {
     private PerClassTokens() {
     }
 
-    /** The model with one class token per class, for its own classes (head rows become the per-class heads). */
+    /** The model with one class token per class, for its own classes (head rows become the per-class heads); same logits. */
     public static VisionModel convert(VisionModel single) {
         return convert(single, single.architecture().numClasses());
     }
 
     /**
-     * The model with {@code classes} class tokens, each a copy of its class token. For the
-     * model's own class count the head's rows become the per-class heads; for another, the
-     * heads are new (deit's initialisation), as fine-tuning on new classes wants.
+     * The model with {@code classes} class tokens, each a copy of its class token and attending to
+     * itself and the patches (the one-token computation). For the model's own class count the
+     * head's rows become the per-class heads; for another, the heads are new (deit's
+     * initialisation), as fine-tuning on new classes wants.
      */
     public static VisionModel convert(VisionModel single, int classes) {
+        return convert(single, classes, true);
+    }
+
+    /**
+     * As {@link #convert(VisionModel, int)}; {@code attendOwnToken} false gives deit's per-class
+     * layer (keys and values from the patches alone), whose logits differ from the source's.
+     */
+    public static VisionModel convert(VisionModel single, int classes, boolean attendOwnToken) {
         if (!(single.architecture() instanceof PatchConvNet pcn)) {
             throw new ZooException("one class token per class (deit's multiclass) is a PatchConvNet form; "
                     + single.architecture().name() + " is a " + single.architecture().family() + " model");
@@ -44,7 +55,9 @@ public final class PerClassTokens {
         boolean sameClasses = classes == pcn.numClasses();
         // a registered variant's name as deit's (S60 -> S60_multi: patchconvnet-s60-multi), others described
         String multiName = pcn.name().startsWith("patchconvnet-") ? pcn.name() + "-multi" : pcn.name() + ", one class token per class";
-        PatchConvNet target = new PatchConvNet(multiName, pcn.spec().withNumClasses(classes).withMulticlass(true));
+        PatchConvNetSpec spec = pcn.spec().withNumClasses(classes);
+        PatchConvNet target = new PatchConvNet(multiName, attendOwnToken ? spec.withMulticlassAttendingOwnToken()
+                : spec.withMulticlass(true));
         VisionModel multi = new VisionModel(target);
         Map<String, ParamStore.Entry> from = single.parameters().entries();
         for (ParamStore.Entry e : multi.parameters().entries().values()) {
