@@ -58,7 +58,8 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from OUT/last.ckpt.safetensors.") boolean resume;
     @Option(names = "--seed", defaultValue = "42") long seed;
     @Option(names = "--multiclass", description = {"PatchConvNet: one class token per class (deit's multiclass), each a copy of",
-            "the model's class token, with one head per class; the model file keeps it."}) boolean multiclass;
+            "the model's class token attending to itself and the patches as the one token did (spec field",
+            "multiclass_attend_own_token), with one head per class; the model file keeps both."}) boolean multiclass;
 
     @Override
     public Integer call() {
