@@ -9,8 +9,12 @@ import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.zoo.Prediction;
 import org.cvtzoo.zoo.ModelRequest;
 import org.cvtzoo.zoo.VisionModel;
+import org.cvtzoo.zoo.explain.Explainer;
+import org.cvtzoo.zoo.explain.Method;
+import org.cvtzoo.zoo.explain.Rollout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -22,16 +26,21 @@ import java.util.NoSuchElementException;
  * What a task runs over its partition: rows in batches of {@code batchSize}; each image decoded
  * and preprocessed on its own (so one bad image costs only its row), the good ones stacked into
  * one forward pass. Each output row is the input row and, in the transformer's schema order,
- * predictions, logits, features (those asked) and the error.
+ * predictions, logits, features, explanation (those asked) and the error.
  */
 final class PartitionInference implements MapPartitionsFunction<Row, Row> {
     private final ModelRequest source;
     private final ImageColumn kind;
     private final int input, path, batchSize, topK;
     private final boolean logits, features;
+    private final Explain explain;
+
+    /** An explanation map per image by {@code method}, for class {@code classIndex} (-1: each image's predicted class). */
+    record Explain(Method method, int classIndex) implements java.io.Serializable {
+    }
 
     PartitionInference(ModelRequest source, ImageColumn kind, int input, int path, int batchSize, int topK,
-                       boolean logits, boolean features) {
+                       boolean logits, boolean features, Explain explain) {
         this.source = source;
         this.kind = kind;
         this.input = input;
@@ -40,6 +49,7 @@ final class PartitionInference implements MapPartitionsFunction<Row, Row> {
         this.topK = topK;
         this.logits = logits;
         this.features = features;
+        this.explain = explain;
     }
 
     @Override
@@ -86,15 +96,22 @@ final class PartitionInference implements MapPartitionsFunction<Row, Row> {
             INDArray x = tensors.size() == 1 ? tensors.get(0) : Nd4j.concat(0, tensors.toArray(INDArray[]::new));
             VisionModel.Output out = m.forward(x);
             List<Prediction> predictions = topK > 0 ? m.predictions(out.logits(), topK) : null;
+            Explainer.Explanation e = null;
+            if (explain != null) {
+                int[] classes = explain.classIndex() < 0 ? null : java.util.Collections.nCopies(good.size(), explain.classIndex())
+                        .stream().mapToInt(Integer::intValue).toArray();
+                e = Explainer.of(m).explain(x, explain.method(), classes, Rollout.DEFAULT);
+            }
             for (int j = 0; j < good.size(); j++) {
-                List<Object> r = new ArrayList<>(3);
+                List<Object> r = new ArrayList<>(4);
                 if (topK > 0) r.add(labels(predictions.get(j)));
                 if (logits) r.add(Vectors.dense(out.logits().getRow(j).toDoubleVector()));
                 if (features) r.add(Vectors.dense(out.features().getRow(j).toDoubleVector()));
+                if (e != null) r.add(explanation(m, e, j));
                 results[good.get(j)] = r.toArray();
             }
         }
-        int outputs = (topK > 0 ? 1 : 0) + (logits ? 1 : 0) + (features ? 1 : 0);
+        int outputs = (topK > 0 ? 1 : 0) + (logits ? 1 : 0) + (features ? 1 : 0) + (explain != null ? 1 : 0);
         List<Row> rows = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             Row in = batch.get(i);
@@ -111,6 +128,19 @@ final class PartitionInference implements MapPartitionsFunction<Row, Row> {
         List<Row> labels = new ArrayList<>();
         for (Prediction.Label l : p.top()) labels.add(RowFactory.create(l.index(), l.name(), l.probability()));
         return scala.jdk.javaapi.CollectionConverters.asScala(labels).toSeq();
+    }
+
+    /** Image j's explanation: its class (index, label) and map rows {@code [h][w]}. */
+    private static Row explanation(VisionModel m, Explainer.Explanation e, int j) {
+        INDArray map = e.maps().get(NDArrayIndex.point(j));
+        List<scala.collection.immutable.Seq<Float>> rows = new ArrayList<>();
+        for (int y = 0; y < map.size(0); y++) {
+            List<Float> row = new ArrayList<>();
+            for (float v : map.getRow(y).toFloatVector()) row.add(v);
+            rows.add(scala.jdk.javaapi.CollectionConverters.asScala(row).toSeq());
+        }
+        int c = e.classes()[j];
+        return RowFactory.create(c, m.classNames().get(c), scala.jdk.javaapi.CollectionConverters.asScala(rows).toSeq());
     }
 
     private String name(Row row) {

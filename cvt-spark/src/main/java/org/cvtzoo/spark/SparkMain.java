@@ -10,6 +10,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.cvtzoo.core.ZooException;
 import org.cvtzoo.zoo.ModelRequest;
+import org.cvtzoo.zoo.explain.Method;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -202,6 +203,12 @@ public final class SparkMain implements Runnable {
         String pathCol;
         @Option(names = "--logits", description = "Add the logits column (an ML Vector).")
         boolean logits;
+        @Option(names = "--explain", paramLabel = "METHOD", description = "Add the explanation column: each image's map by"
+                + " METHOD, as bin/cvt explain --method (last, rollout, gradcam, chefer, class-attention): struct of index, label, map (rows).")
+        String explain;
+        @Option(names = "--explain-class", paramLabel = "LABEL", defaultValue = "top",
+                description = "With --explain: the class explained, top (each image's predicted class) or a label or index (default: ${DEFAULT-VALUE}).")
+        String explainClass;
 
         abstract void configure(ZooTransformer t);
 
@@ -214,13 +221,16 @@ public final class SparkMain implements Runnable {
             }
             ModelRequest source = modelOptions.request().check(ShippedFiles.WEIGHTS_REQUIRED); // before Spark starts
             if (job.batchSize < 1) throw new ZooException("--batch-size must be at least 1");
+            if (explain != null) Method.parse(explain); // an unknown method before Spark starts
             SparkSession spark = job.session(name());
             ImageTables.requireExists(spark, input);
             boolean parquet = inputFormat.equals("parquet") || inputFormat.equals("auto") && holdsParquet(input);
             Dataset<Row> images = parquet ? readParquet(spark, input) : ImageTables.imageFiles(spark, input);
             String path = parquet ? pathCol : "path";
             ZooTransformer t = new ZooTransformer().setInputCol(parquet ? imageCol : "content").setPathCol(path)
-                    .setBatchSize(job.batchSize).setLogitsCol(logits ? "logits" : "");
+                    .setBatchSize(job.batchSize).setLogitsCol(logits ? "logits" : "")
+                    .setExplainCol(explain != null ? "explanation" : "").setExplainMethod(explain != null ? explain : "gradcam")
+                    .setExplainClass(explainClass);
             ModelRequest shipped = job.ship(spark, source);
             t.setModel(shipped.model()).setSpec(shipped.spec()).setModelFile(shipped.modelFile()).setWeights(shipped.weights())
                     .setPretrained(shipped.pretrained()).setNumClasses(shipped.numClasses());
@@ -230,7 +240,7 @@ public final class SparkMain implements Runnable {
             List<Column> keep = new ArrayList<>();
             keep.add(List.of(result.columns()).contains(path) ? col(path).as("path")
                     : col(imageCol + ".origin").as("path"));
-            for (String c : new String[]{t.getPredictionsCol(), t.getLogitsCol(), t.getFeaturesCol(), t.getErrorCol()}) {
+            for (String c : new String[]{t.getPredictionsCol(), t.getLogitsCol(), t.getFeaturesCol(), t.getExplainCol(), t.getErrorCol()}) {
                 if (!c.isEmpty()) keep.add(col(c));
             }
             ImageTables.writeParquet(result.select(keep.toArray(Column[]::new)), out, overwrite);

@@ -20,6 +20,8 @@ import org.apache.spark.sql.types.StructType;
 import org.cvtzoo.core.ZooException;
 import org.cvtzoo.zoo.ModelRequest;
 import org.cvtzoo.zoo.VisionModel;
+import org.cvtzoo.zoo.explain.Explainer;
+import org.cvtzoo.zoo.explain.Method;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +29,10 @@ import java.util.List;
 /**
  * A Spark ML {@link Transformer} that runs a zoo model over a column of images and adds, as its
  * params ask, the top-k labels with their probabilities, the logits and the feature vector (ML
- * {@code Vector}s, which MLlib's estimators take), and an error column: a row whose image cannot
- * be read gets nulls and the reason there, and the others go on.
+ * {@code Vector}s, which MLlib's estimators take), an explanation map ({@code explainCol}, by
+ * {@code explainMethod} as {@code bin/cvt explain}'s {@code --method}, for {@code explainClass}: the
+ * predicted class or a fixed one), and an error column: a row whose image cannot be read gets
+ * nulls and the reason there, and the others go on.
  *
  * <p>The model is chosen as in {@code bin/cvt}: {@code model} (a variant name) or {@code spec}
  * (a spec file) with {@code weights} (or {@code pretrained}), or {@code modelFile}. Each
@@ -46,9 +50,15 @@ public final class ZooTransformer extends Transformer implements DefaultParamsWr
             .add("index", DataTypes.IntegerType, false)
             .add("label", DataTypes.StringType, false)
             .add("probability", DataTypes.DoubleType, false);
+    /** The struct of the explanation column: the class explained, and its map over the patch grid as rows {@code [h][w]}. */
+    public static final StructType EXPLANATION = new StructType()
+            .add("index", DataTypes.IntegerType, false)
+            .add("label", DataTypes.StringType, false)
+            .add("map", DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.FloatType, false), false), false);
 
     private final String uid;
     private final Param<String> inputCol, pathCol, predictionsCol, logitsCol, featuresCol, errorCol;
+    private final Param<String> explainCol, explainMethod, explainClass;
     private final Param<String> model, spec, modelFile, weights;
     private final BooleanParam pretrained;
     private final IntParam numClasses, batchSize, topK;
@@ -65,6 +75,12 @@ public final class ZooTransformer extends Transformer implements DefaultParamsWr
         logitsCol = new Param<>(this, "logitsCol", "output: logits as an ML Vector (empty: none)");
         featuresCol = new Param<>(this, "featuresCol", "output: pre-logits features as an ML Vector (empty: none)");
         errorCol = new Param<>(this, "errorCol", "output: why a row has no results (null when it has)");
+        explainCol = new Param<>(this, "explainCol", "output: an explanation map per image, struct of the class"
+                + " (index, label) and its map over the patch grid as rows (empty: none)");
+        explainMethod = new Param<>(this, "explainMethod", "the explanation's method, as bin/cvt explain --method:"
+                + " last, rollout, gradcam, chefer or class-attention");
+        explainClass = new Param<>(this, "explainClass", "the class explained: top (each image's predicted class),"
+                + " or a class label or index for every image");
         model = new Param<>(this, "model", "a registered variant, e.g. cvt-13 (or give spec or modelFile)");
         spec = new Param<>(this, "spec", "a model spec file (CvT YAML, or JSON)");
         modelFile = new Param<>(this, "modelFile", "a model file written by fine-tuning: spec, weights and class names");
@@ -79,6 +95,9 @@ public final class ZooTransformer extends Transformer implements DefaultParamsWr
         setDefault(logitsCol, "");
         setDefault(featuresCol, "features");
         setDefault(errorCol, "error");
+        setDefault(explainCol, "");
+        setDefault(explainMethod, "gradcam");
+        setDefault(explainClass, "top");
         setDefault(model, "");
         setDefault(spec, "");
         setDefault(modelFile, "");
@@ -101,6 +120,9 @@ public final class ZooTransformer extends Transformer implements DefaultParamsWr
     public Param<String> logitsCol() { return logitsCol; }
     public Param<String> featuresCol() { return featuresCol; }
     public Param<String> errorCol() { return errorCol; }
+    public Param<String> explainCol() { return explainCol; }
+    public Param<String> explainMethod() { return explainMethod; }
+    public Param<String> explainClass() { return explainClass; }
     public Param<String> model() { return model; }
     public Param<String> spec() { return spec; }
     public Param<String> modelFile() { return modelFile; }
@@ -116,6 +138,9 @@ public final class ZooTransformer extends Transformer implements DefaultParamsWr
     public ZooTransformer setLogitsCol(String v) { set(logitsCol, v); return this; }
     public ZooTransformer setFeaturesCol(String v) { set(featuresCol, v); return this; }
     public ZooTransformer setErrorCol(String v) { set(errorCol, v); return this; }
+    public ZooTransformer setExplainCol(String v) { set(explainCol, v); return this; }
+    public ZooTransformer setExplainMethod(String v) { set(explainMethod, v); return this; }
+    public ZooTransformer setExplainClass(String v) { set(explainClass, v); return this; }
     public ZooTransformer setModel(String v) { set(model, v); return this; }
     public ZooTransformer setSpec(String v) { set(spec, v); return this; }
     public ZooTransformer setModelFile(String v) { set(modelFile, v); return this; }
@@ -131,6 +156,9 @@ public final class ZooTransformer extends Transformer implements DefaultParamsWr
     public String getLogitsCol() { return $(logitsCol); }
     public String getFeaturesCol() { return $(featuresCol); }
     public String getErrorCol() { return $(errorCol); }
+    public String getExplainCol() { return $(explainCol); }
+    public String getExplainMethod() { return $(explainMethod); }
+    public String getExplainClass() { return $(explainClass); }
     public int getBatchSize() { return (Integer) $(batchSize); }
     public int getTopK() { return (Integer) $(topK); }
 
@@ -145,7 +173,7 @@ public final class ZooTransformer extends Transformer implements DefaultParamsWr
         List<String> outputs = new ArrayList<>();
         StructType out = schema;
         for (String[] c : new String[][]{{getPredictionsCol(), "predictionsCol"}, {getLogitsCol(), "logitsCol"},
-                {getFeaturesCol(), "featuresCol"}, {getErrorCol(), "errorCol"}}) {
+                {getFeaturesCol(), "featuresCol"}, {getExplainCol(), "explainCol"}, {getErrorCol(), "errorCol"}}) {
             String name = c[0];
             if (name.isEmpty()) {
                 if (c[1].equals("errorCol")) throw new ZooException("errorCol must name a column (it says why a row has no results)");
@@ -158,9 +186,10 @@ public final class ZooTransformer extends Transformer implements DefaultParamsWr
             outputs.add(name);
             out = out.add(c[1].equals("errorCol") ? new StructField(name, DataTypes.StringType, true, org.apache.spark.sql.types.Metadata.empty())
                     : c[1].equals("predictionsCol") ? new StructField(name, DataTypes.createArrayType(LABEL, false), true, org.apache.spark.sql.types.Metadata.empty())
+                    : c[1].equals("explainCol") ? new StructField(name, EXPLANATION, true, org.apache.spark.sql.types.Metadata.empty())
                     : new StructField(name, SQLDataTypes.VectorType(), true, org.apache.spark.sql.types.Metadata.empty()));
         }
-        if (outputs.size() == 1) throw new ZooException("no output asked: set predictionsCol, logitsCol or featuresCol");
+        if (outputs.size() == 1) throw new ZooException("no output asked: set predictionsCol, logitsCol, featuresCol or explainCol");
         return out;
     }
 
@@ -183,12 +212,21 @@ public final class ZooTransformer extends Transformer implements DefaultParamsWr
             throw new ZooException("no image preprocessing is known for the model " + source.label()
                     + " (its spec does not say how to evaluate it)");
         }
+        PartitionInference.Explain explain = getExplainCol().isEmpty() ? null : explainFor(m);
         StructType in = dataset.schema();
         List<String> names = List.of(in.fieldNames());
         PartitionInference fn = new PartitionInference(source, ImageColumn.of(in, getInputCol()), names.indexOf(getInputCol()),
                 names.indexOf(getPathCol()), getBatchSize(), getPredictionsCol().isEmpty() ? 0 : getTopK(),
-                !getLogitsCol().isEmpty(), !getFeaturesCol().isEmpty());
+                !getLogitsCol().isEmpty(), !getFeaturesCol().isEmpty(), explain);
         return dataset.toDF().mapPartitions(fn, Encoders.row(outSchema));
+    }
+
+    /** The method and class checked against the model here, on the driver: an undefined method or unknown class is one error. */
+    private PartitionInference.Explain explainFor(VisionModel m) {
+        Method method = Method.parse(getExplainMethod());
+        Explainer.of(m).check(method);
+        String label = getExplainClass();
+        return new PartitionInference.Explain(method, label.equals("top") ? -1 : Explainer.classIndex(m.classNames(), label));
     }
 
     @Override

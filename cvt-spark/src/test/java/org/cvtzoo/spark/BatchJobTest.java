@@ -3,6 +3,7 @@ package org.cvtzoo.spark;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -161,6 +162,30 @@ class BatchJobTest {
         assertEquals(2, column.status(), column.err());
         assertTrue(column.err().startsWith("error: ") && column.err().strip().lines().count() == 1, column.err());
         assertFalse(Files.exists(out));
+    }
+
+    /** predict --explain: the explanation column in the Parquet output; an undefined method is one line, exit 2, no output. */
+    @Test
+    void predictWithExplainWritesTheMapColumn() {
+        String out = tmp.resolve("explained.parquet").toString();
+        Run r = run("predict", folder.resolve("sub").toString(), "--out", out, "--spec", TestData.TINY_SPEC.toString(),
+                "--weights", TestData.TINY_WEIGHTS.toString(), "--top", "1", "--explain", "gradcam");
+        assertEquals(2, r.status(), r.err()); // sub/ holds a truncated and an empty file
+        Dataset<Row> written = spark.read().parquet(out);
+        assertEquals(List.of("path", "predictions", "explanation", "error"), List.of(written.columns()));
+        List<Row> good = written.where("error is null").collectAsList();
+        assertEquals(3, good.size());
+        for (Row row : good) {
+            Row e = row.getStruct(2);
+            assertEquals(((Row) row.getList(1).get(0)).getInt(0), e.getInt(0), "the predicted class is explained");
+            assertTrue(e.getList(2).size() > 0, row.toString());
+        }
+        Path never = tmp.resolve("never-explained.parquet");
+        Run bad = run("predict", folder.toString(), "--out", never.toString(), "--spec", TestData.TINY_SPEC.toString(),
+                "--weights", TestData.TINY_WEIGHTS.toString(), "--explain", "chefer");
+        assertEquals(2, bad.status(), bad.err());
+        assertTrue(bad.err().startsWith("error: chefer is not defined for CvT") && bad.err().strip().lines().count() == 1, bad.err());
+        assertFalse(Files.exists(never));
     }
 
     @Test

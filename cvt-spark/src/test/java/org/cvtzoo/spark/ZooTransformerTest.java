@@ -11,10 +11,14 @@ import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.zoo.ModelFile;
 import org.cvtzoo.zoo.Prediction;
 import org.cvtzoo.zoo.VisionModel;
+import org.cvtzoo.zoo.explain.Explainer;
+import org.cvtzoo.zoo.explain.Method;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -177,6 +181,62 @@ class ZooTransformerTest {
             Row best = (Row) r.getList(r.fieldIndex("predictions")).get(0);
             assertEquals("abcdefghij".substring(e.top().best().index(), e.top().best().index() + 1), best.getString(1));
         }
+    }
+
+    /** Each good row's map is Explainer's for that image alone; the class is the predicted one, or the one asked. */
+    @Test
+    void explanationColumnEqualsTheExplainerImageByImage() throws Exception {
+        Dataset<Row> in = ImageTables.spread(ImageTables.imageFiles(spark, folder.toString()).where("path like '%drawn%' or path like '%horse%' or path like '%empty%'"), 2);
+        ZooTransformer t = new ZooTransformer().setSpec(TestData.TINY_SPEC.toString()).setWeights(TestData.TINY_WEIGHTS.toString())
+                .setBatchSize(2).setPredictionsCol("").setFeaturesCol("").setExplainCol("explanation");
+        for (String asked : new String[]{"top", "3"}) {
+            List<Row> rows = t.copy(new org.apache.spark.ml.param.ParamMap()).setExplainClass(asked).transform(in).drop("content").collectAsList();
+            assertEquals(5, rows.size());
+            int good = 0;
+            for (Row r : rows) {
+                String name = fileName(r);
+                if (name.equals("empty.jpg")) {
+                    assertTrue(r.isNullAt(r.fieldIndex("explanation")) && !r.isNullAt(r.fieldIndex("error")), name);
+                    continue;
+                }
+                good++;
+                Explainer.Explanation want = Explainer.of(reference).explain(List.of(Images.read(Path.of(java.net.URI.create(r.getString(r.fieldIndex("path")))))),
+                        Method.GRADCAM, asked.equals("top") ? null : List.of(asked));
+                Row e = r.getStruct(r.fieldIndex("explanation"));
+                int cls = want.classes()[0];
+                assertEquals(asked.equals("top") ? reference.predictions(want.logits(), 1).get(0).best().index() : 3, cls, name);
+                assertEquals(cls, e.getInt(0), name);
+                assertEquals(reference.classNames().get(cls), e.getString(1), name);
+                List<List<Float>> map = e.getList(2).stream().map(row -> ((scala.collection.Seq<?>) row)).map(seq ->
+                        scala.jdk.javaapi.CollectionConverters.asJava(seq).stream().map(v -> (Float) v).toList()).toList();
+                INDArray ref = want.maps().get(NDArrayIndex.point(0));
+                assertEquals(ref.size(0), map.size(), name + " rows");
+                double scale = Transforms.abs(ref).maxNumber().doubleValue();
+                assertTrue(scale > 0, name + ": an all-zero map would check nothing");
+                for (int y = 0; y < map.size(); y++) {
+                    assertEquals(ref.size(1), map.get(y).size(), name + " columns");
+                    for (int x = 0; x < map.get(y).size(); x++) {
+                        assertEquals(ref.getDouble(y, x), map.get(y).get(x), 1e-5 * scale, name + " map[" + y + "][" + x + "]");
+                    }
+                }
+            }
+            assertEquals(4, good);
+        }
+    }
+
+    @Test
+    void undefinedExplanationsAreOneErrorOnTheDriver() {
+        Dataset<Row> in = ImageTables.imageFiles(spark, folder.toString());
+        long jobsBefore = spark.sparkContext().statusTracker().getJobIdsForGroup(null).length;
+        ZooTransformer t = new ZooTransformer().setSpec(TestData.TINY_SPEC.toString()).setWeights(TestData.TINY_WEIGHTS.toString())
+                .setExplainCol("explanation");
+        assertTrue(assertThrows(ZooException.class, () -> t.copy(new org.apache.spark.ml.param.ParamMap()).setExplainMethod("rollout").transform(in))
+                .getMessage().startsWith("rollout is not defined for CvT"));
+        assertTrue(assertThrows(ZooException.class, () -> t.copy(new org.apache.spark.ml.param.ParamMap()).setExplainMethod("saliency").transform(in))
+                .getMessage().startsWith("unknown explanation method 'saliency'"));
+        assertTrue(assertThrows(ZooException.class, () -> t.copy(new org.apache.spark.ml.param.ParamMap()).setExplainClass("zebra").transform(in))
+                .getMessage().startsWith("unknown class 'zebra'"));
+        assertEquals(jobsBefore, spark.sparkContext().statusTracker().getJobIdsForGroup(null).length, "no Spark job ran");
     }
 
     @Test
