@@ -115,7 +115,7 @@ class ExplainCliTest {
         }
     }
 
-    /** finetune --multiclass: a PatchConvNet with one class token per class, kept by the model file. */
+    /** finetune --multiclass: a PatchConvNet with one class token per class (attending to itself too), kept by the model file. */
     @Test
     void finetuneMulticlassKeepsItInTheModelFile() throws IOException {
         Path data = tmp.resolve("data");
@@ -131,6 +131,8 @@ class ExplainCliTest {
                 "--data", data, "--val", data, "--epochs", "1", "--batch", "2", "--lr", "1e-4", "--out", run, "--multiclass"),
                 err.toString());
         Path model = run.resolve("best.safetensors");
+        var spec = (org.cvtzoo.zoo.pcn.PatchConvNetSpec) org.cvtzoo.zoo.ModelFile.load(model).architecture().spec();
+        assertTrue(spec.multiclass() && spec.attendOwnToken(), spec.toString()); // each class token attends to itself, as the one did
         Path png = tmp.resolve("rockets.png"), maps = tmp.resolve("m.npy");
         assertEquals(0, cvt("attention", "--model-file", model, "--class", "rockets", IMAGES.resolve("rocket.jpg"), "--out", png),
                 err.toString());
