@@ -1,6 +1,9 @@
 package org.cvtzoo.zoo;
 
 import org.cvtzoo.core.ZooException;
+import org.cvtzoo.zoo.explain.Explainer;
+import org.cvtzoo.zoo.explain.Method;
+import org.cvtzoo.zoo.explain.Rollout;
 import org.cvtzoo.zoo.pcn.PatchConvNetSpec;
 import org.cvtzoo.zoo.pcn.PerClassTokens;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,6 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.nio.file.Path;
 
@@ -125,6 +129,22 @@ class PerClassPatchConvNetTest {
             }
             // and the source is the reference's (PyTorch) model
             assertClose(source.logits(), Fixtures.npy(input, "logits.npy"), input + " source logits");
+        }
+    }
+
+    /** The gradients through the own-token layer too: Grad-CAM of the converted model is the source's, class by class. */
+    @Test
+    void defaultConversionKeepsTheSourceGradCam() {
+        VisionModel single = pcnTiny();
+        VisionModel multi = PerClassTokens.convert(single);
+        INDArray x = Fixtures.npy("pcn_tiny", "input.npy");
+        for (int[] classes : new int[][]{{1, 3}, {7, 0}}) {
+            INDArray want = Explainer.of(single).explain(x, Method.GRADCAM, classes, Rollout.DEFAULT).maps();
+            INDArray got = Explainer.of(multi).explain(x, Method.GRADCAM, classes, Rollout.DEFAULT).maps();
+            double scale = Transforms.abs(want).maxNumber().doubleValue();
+            assertTrue(scale > 0, "an all-zero map would check nothing");
+            double e = Transforms.abs(got.sub(want)).maxNumber().doubleValue() / scale;
+            assertTrue(e <= 1e-5, "converted vs source Grad-CAM " + e);
         }
     }
 
