@@ -32,7 +32,7 @@ class DnnlRewritesTest {
 
     @Test
     void linearLayersTakeBiasAndActivationOrResidualAsPostOps() {
-        for (String post : new String[]{"", "gelu_erf", "quick_gelu", "residual", "bias only"}) {
+        for (String post : new String[]{"", "gelu_erf", "quick_gelu", "residual", "layer_scale + residual", "bias only"}) {
             SameDiff sd = SameDiff.create();
             SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 24);
             SDVariable w = sd.var("w", Nd4j.rand(DataType.FLOAT, 24, 40).subi(0.5));
@@ -45,6 +45,7 @@ class DnnlRewritesTest {
                 case "gelu_erf" -> y = Ops.exactGelu(y);
                 case "quick_gelu" -> y = Ops.quickGelu(y);
                 case "residual" -> y = r.add(y);
+                case "layer_scale + residual" -> y = r.add(y.mul(sd.var("gamma", Nd4j.rand(DataType.FLOAT, 40).subi(0.5))));
                 default -> {
                 }
             }
@@ -164,7 +165,7 @@ class DnnlRewritesTest {
     /** A 1x1 convolution on an NHWC grid as a product, with its bias and GELU or a residual after it. */
     @Test
     void pointwiseConvolutionsAreProducts() {
-        for (String post : new String[]{"", "gelu_erf", "residual"}) {
+        for (String post : new String[]{"", "gelu_erf", "residual", "layer_scale + residual"}) {
             for (boolean withBias : new boolean[]{true, false}) {
                 SameDiff sd = SameDiff.create();
                 SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 5, 6, 8);
@@ -175,6 +176,7 @@ class DnnlRewritesTest {
                 SDVariable y = withBias ? sd.cnn().conv2d(x, w, b, config) : sd.cnn().conv2d(x, w, config);
                 if (post.equals("gelu_erf")) y = Ops.exactGelu(y);
                 if (post.equals("residual")) y = r.add(y);
+                if (post.equals("layer_scale + residual")) y = r.add(y.mul(sd.var("gamma", Nd4j.rand(DataType.FLOAT, 12))));
                 SDVariable out = y.mul(1.0);
                 String expected = "1x1 conv" + (withBias ? " + bias" : "") + (post.isEmpty() ? "" : " + " + post) + " (onednn)";
                 assertMatches(sd, Map.of("x", new long[]{3, 5, 6, 8}, "r", new long[]{3, 5, 6, 12}), out.name(), expected, 1e-5);
@@ -193,7 +195,7 @@ class DnnlRewritesTest {
         }
         for (Case c : List.of(new Case(3, 1, 1, 1, 1, true, "gelu_erf"), new Case(3, 2, 1, 1, 1, false, ""),
                 new Case(3, 1, 1, 1, 1, true, "residual"), new Case(5, 2, 2, 1, 2, true, ""),
-                new Case(3, 2, 0, 1, 1, true, "quick_gelu"))) {
+                new Case(3, 2, 0, 1, 1, true, "quick_gelu"), new Case(3, 1, 1, 1, 1, false, "layer_scale + residual"))) {
             SameDiff sd = SameDiff.create();
             long h = 9, w = 7, ch = 6;
             SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, h, w, ch);
@@ -209,6 +211,7 @@ class DnnlRewritesTest {
                 case "gelu_erf" -> y = Ops.exactGelu(y);
                 case "quick_gelu" -> y = Ops.quickGelu(y);
                 case "residual" -> y = r.add(y);
+                case "layer_scale + residual" -> y = r.add(y.mul(sd.var("gamma", Nd4j.rand(DataType.FLOAT, ch * c.mult()))));
                 default -> {
                 }
             }
