@@ -98,8 +98,11 @@ final class PartitionInference implements MapPartitionsFunction<Row, Row> {
             List<Prediction> predictions = topK > 0 ? m.predictions(out.logits(), topK) : null;
             Explainer.Explanation e = null;
             if (explain != null) {
-                int[] classes = explain.classIndex() < 0 ? null : java.util.Collections.nCopies(good.size(), explain.classIndex())
-                        .stream().mapToInt(Integer::intValue).toArray();
+                int[] classes = null; // each image's predicted class
+                if (explain.classIndex() >= 0) {
+                    classes = new int[good.size()];
+                    java.util.Arrays.fill(classes, explain.classIndex());
+                }
                 e = Explainer.of(m).explain(x, explain.method(), classes, Rollout.DEFAULT);
             }
             for (int j = 0; j < good.size(); j++) {
