@@ -46,9 +46,9 @@ import static org.cvtzoo.core.exec.OpGraph.out;
  *   the GELU (erf), QuickGELU (swish with alpha 1.702) or residual add after it as post-ops:
  *   ND4J M2.1 runs rank-3 and rank-4 products as one OpenBLAS call per matrix, 4-7x slower
  *   here, and the element-wise ops after a dense layer each take a pass over memory;</li>
- *   <li>depthwise convolutions on NHWC grids, with their bias and a GELU or residual add as
- *   post-ops: ND4J's op is oneDNN's too, but makes its primitive and reorders its weights on
- *   every call (0.6 ms a call for PatchConvNet's 3x3 at batch 1, where the work is 0.1 ms);</li>
+ *   <li>convolutions on NHWC grids (dense and depthwise), with their bias and a GELU or residual
+ *   add as post-ops: ND4J's op is oneDNN's too, but makes its primitive and reorders its weights
+ *   on every call (0.6 ms a call for PatchConvNet's depthwise 3x3 at batch 1, where the work is 0.1 ms);</li>
  *   <li>softmax over the last axis (5x faster than ND4J's rank-2 softmax);</li>
  *   <li>{@code Ops.layerNorm}'s inference chain as one layer normalisation (20x and more);</li>
  *   <li>permutes as reorders, and an exact GELU chain on its own as one eltwise primitive, so that
@@ -62,7 +62,7 @@ final class DnnlRewrites {
     }
 
     static List<Rewrite> all() {
-        return List.of(new Matmul(), new PointwiseConv(), new DepthwiseConv(), new MatmulBackward(), new Softmax(), new LayerNorm(),
+        return List.of(new Matmul(), new PointwiseConv(), new GridConv(), new MatmulBackward(), new Softmax(), new LayerNorm(),
                 new Permutes(), new ExactGelu());
     }
 
@@ -159,21 +159,25 @@ final class DnnlRewrites {
     }
 
     /**
-     * A depthwise convolution on an NHWC grid ({@code [kH, kW, C, m]} weights, explicit padding),
-     * with its bias and the post-op after it, as one oneDNN convolution of C groups. The weights
-     * are reordered into the primitive's layout on each run (C*m*kH*kW values: microseconds), so a
-     * parameter assigned new values is seen as the plan promises.
+     * A convolution on an NHWC grid, dense ({@code [kH, kW, in, out]} weights) or depthwise
+     * ({@code [kH, kW, C, m]}), explicit padding, with its bias and the post-op after it, as one
+     * oneDNN convolution built once (ND4J's op is oneDNN's too, but makes its primitive and reorders
+     * its weights on every call: 0.6 ms a call for PatchConvNet's depthwise 3x3 at batch 1, where
+     * the work is 0.1 ms). The weights are reordered into the primitive's layout on each run
+     * (tens of microseconds), so that a parameter assigned new values is seen, as the plan promises.
+     * 1x1 convolutions of stride 1 are {@link PointwiseConv}'s.
      */
-    record DepthwiseConv() implements Rewrite {
+    record GridConv() implements Rewrite {
         @Override
         public String name() {
-            return "onednn-depthwise-conv";
+            return "onednn-conv";
         }
 
         @Override
         public Group match(OpGraph g, SameDiffOp first) {
-            if (!(first.getOp() instanceof DepthwiseConv2D conv) || first.getOutputsOfOp().size() != 1) return null;
-            Conv2DConfig c = conv.getConfig();
+            boolean depthwise = first.getOp() instanceof DepthwiseConv2D;
+            if (!depthwise && !(first.getOp() instanceof Conv2D) || first.getOutputsOfOp().size() != 1) return null;
+            Conv2DConfig c = depthwise ? ((DepthwiseConv2D) first.getOp()).getConfig() : ((Conv2D) first.getOp()).getConfig();
             int n = inputs(first).size();
             if (c == null || n < 2 || n > 3 || !c.isNHWC() || c.getWeightsFormat() != WeightsFormat.YXIO
                     || c.getPaddingMode() != PaddingMode.VALID || c.getDH() != 1 || c.getDW() != 1) {
@@ -184,24 +188,28 @@ final class DnnlRewrites {
             PostOp post = postOp(g, out(first), members, args);
             boolean bias = n == 3;
             long[] stride = {c.getSH(), c.getSW()}, pad = {c.getPH(), c.getPW()};
-            return g.group(this, "depthwise conv" + (bias ? " + bias" : "") + post.label + " (onednn)",
-                    (standIn, in) -> depthwiseStep(standIn, in, bias, post, stride, pad), members, args);
+            return g.group(this, (depthwise ? "depthwise conv" : "conv") + (bias ? " + bias" : "") + post.label + " (onednn)",
+                    (standIn, in) -> convStep(standIn, in, depthwise, bias, post, stride, pad), members, args);
         }
 
-        private static Step depthwiseStep(SameDiffOp standIn, INDArray[] in, boolean bias, PostOp post, long[] stride, long[] pad) {
+        private static Step convStep(SameDiffOp standIn, INDArray[] in, boolean depthwise, boolean bias, PostOp post, long[] stride,
+                                     long[] pad) {
             INDArray x = in[0], w = in[1];
             if (x.rank() != 4 || w.rank() != 4 || w.size(2) != x.size(3) || !OneDnn.fits(x) || !OneDnn.fits(w)) return null;
-            long batch = x.size(0), h = x.size(1), wd = x.size(2), channels = x.size(3), mult = w.size(3), kh = w.size(0), kw = w.size(1);
-            long outC = channels * mult;
+            long batch = x.size(0), h = x.size(1), wd = x.size(2), channels = x.size(3), kh = w.size(0), kw = w.size(1);
+            long outC = depthwise ? channels * w.size(3) : w.size(3);
             long oh = (h + 2 * pad[0] - kh) / stride[0] + 1, ow = (wd + 2 * pad[1] - kw) / stride[1] + 1;
             if (oh < 1 || ow < 1 || bias && (!OneDnn.fits(in[2]) || in[2].length() != outC)) return null;
             long[] outShape = {batch, oh, ow, outC};
             int scaleAt = bias ? 3 : 2, residualAt = in.length - 1;
             if (post.residual() && (!OneDnn.fits(in[residualAt]) || !Arrays.equals(in[residualAt].shape(), outShape))) return null;
             if (post == PostOp.SCALED_RESIDUAL && (!OneDnn.fits(in[scaleAt]) || in[scaleAt].length() != outC)) return null;
-            // oneDNN's logical NCHW dimensions over NHWC buffers; weights as [groups, out/group, in/group, kH, kW]
+            // oneDNN's logical NCHW dimensions over NHWC buffers; weights as [out, in, kH, kW], or [groups, out/group, in/group, kH, kW]
             long[] srcDims = {batch, channels, h, wd}, dstDims = {batch, outC, oh, ow};
-            long[] wDims = {channels, mult, 1, kh, kw}, wStrides = {mult, 1, 1, kw * channels * mult, channels * mult};
+            long m = w.size(3);
+            long[] wDims = depthwise ? new long[]{channels, m, 1, kh, kw} : new long[]{outC, channels, kh, kw};
+            long[] wStrides = depthwise ? new long[]{m, 1, 1, kw * channels * m, channels * m}
+                    : new long[]{1, outC, kw * channels * outC, channels * outC};
             memory.desc src = OneDnn.desc(srcDims, nhwcStrides(srcDims)), dst = OneDnn.desc(dstDims, nhwcStrides(dstDims));
             memory.desc anyWeights = new memory.desc(wDims, memory.data_type.f32, memory.format_tag.any);
             long[] padRight = {(oh - 1) * stride[0] + kh - h - pad[0], (ow - 1) * stride[1] + kw - wd - pad[1]};

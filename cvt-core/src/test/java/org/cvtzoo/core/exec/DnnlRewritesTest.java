@@ -228,6 +228,30 @@ class DnnlRewritesTest {
         }
     }
 
+    /** Dense convolutions on NHWC grids (patch embeddings, CvT's token embeddings, PatchConvNet's stem), with bias and GELU. */
+    @Test
+    void denseConvolutionsWithPostOps() {
+        record Case(long kernel, long stride, long pad, long in, long out, boolean bias, String post) {
+        }
+        for (Case c : List.of(new Case(3, 2, 1, 8, 12, false, "gelu_erf"), new Case(7, 4, 2, 3, 16, true, ""),
+                new Case(4, 4, 0, 3, 10, true, ""), new Case(3, 1, 1, 5, 6, true, "residual"))) {
+            SameDiff sd = SameDiff.create();
+            long h = 13, w = 11;
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, h, w, c.in());
+            SDVariable weights = sd.var("w", Nd4j.rand(DataType.FLOAT, c.kernel(), c.kernel(), c.in(), c.out()).subi(0.5));
+            SDVariable b = sd.var("b", Nd4j.rand(DataType.FLOAT, c.out()).subi(0.5));
+            var config = Ops.nhwcConvConfig(c.kernel(), c.stride(), c.pad());
+            SDVariable y = c.bias() ? sd.cnn().conv2d(x, weights, b, config) : sd.cnn().conv2d(x, weights, config);
+            long[] outShape = y.eval(Map.of("x", Nd4j.rand(DataType.FLOAT, 2, h, w, c.in()))).shape();
+            SDVariable r = sd.placeHolder("r", DataType.FLOAT, outShape);
+            if (c.post().equals("gelu_erf")) y = Ops.exactGelu(y);
+            if (c.post().equals("residual")) y = r.add(y);
+            SDVariable out = y.mul(1.0);
+            String expected = "conv" + (c.bias() ? " + bias" : "") + (c.post().isEmpty() ? "" : " + " + c.post()) + " (onednn)";
+            assertMatches(sd, Map.of("x", new long[]{2, h, w, c.in()}, "r", outShape), out.name(), expected, 1e-5);
+        }
+    }
+
     /** A softmax over another axis is not oneDNN's here: the plan runs the graph's op. */
     @Test
     void softmaxOverAnotherAxisRunsTheGraphsOp() {
