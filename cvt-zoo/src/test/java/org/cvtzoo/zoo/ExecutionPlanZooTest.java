@@ -166,7 +166,7 @@ class ExecutionPlanZooTest {
                 "1x1 conv + bias + layer_scale + residual (onednn)", "depthwise conv + bias + gelu_erf (onednn)",
                 "conv (onednn)", "conv + gelu_erf (onednn)", "layer_norm (onednn)", "matmul (onednn)", "matmul + bias (onednn)",
                 "matmul + bias + gelu_erf (onednn)", "matmul + bias + layer_scale + residual (onednn)", "permute (onednn)",
-                "reduce_mean (java)", "softmax (onednn)"), pcn.keySet());
+                "reduce_mean (onednn)", "softmax (onednn)"), pcn.keySet()); // no Java kernel: OpenMP's threads alone
         assertEquals(3, pcn.get("conv + gelu_erf (onednn)"), "the stem's first three convolutions and their GELUs");
         assertEquals(1, pcn.get("conv (onednn)"), "the stem's last convolution");
         assertEquals(d + 3, pcn.get("layer_norm (onednn)"), "a LayerNorm per trunk block, two in class attention, the final norm");

@@ -252,6 +252,22 @@ class DnnlRewritesTest {
         }
     }
 
+    /** A mean over a grid's spatial axes is a product with a row of 1/n; a mean over the last axis stays the Java kernel's. */
+    @Test
+    void gridMeansAreProductsAndRowMeansJavaKernels() {
+        for (long[] shape : new long[][]{{3, 7, 5, 16}, {1, 14, 14, 384}}) {
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, shape);
+            SDVariable out = x.mul(2.0).mean(true, 1, 2).mul(1.0);
+            assertMatches(sd, Map.of("x", shape), out.name(), "reduce_mean (onednn)", 1e-5); // a product: another summation order
+        }
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, 40, 24);
+        SDVariable out = x.mul(2.0).mean(true, 1).mul(1.0);
+        ExecutionPlan plan = assertMatches(sd, Map.of("x", new long[]{40, 24}), out.name(), "reduce_mean (java)", 1e-6);
+        assertEquals(null, plan.rewrites().get("reduce_mean (onednn)"), plan.rewrites().toString());
+    }
+
     /** A softmax over another axis is not oneDNN's here: the plan runs the graph's op. */
     @Test
     void softmaxOverAnotherAxisRunsTheGraphsOp() {
