@@ -155,11 +155,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         rejectIfFull(m);
         byte[] bytes = ImageInput.bytes(req);
         ex.startTimer();
-        offload(ex, () -> {
+        offload(ex, m, () -> {
             long start = System.nanoTime();
             RgbImage img = ImageInput.decode(bytes, server.config.maxPixels());
             RgbImage view = attention ? m.model.eval().resizeAndCrop(img) : null;
-            INDArray input = m.model.preprocess(List.of(img));
+            INDArray input = m.engine.preprocess(img);
             server.metrics.preprocess(m.name, (System.nanoTime() - start) / 1e9);
             Batcher.Job job = m.batcher.submit(input);
             ex.await(job, out -> {
@@ -249,7 +249,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     rejectIfFull(m);
                     byte[] body = ByteBufUtil.getBytes(req.content());
                     ex.startTimer();
-                    offload(ex, () -> {
+                    offload(ex, m, () -> {
                         OpenInference.Request r = OpenInference.parse(body, m);
                         Batcher.Job job = m.batcher.submit(r.input());
                         ex.await(job, out -> OpenInference.response(m, r, out));
@@ -269,18 +269,26 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
     }
 
-    /** Runs {@code work} on a decoding thread; 503 where they are all busy and their queue is full. */
-    private void offload(Exchange ex, Runnable work) {
+    /**
+     * Runs {@code work} (which submits to {@code m}'s batcher) on a decoding thread, counted as
+     * coming to {@code m}'s batch until it is queued or fails; 503 where the threads are all busy
+     * and their queue is full.
+     */
+    private void offload(Exchange ex, ServedModel m, Runnable work) {
+        m.batcher.decoding();
         try {
             server.decoders.execute(() -> {
-                if (ex.isAnswered()) return; // timed out or abandoned while waiting
                 try {
+                    if (ex.isAnswered()) return; // timed out or abandoned while waiting
                     work.run();
                 } catch (RuntimeException | OutOfMemoryError e) {
                     ex.fail(e);
+                } finally {
+                    m.batcher.decoded();
                 }
             });
         } catch (RejectedExecutionException e) {
+            m.batcher.decoded();
             throw new HttpError(503, "the server is busy: " + server.decoders.getQueue().size() + " requests wait for decoding; try again", 1);
         }
     }
