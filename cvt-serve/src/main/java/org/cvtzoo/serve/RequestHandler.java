@@ -374,10 +374,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             if (t instanceof HttpError h) e = h;
             else if (t instanceof CancellationException) e = new HttpError(503, "the request was cancelled", 1);
             else if (t instanceof OutOfMemoryError) e = new HttpError(503, "out of memory: " + t.getMessage(), 1);
-            else if (t instanceof org.cvtzoo.core.ZooException || t instanceof IllegalArgumentException) e = new HttpError(400, t.getMessage());
-            else e = new HttpError(500, "internal error: " + t);
+            // the zoo's own errors name what the input got wrong (e.g. a shape the model cannot take); anything
+            // else that escapes is a bug of the server or the model, not of the request
+            else if (t instanceof org.cvtzoo.core.ZooException) e = new HttpError(400, t.getMessage());
+            else e = new HttpError(500, "internal error (" + t.getClass().getSimpleName() + "); the server's log has the details");
             if (!(t instanceof HttpError || t instanceof CancellationException)) { // what went wrong inside, for the operator
                 System.err.println("cvt serve: " + model + " " + endpoint + ": " + e.status + " from " + t);
+                if (e.status == 500) t.printStackTrace();
             }
             ObjectNode body = v2 ? OpenInference.error(e.getMessage())
                     : JSON.createObjectNode().put("code", e.status).put("message", e.getMessage());
