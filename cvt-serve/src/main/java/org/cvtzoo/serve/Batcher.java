@@ -92,17 +92,21 @@ final class Batcher implements AutoCloseable {
     }
 
     /**
-     * Queues an input {@code [b, 3, H, W]} (b <= maxBatch).
+     * Queues an input {@code [b, 3, H, W]} (b <= maxBatch). The batcher owns it from here: it is
+     * freed once its batch has run, or at once where it is refused.
      *
      * @throws HttpError 503 with Retry-After when the queue is full or the server is shutting down
      */
     Job submit(INDArray input) {
-        if (input.size(0) > maxBatch) {
-            throw new HttpError(400, "a batch of " + input.size(0) + " images is more than the server's --max-batch " + maxBatch);
-        }
-        if (closing) throw new HttpError(503, "the server is shutting down", 1);
+        HttpError refused = input.size(0) > maxBatch
+                ? new HttpError(400, "a batch of " + input.size(0) + " images is more than the server's --max-batch " + maxBatch)
+                : closing ? new HttpError(503, "the server is shutting down", 1) : null;
         Job job = new Job(input);
-        if (!queue.offer(job)) throw new HttpError(503, "model " + name + " has " + queue.size() + " requests waiting; try again", 1);
+        if (refused == null && !queue.offer(job)) refused = new HttpError(503, "model " + name + " has " + queue.size() + " requests waiting; try again", 1);
+        if (refused != null) {
+            free(input);
+            throw refused;
+        }
         return job;
     }
 
@@ -133,7 +137,8 @@ final class Batcher implements AutoCloseable {
                 return;
             }
             if (batch == null) return;
-            batch.removeIf(j -> j.result.isDone()); // timed out, or the client went away
+            for (Job j : batch) if (j.result.isDone()) free(j.input); // timed out, or the client went away
+            batch.removeIf(j -> j.result.isDone());
             if (!batch.isEmpty()) run(batch);
         }
     }
@@ -174,20 +179,23 @@ final class Batcher implements AutoCloseable {
     }
 
     private void run(List<Job> batch) {
+        List<INDArray> made = new ArrayList<>(); // this batch's arrays, freed once the jobs have their rows
         try {
-            INDArray x = batch.size() == 1 ? batch.get(0).input : Nd4j.concat(0, batch.stream().map(j -> j.input).toArray(INDArray[]::new));
+            INDArray x = batch.size() == 1 ? batch.get(0).input : keep(made, Nd4j.concat(0, batch.stream().map(j -> j.input).toArray(INDArray[]::new)));
             int images = (int) x.size(0);
             List<VisionModel.Output> parts = new ArrayList<>();
             int at = 0;
             for (int n : passes(images, sizes)) {
                 long start = System.nanoTime();
-                VisionModel.Output out = engine.forward(images == n ? x : rows(x, at, n));
+                VisionModel.Output out = engine.forward(images == n ? x : keep(made, rows(x, at, n)));
                 metrics.batch(name, n, (System.nanoTime() - start) / 1e9);
                 parts.add(out);
+                made.addAll(arrays(out));
                 at += n;
             }
             VisionModel.Output out = parts.size() == 1 ? parts.get(0) : new VisionModel.Output(join(parts, VisionModel.Output::logits),
                     join(parts, VisionModel.Output::features), parts.get(0).attention() == null ? null : join(parts, VisionModel.Output::attention));
+            if (parts.size() > 1) made.addAll(arrays(out));
             at = 0;
             for (Job j : batch) {
                 int n = j.images();
@@ -197,7 +205,26 @@ final class Batcher implements AutoCloseable {
             }
         } catch (RuntimeException | OutOfMemoryError e) {
             for (Job j : batch) j.result.completeExceptionally(e);
+        } finally {
+            // ND4J's arrays live off the heap, where the garbage collector does not see them pile up
+            // (under load, hundreds of MB a minute): free them now
+            for (Job j : batch) free(j.input);
+            made.forEach(Batcher::free);
         }
+    }
+
+    private static INDArray keep(List<INDArray> made, INDArray a) {
+        made.add(a);
+        return a;
+    }
+
+    private static List<INDArray> arrays(VisionModel.Output out) {
+        return out.attention() == null ? List.of(out.logits(), out.features()) : List.of(out.logits(), out.features(), out.attention());
+    }
+
+    /** Frees an array's off-heap memory now (nothing may use it after); views and the like are left to the collector. */
+    static void free(INDArray a) {
+        if (a != null && a.closeable()) a.close();
     }
 
     /** {@code images} as passes of the sizes the model runs (which include 1), largest first. */

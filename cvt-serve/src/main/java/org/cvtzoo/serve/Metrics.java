@@ -1,5 +1,8 @@
 package org.cvtzoo.serve;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,6 +67,10 @@ final class Metrics {
         line(out, "cvt_heap_used_bytes", "", rt.totalMemory() - rt.freeMemory());
         header(out, "cvt_heap_committed_bytes", "gauge", "Java heap reserved from the system.");
         line(out, "cvt_heap_committed_bytes", "", rt.totalMemory());
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider netty) { // the connections' buffers
+            header(out, "cvt_netty_direct_bytes", "gauge", "Off-heap memory held by Netty's buffer allocator (in use and pooled).");
+            line(out, "cvt_netty_direct_bytes", "", netty.metric().usedDirectMemory());
+        }
         // ND4J's CPU arrays are allocated by libnd4j, outside JavaCPP's counters: the resident
         // size less the committed heap is what sits off the heap (arrays, plans, code, stacks)
         long rss = residentBytes();

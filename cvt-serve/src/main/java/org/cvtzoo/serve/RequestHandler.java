@@ -156,6 +156,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         byte[] bytes = ImageInput.bytes(req);
         ex.startTimer();
         offload(ex, m, () -> {
+            if (m.batcher.queueFull()) throw busy(m); // it filled while this request waited: no decoding for a 503
             long start = System.nanoTime();
             RgbImage img = ImageInput.decode(bytes, server.config.maxPixels());
             RgbImage view = attention ? m.model.eval().resizeAndCrop(img) : null;
@@ -264,9 +265,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     /** 503 before copying the body, where the request would find a full queue anyway (cheap answers under overload). */
     private void rejectIfFull(ServedModel m) {
-        if (server.decoders.getQueue().remainingCapacity() == 0 || m.batcher.queueFull()) {
-            throw new HttpError(503, "model " + m.name + " is busy: its queue is full; try again", 1);
-        }
+        if (server.decoders.getQueue().remainingCapacity() == 0 || m.batcher.queueFull()) throw busy(m);
+    }
+
+    private static HttpError busy(ServedModel m) {
+        return new HttpError(503, "model " + m.name + " is busy: its queue is full; try again", 1);
     }
 
     /**
@@ -341,6 +344,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                         json(200, body.apply(out));
                     } catch (RuntimeException e) {
                         fail(e);
+                    } finally { // this request's rows, off the heap: freed now rather than whenever the collector runs
+                        Batcher.free(out.logits());
+                        Batcher.free(out.features());
+                        Batcher.free(out.attention());
                     }
                 }
             }, ctx.executor());

@@ -7,8 +7,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.List;
-
 /** A model the server answers for: its name in URLs, its batcher, and the shapes it reports. */
 final class ServedModel implements AutoCloseable {
     /**
@@ -25,7 +23,11 @@ final class ServedModel implements AutoCloseable {
             return new Engine() {
                 @Override
                 public INDArray preprocess(RgbImage image) {
-                    return model.preprocess(List.of(image));
+                    // as model.preprocess(List.of(image)), freeing the [3, H, W] tensor at once (it lives off the heap)
+                    INDArray chw = model.eval().apply(image);
+                    INDArray x = chw.reshape(1, chw.size(0), chw.size(1), chw.size(2)).dup('c');
+                    Batcher.free(chw);
+                    return x;
                 }
 
                 @Override

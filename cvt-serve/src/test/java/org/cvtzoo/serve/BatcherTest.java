@@ -48,7 +48,7 @@ class BatcherTest {
             assertEquals(List.of(1L, 2L, 4L), passes, "one start-up pass per planned size");
             passes.clear();
             // within the 500 ms: batches of 3 images (the next request has 2: it starts the next batch), 4 and 1
-            for (INDArray x : inputs) jobs.add(b.submit(x));
+            for (INDArray x : inputs) jobs.add(b.submit(x.dup())); // the batcher frees what it is given
             double worst = 0;
             for (int i = 0; i < inputs.size(); i++) {
                 VisionModel.Output got = jobs.get(i).result.get(30, TimeUnit.SECONDS);

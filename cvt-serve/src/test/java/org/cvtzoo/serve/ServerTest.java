@@ -373,7 +373,11 @@ class ServerTest {
             all.add(http.sendAsync(HttpRequest.newBuilder(uri(s, "/predictions/tiny")).POST(HttpRequest.BodyPublishers.ofByteArray(chelsea))
                     .build(), HttpResponse.BodyHandlers.ofString()));
         }
-        Thread.sleep(150); // accepted and queued (batches of 2 every 50 ms)
+        // accepted and queued (batches of 2 every 50 ms), however slow the machine
+        for (long end = System.nanoTime() + 10_000_000_000L; s.inFlight.get() < 8 && all.stream().noneMatch(CompletableFuture::isDone)
+                && System.nanoTime() < end; ) {
+            Thread.sleep(5);
+        }
         s.shutdown(10_000);
         int ok = 0;
         for (CompletableFuture<HttpResponse<String>> f : all) {
