@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Memory of `bin/cvt serve` under overload: wrk with 256 connections against a queue of 32 for
 # DURATION seconds, sampled every 5 s (heap used and committed, resident size, Netty's direct
-# memory, the JVM's own native memory by Native Memory Tracking), then 10 s idle, a forced full
-# GC and a last sample: what the GC gives back was garbage, what stays is held.
+# memory, the JVM's own native memory by Native Memory Tracking; each sample is labelled with the
+# seconds since wrk began), then 10 s idle, a forced full GC and a last sample: what the GC gives
+# back was garbage, what stays is held.
 #
 # usage: bench/serve/overload-memory.sh [MODEL_FILE]   (settings: DURATION=90 CONNECTIONS=256 QUEUE=32 PORT)
 # MODEL_FILE defaults to CvT-13 with random weights (made as load.sh makes it). Needs wrk, curl, jcmd.
@@ -62,7 +63,8 @@ PY
   sample start
   wrk -t2 -c"$conns" -d"$dur"s --timeout 60s -s "$root/bench/serve/post.lua" "$url/predictions/m" > "$out/overload-memory-wrk.txt" 2>&1 &
   wrk_pid=$!
-  for t in $(seq 5 5 "$dur"); do sleep 5; sample "${t}s"; done
+  start=$SECONDS
+  while kill -0 $wrk_pid 2> /dev/null; do sleep 5; sample "$(( SECONDS - start ))s"; done # labels: seconds since wrk began
   wait $wrk_pid || true
   sleep 10; sample idle
   jcmd $server GC.run > /dev/null; sleep 2; sample "after GC"
