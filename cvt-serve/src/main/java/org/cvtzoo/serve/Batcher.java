@@ -58,7 +58,6 @@ final class Batcher implements AutoCloseable {
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final String name;
-    private final VisionModel model;
     private final ServedModel.Engine engine;
     private final int maxBatch;
     private final long maxDelayNanos;
@@ -76,7 +75,6 @@ final class Batcher implements AutoCloseable {
     /** Starts the batching thread after one forward pass of each size it runs at {@code height x width}. */
     Batcher(String name, VisionModel model, ServedModel.Engine engine, int height, int width, int maxBatch, int maxDelayMs, int queueCapacity, Metrics metrics) {
         this.name = name;
-        this.model = model;
         this.engine = engine;
         this.maxBatch = maxBatch;
         this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMs);
