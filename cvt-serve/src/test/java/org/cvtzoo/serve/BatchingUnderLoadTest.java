@@ -35,6 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BatchingUnderLoadTest {
     /** The stub: {@code forwardMs + perImageMs * batch} per forward pass, {@code preprocessMs} per image. */
     static final class Stub implements ServedModel.Engine {
+        /** The side of the images it makes: the tiny model's 64; -Dstub.size=224 gives CvT-13's arrays (0.6 MB an image). */
+        static final int SIZE = Integer.getInteger("stub.size", 64);
         final int forwardMs, perImageMs, preprocessMs;
         final ConcurrentLinkedQueue<Long> batches = new ConcurrentLinkedQueue<>();
         /** Each pass as "size(+ms idle before it)". */
@@ -51,7 +53,7 @@ class BatchingUnderLoadTest {
         @Override
         public INDArray preprocess(RgbImage image) {
             hold(1, preprocessMs);
-            return Nd4j.zeros(DataType.FLOAT, 1, 3, 64, 64);
+            return Nd4j.zeros(DataType.FLOAT, 1, 3, SIZE, SIZE);
         }
 
         @Override
@@ -138,6 +140,13 @@ class BatchingUnderLoadTest {
         return 0;
     }
 
+    static long residentMb() throws java.io.IOException {
+        for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024;
+        }
+        return -1;
+    }
+
     static String describe(Result r) {
         return String.format("%d answered (%d failed) in %.2f s: %.1f images/s; %d batches, mean %.2f images; forward passes by padded size %s",
                 r.answered, r.failed, r.seconds, r.perSecond(), r.batches, r.meanBatch(), histogram(r.padded));
@@ -165,6 +174,7 @@ class BatchingUnderLoadTest {
         System.out.printf("stub %d+%d ms/image forward, %d ms preprocess, %d threads, max delay %d ms, %d clients: %s; ideal %.1f images/s (%.0f%%)%n",
                 fwd, per, pre, threads, delay, clients, describe(r), ideal, 100 * r.perSecond() / ideal);
         System.out.println("passes (size, +ms the model sat idle before it):" + stub.trace);
+        System.out.println("resident memory at the end: " + residentMb() + " MB");
         assertEquals(0, r.failed);
         // 16 clients, batches of up to 16: in step, every batch holds all 16 (the time is not asserted: it
         // includes the HTTP round trips, slow on a busy machine; the batch sizes are what the batcher decides)
