@@ -60,7 +60,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-batch", defaultValue = "16", description = "Most images in one forward pass (default: ${DEFAULT-VALUE}).")
     int maxBatch;
 
-    @Option(names = "--max-delay-ms", defaultValue = "10", description = "How long a request waits for others to batch with (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-delay-ms", defaultValue = "10", description = "How long a batch waits for more requests once the model is free "
+            + "(it also waits, up to 1 s more, for requests still being decoded; default: ${DEFAULT-VALUE}).")
     int maxDelayMs;
 
     @Option(names = "--queue", defaultValue = "256", description = "Most requests waiting per model; past it 503 + Retry-After (default: ${DEFAULT-VALUE}).")

@@ -183,14 +183,14 @@ final class Batcher implements AutoCloseable {
             int images = (int) x.size(0);
             List<VisionModel.Output> parts = new ArrayList<>();
             int at = 0;
+            long start = System.nanoTime();
             for (int n : passes(images, sizes)) {
-                long start = System.nanoTime();
                 VisionModel.Output out = engine.forward(images == n ? x : keep(made, rows(x, at, n)));
-                metrics.batch(name, n, (System.nanoTime() - start) / 1e9);
                 parts.add(out);
                 made.addAll(arrays(out));
                 at += n;
             }
+            metrics.batch(name, images, (System.nanoTime() - start) / 1e9);
             VisionModel.Output out = parts.size() == 1 ? parts.get(0) : new VisionModel.Output(join(parts, VisionModel.Output::logits),
                     join(parts, VisionModel.Output::features), parts.get(0).attention() == null ? null : join(parts, VisionModel.Output::attention));
             if (parts.size() > 1) made.addAll(arrays(out));

@@ -63,7 +63,7 @@ class BatcherTest {
             assertEquals(List.of(2L, 1L, 4L, 1L), passes, "3 images as 2 + 1, then 4, then 1");
         }
         String text = metrics.render(List.of("tiny"), m -> 0, 0);
-        assertTrue(text.contains("cvt_batch_size_count{model=\"tiny\"} 4"), "8 images in 4 passes:\n" + text);
+        assertTrue(text.contains("cvt_batch_size_count{model=\"tiny\"} 3"), "8 images in 3 batches:\n" + text);
         assertTrue(text.contains("cvt_batch_size_sum{model=\"tiny\"} 8"), text);
     }
 
