@@ -162,7 +162,8 @@ class ExecutionPlanZooTest {
                         "conv + bias (onednn)", 3), // each stage's token embedding
                 rewrites("cvt_tiny"));
         Map<String, Integer> pcn = rewrites("pcn_tiny");
-        assertEquals(java.util.Set.of("1x1 conv + bias (onednn)", "1x1 conv + bias + gelu_erf (onednn)",
+        assertEquals(java.util.Set.of("1x1 conv + bias + relu (onednn)", "1x1 conv + bias + sigmoid (onednn)",
+                "1x1 conv + bias + gelu_erf (onednn)",
                 "1x1 conv + bias + layer_scale + residual (onednn)", "depthwise conv + bias + gelu_erf (onednn)",
                 "conv (onednn)", "conv + gelu_erf (onednn)", "layer_norm (onednn)", "matmul (onednn)", "matmul + bias (onednn)",
                 "matmul + bias + gelu_erf (onednn)", "matmul + bias + layer_scale + residual (onednn)", "permute (onednn)",
@@ -172,7 +173,8 @@ class ExecutionPlanZooTest {
         assertEquals(d + 3, pcn.get("layer_norm (onednn)"), "a LayerNorm per trunk block, two in class attention, the final norm");
         assertEquals(d, pcn.get("1x1 conv + bias + gelu_erf (onednn)"), "the first pointwise layer of each trunk block, and its GELU");
         assertEquals(d, pcn.get("depthwise conv + bias + gelu_erf (onednn)"), "the depthwise layer of each trunk block, and its GELU");
-        assertEquals(2 * d, pcn.get("1x1 conv + bias (onednn)"), "squeeze-excite's two layers of each block");
+        assertEquals(d, pcn.get("1x1 conv + bias + relu (onednn)"), "squeeze-excite's first layer of each block, and its ReLU");
+        assertEquals(d, pcn.get("1x1 conv + bias + sigmoid (onednn)"), "squeeze-excite's second layer of each block, and its gate");
         assertEquals(d, pcn.get("1x1 conv + bias + layer_scale + residual (onednn)"),
                 "the last pointwise layer of each block, its layer scale and the block's residual add");
         assertEquals(2, pcn.get("matmul + bias + layer_scale + residual (onednn)"),

@@ -23,7 +23,10 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
 import org.nd4j.linalg.api.ops.impl.reduce.floating.Mean;
+import org.nd4j.linalg.api.ops.BaseScalarOp;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.api.ops.impl.shape.Permute;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
@@ -72,7 +75,7 @@ final class DnnlRewrites {
 
     /** What a matmul's post-op adds after the product (and the bias, where there is one). */
     enum PostOp {
-        NONE(""), GELU_ERF(" + gelu_erf"), QUICK_GELU(" + quick_gelu"), RESIDUAL(" + residual"),
+        NONE(""), GELU_ERF(" + gelu_erf"), QUICK_GELU(" + quick_gelu"), RELU(" + relu"), SIGMOID(" + sigmoid"), RESIDUAL(" + residual"),
         /** {@code residual + gamma * value}: a layer scale (a vector over the channels) and the residual add after it. */
         SCALED_RESIDUAL(" + layer_scale + residual");
 
@@ -301,8 +304,8 @@ final class DnnlRewrites {
     }
 
     /**
-     * The post-op that can follow a product's value: the exact GELU chain or QuickGELU that is all
-     * that reads it, or a residual add of it (or of it times a layer scale, a parameter) and
+     * The post-op that can follow a product's value: the exact GELU chain, QuickGELU, a ReLU or a
+     * sigmoid (squeeze-excitation's) that is all that reads it, or a residual add of it (or of it times a layer scale, a parameter) and
      * another array; its ops join {@code members} (and the scale and residual its arguments).
      */
     static PostOp postOp(OpGraph g, String value, List<SameDiffOp> members, List<String> args) {
@@ -317,6 +320,16 @@ final class DnnlRewrites {
         if (quick != null && inputs(quick).size() == 1) {
             members.add(quick);
             return PostOp.QUICK_GELU;
+        }
+        SameDiffOp relu = g.soleReaderOf(value, RectifiedLinear.class);
+        if (relu != null && inputs(relu).size() == 1 && ((BaseScalarOp) relu.getOp()).scalar().getDouble(0) == 0) {
+            members.add(relu);
+            return PostOp.RELU;
+        }
+        SameDiffOp sigmoid = g.soleReaderOf(value, Sigmoid.class);
+        if (sigmoid != null && inputs(sigmoid).size() == 1) {
+            members.add(sigmoid);
+            return PostOp.SIGMOID;
         }
         if (residual != null && other(residual, value) != null && !g.isParameter(other(residual, value))) {
             members.add(residual);
@@ -406,6 +419,8 @@ final class DnnlRewrites {
         switch (post) {
             case GELU_ERF -> ops.append_eltwise(1f, dnnl.dnnl_eltwise_gelu_erf, 0f, 0f);
             case QUICK_GELU -> ops.append_eltwise(1f, dnnl.dnnl_eltwise_swish, 1.702f, 0f);
+            case RELU -> ops.append_eltwise(1f, dnnl.dnnl_eltwise_relu, 0f, 0f);
+            case SIGMOID -> ops.append_eltwise(1f, dnnl.dnnl_eltwise_logistic, 0f, 0f);
             case RESIDUAL -> ops.append_binary(dnnl.dnnl_binary_add, residual);
             case SCALED_RESIDUAL -> {
                 ops.append_binary(dnnl.dnnl_binary_mul, scale);

@@ -165,7 +165,7 @@ class DnnlRewritesTest {
     /** A 1x1 convolution on an NHWC grid as a product, with its bias and GELU or a residual after it. */
     @Test
     void pointwiseConvolutionsAreProducts() {
-        for (String post : new String[]{"", "gelu_erf", "residual", "layer_scale + residual"}) {
+        for (String post : new String[]{"", "gelu_erf", "relu", "sigmoid", "residual", "layer_scale + residual"}) {
             for (boolean withBias : new boolean[]{true, false}) {
                 SameDiff sd = SameDiff.create();
                 SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 5, 6, 8);
@@ -176,6 +176,8 @@ class DnnlRewritesTest {
                 SDVariable y = withBias ? sd.cnn().conv2d(x, w, b, config) : sd.cnn().conv2d(x, w, config);
                 if (post.equals("gelu_erf")) y = Ops.exactGelu(y);
                 if (post.equals("residual")) y = r.add(y);
+                if (post.equals("relu")) y = sd.nn().relu(y, 0.0);
+                if (post.equals("sigmoid")) y = sd.nn().sigmoid(y);
                 if (post.equals("layer_scale + residual")) y = r.add(y.mul(sd.var("gamma", Nd4j.rand(DataType.FLOAT, 12))));
                 SDVariable out = y.mul(1.0);
                 String expected = "1x1 conv" + (withBias ? " + bias" : "") + (post.isEmpty() ? "" : " + " + post) + " (onednn)";
