@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * sends the {@code notebook} command here), so that the command-line tool does not carry Jupyter's
  * libraries. Errors as bin/cvt's: one line {@code error: ...}, exit status 2 for the user's.
  */
-@Command(name = "cvt notebook", mixinStandardHelpOptions = true, subcommands = NotebookCommand.Install.class,
+@Command(name = "cvt notebook", mixinStandardHelpOptions = true, version = "cvt 0.1.0", subcommands = NotebookCommand.Install.class,
         description = {"Start Jupyter's classic notebook UI on the example notebooks, with the zoo's Java kernel.",
                 "Registers the kernel first and opens cvt-notebook/notebooks (needs: " + NotebookCommand.APT + ").",
                 "Stopping this command (Ctrl-C, SIGTERM) stops the notebook server and its kernels."})
