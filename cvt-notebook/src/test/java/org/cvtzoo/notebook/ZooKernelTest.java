@@ -125,6 +125,34 @@ class ZooKernelTest {
         assertEquals("ok", text(kernel.eval("\"ok\"")));
     }
 
+    /** {@code model(...)}: "which model" through cvt-zoo's ModelRequest, as bin/cvt and bin/cvt-spark take it. */
+    @Test
+    void modelNamesAVariantASpecWithWeightsOrAModelFile() {
+        assertTrue(text(kernel.eval("model(\"vit-ti16\")")).startsWith("VisionModel vit-ti16 (vit"), "a variant, random weights");
+
+        // a spec file and a checkpoint: PyTorch's logits for the fixture's input (as CvtParityTest, relative to the largest)
+        kernel.eval("var fromSpec = model(Path.of(\"" + TINY.resolve("spec.json") + "\"), Path.of(\"" + TINY.resolve("model.pth") + "\"));\n"
+                + "var ref = Npy.read(Path.of(\"" + TINY.resolve("logits.npy") + "\"));\n"
+                + "var got = fromSpec.forward(Npy.read(Path.of(\"" + TINY.resolve("input.npy") + "\"))).logits();");
+        double err = Double.parseDouble(text(kernel.eval("got.sub(ref).amaxNumber().doubleValue() / ref.amaxNumber().doubleValue()")));
+        assertTrue(err <= 1e-4, "relative error " + err);
+
+        // a model file, saved and named by a string, gives the same logits
+        Path saved = tmp.resolve("tiny.safetensors");
+        kernel.eval("ModelFile.save(fromSpec, Path.of(\"" + saved + "\"));");
+        assertEquals("0.0", text(kernel.eval("model(\"" + saved + "\").forward(Npy.read(Path.of(\"" + TINY.resolve("input.npy")
+                + "\"))).logits().sub(got).amaxNumber().doubleValue()")));
+
+        // the request's own one-line errors
+        List<String> tb = failure("model(\"cvt-99\")", ZooException.class);
+        assertEquals(1, tb.size(), tb.toString());
+        assertTrue(tb.get(0).startsWith("error: unknown model 'cvt-99' (known: cvt-13"), tb.get(0));
+        tb = failure("model(\"" + saved + "\", \"" + TINY.resolve("model.pth") + "\")", ZooException.class);
+        assertEquals(List.of("error: --model-file carries the model, its weights and its classes: give it alone"), tb);
+        tb = failure("model(\"cvt-13\", \"no/such/weights.pth\")", ZooException.class);
+        assertTrue(tb.size() == 1 && tb.get(0).contains("no/such/weights.pth"), tb.toString());
+    }
+
     @Test
     void errorsThatAreNotExceptionsAreReported() {
         List<String> tb = failure("throw new AssertionError(\"logits differ\");", CellErrors.UncaughtError.class);
