@@ -129,8 +129,9 @@ final class BenchCommand implements Callable<Integer> {
             }
             Arrays.sort(ms);
             double median = percentile(ms, 50);
-            System.out.printf("train batch %3d: step median %8.1f ms (p90 %.1f, min %.1f, max %.1f), %7.2f images/s, peak RSS %s%n",
-                    batch, median, percentile(ms, 90), ms[0], ms[iters - 1], batch * 1000.0 / median, peakRss());
+            System.out.printf("train batch %3d: step median %8.1f ms (p90 %.1f, min %.1f, max %.1f), %7.2f images/s, peak RSS %s"
+                            + " (the plan's activations and gradients %.2f GB)%n", batch, median, percentile(ms, 90), ms[0],
+                    ms[iters - 1], batch * 1000.0 / median, peakRss(), g.planIntermediateBytes() / 1e9);
             if (profile) {
                 opTimes.print(System.out, iters, Arrays.stream(ms).average().orElse(0), execution == Execution.PLAN
                         ? "the optimiser step, and the plan's input copies and parameter checks" : "SameDiff's bookkeeping, the optimiser step");

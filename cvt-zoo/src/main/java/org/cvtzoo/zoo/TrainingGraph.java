@@ -151,6 +151,11 @@ public final class TrainingGraph {
         return plan.runShared(feed);
     }
 
+    /** Off-heap bytes the last step's execution plan holds for its intermediates (activations, gradients); 0 before a step, or without plans. */
+    public long planIntermediateBytes() {
+        return plan == null ? 0 : plan.intermediateBytes();
+    }
+
     /** The rewrites that the last step's execution plan ran ({@link ExecutionPlan#rewrites()}); empty before a step, or without plans. */
     public Map<String, Integer> planRewrites() {
         return plan == null ? Map.of() : plan.rewrites();

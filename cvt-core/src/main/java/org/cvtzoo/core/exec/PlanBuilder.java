@@ -52,7 +52,10 @@ final class PlanBuilder {
      * (views instead of copies).
      */
     private final Map<String, String> viewOf = new HashMap<>();
-    /** Root array -> index of the last op reading it or a view of it; requested outputs: never done. */
+    /**
+     * Root array -> index of the last op reading its values (or a view's), or of the op making it
+     * if none does; requested outputs: never done. Reads of a shape alone do not count ({@link ShapeOnlyReads}).
+     */
     private final Map<String, Integer> lastRead = new HashMap<>();
     private final Map<String, INDArray> arrays = new HashMap<>(); // placeholders, intermediates, views
     private final Map<String, INDArray> inputs = new LinkedHashMap<>();
@@ -186,7 +189,8 @@ final class PlanBuilder {
         inputsOf(op).forEach(n -> roots.add(root(n)));
         op.getOutputsOfOp().forEach(n -> roots.add(root(n)));
         for (String r : roots) {
-            if (lastRead.getOrDefault(r, k) == k && arrays.containsKey(r)) pool.release(arrays.get(r));
+            Integer last = lastRead.get(r);
+            if (last != null && last == k && arrays.containsKey(r)) pool.release(arrays.get(r));
         }
     }
 
@@ -236,9 +240,11 @@ final class PlanBuilder {
 
     private void findLastReads() {
         for (int k = 0; k < ops.size(); k++) {
-            for (String in : inputsOf(ops.get(k))) {
-                String r = root(in);
-                if (type(r) == VariableType.ARRAY) lastRead.put(r, k);
+            for (String out : ops.get(k).getOutputsOfOp()) lastRead.putIfAbsent(root(out), k); // done once made, if never read
+            List<String> in = inputsOf(ops.get(k));
+            for (int i = 0; i < in.size(); i++) {
+                String r = root(in.get(i));
+                if (type(r) == VariableType.ARRAY && !ShapeOnlyReads.of(ops.get(k), i, groups)) lastRead.put(r, k);
             }
         }
         for (String out : outputNames) lastRead.put(root(out), Integer.MAX_VALUE);
