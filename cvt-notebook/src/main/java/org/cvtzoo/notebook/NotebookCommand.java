@@ -32,6 +32,7 @@ import java.util.stream.Stream;
 public final class NotebookCommand implements Callable<Integer> {
     static final String APT = "apt-get install -y --no-install-recommends jupyter-notebook jupyter-client";
 
+    // run() reads it from the arguments (its handler needs it before picocli has parsed them); declared for picocli and the help
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
     boolean verbose;
 
