@@ -1,5 +1,6 @@
 package org.cvtzoo.core.exec;
 
+import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.eltwise_forward;
 import org.bytedeco.dnnl.layer_normalization_forward;
@@ -10,17 +11,23 @@ import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.softmax_forward;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.DepthwiseConv2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
+import org.nd4j.linalg.api.ops.impl.reduce.floating.Mean;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
 import org.nd4j.linalg.api.ops.impl.shape.Permute;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.GELU;
 
 import java.util.ArrayList;
@@ -41,6 +48,11 @@ import static org.cvtzoo.core.exec.OpGraph.out;
  *   the GELU (erf), QuickGELU (swish with alpha 1.702) or residual add after it as post-ops:
  *   ND4J M2.1 runs rank-3 and rank-4 products as one OpenBLAS call per matrix, 4-7x slower
  *   here, and the element-wise ops after a dense layer each take a pass over memory;</li>
+ *   <li>convolutions on NHWC grids (dense and depthwise), with their bias and a GELU or residual
+ *   add as post-ops: ND4J's op is oneDNN's too, but makes its primitive and reorders its weights
+ *   on every call (0.6 ms a call for PatchConvNet's depthwise 3x3 at batch 1, where the work is 0.1 ms);</li>
+ *   <li>a mean over a grid's spatial axes (squeeze-excitation's) as a product with a row of
+ *   1/n, so that an inference plan runs no Java kernel;</li>
  *   <li>softmax over the last axis (5x faster than ND4J's rank-2 softmax);</li>
  *   <li>{@code Ops.layerNorm}'s inference chain as one layer normalisation (20x and more);</li>
  *   <li>permutes as reorders, and an exact GELU chain on its own as one eltwise primitive, so that
@@ -54,18 +66,25 @@ final class DnnlRewrites {
     }
 
     static List<Rewrite> all() {
-        return List.of(new Matmul(), new PointwiseConv(), new MatmulBackward(), new Softmax(), new LayerNorm(), new Permutes(),
-                new ExactGelu());
+        return List.of(new Matmul(), new PointwiseConv(), new GridConv(), new GridMean(), new MatmulBackward(), new Softmax(), new LayerNorm(),
+                new Permutes(), new ExactGelu());
     }
 
     /** What a matmul's post-op adds after the product (and the bias, where there is one). */
     enum PostOp {
-        NONE(""), GELU_ERF(" + gelu_erf"), QUICK_GELU(" + quick_gelu"), RESIDUAL(" + residual");
+        NONE(""), GELU_ERF(" + gelu_erf"), QUICK_GELU(" + quick_gelu"), RESIDUAL(" + residual"),
+        /** {@code residual + gamma * value}: a layer scale (a vector over the channels) and the residual add after it. */
+        SCALED_RESIDUAL(" + layer_scale + residual");
 
         final String label;
 
         PostOp(String label) {
             this.label = label;
+        }
+
+        /** Whether the post-op reads a residual (the group's last argument). */
+        boolean residual() {
+            return this == RESIDUAL || this == SCALED_RESIDUAL;
         }
     }
 
@@ -135,7 +154,7 @@ final class DnnlRewrites {
                 INDArray[] asMatmul = in.clone();
                 asMatmul[0] = x.reshape(rows, x.size(3));
                 asMatmul[1] = w.reshape(w.size(2), w.size(3));
-                if (post == PostOp.RESIDUAL) asMatmul[in.length - 1] = in[in.length - 1].reshape(rows, w.size(3));
+                if (post.residual()) asMatmul[in.length - 1] = in[in.length - 1].reshape(rows, w.size(3));
                 DnnlStep step = (DnnlStep) new MatmulImpl(false, false, 1f, bias, post).step(standIn, asMatmul);
                 if (step != null) step.reshapeOutput(new long[]{x.size(0), x.size(1), x.size(2), w.size(3)});
                 return step;
@@ -144,9 +163,147 @@ final class DnnlRewrites {
     }
 
     /**
+     * A convolution on an NHWC grid, dense ({@code [kH, kW, in, out]} weights) or depthwise
+     * ({@code [kH, kW, C, m]}), explicit padding, with its bias and the post-op after it, as one
+     * oneDNN convolution built once (ND4J's op is oneDNN's too, but makes its primitive and reorders
+     * its weights on every call: 0.6 ms a call for PatchConvNet's depthwise 3x3 at batch 1, where
+     * the work is 0.1 ms). The weights are reordered into the primitive's layout on each run
+     * (tens of microseconds), so that a parameter assigned new values is seen, as the plan promises.
+     * 1x1 convolutions of stride 1 are {@link PointwiseConv}'s.
+     */
+    record GridConv() implements Rewrite {
+        @Override
+        public String name() {
+            return "onednn-conv";
+        }
+
+        @Override
+        public Group match(OpGraph g, SameDiffOp first) {
+            boolean depthwise = first.getOp() instanceof DepthwiseConv2D;
+            if (!depthwise && !(first.getOp() instanceof Conv2D) || first.getOutputsOfOp().size() != 1) return null;
+            Conv2DConfig c = depthwise ? ((DepthwiseConv2D) first.getOp()).getConfig() : ((Conv2D) first.getOp()).getConfig();
+            int n = inputs(first).size();
+            if (c == null || n < 2 || n > 3 || !c.isNHWC() || c.getWeightsFormat() != WeightsFormat.YXIO
+                    || c.getPaddingMode() != PaddingMode.VALID || c.getDH() != 1 || c.getDW() != 1) {
+                return null; // dilated: ND4J's own op fails on some of those here, so there is nothing to hold this one to
+            }
+            List<SameDiffOp> members = new ArrayList<>(List.of(first));
+            List<String> args = new ArrayList<>(inputs(first));
+            PostOp post = postOp(g, out(first), members, args);
+            boolean bias = n == 3;
+            long[] stride = {c.getSH(), c.getSW()}, pad = {c.getPH(), c.getPW()};
+            return g.group(this, (depthwise ? "depthwise conv" : "conv") + (bias ? " + bias" : "") + post.label + " (onednn)",
+                    (standIn, in) -> convStep(standIn, in, depthwise, bias, post, stride, pad), members, args);
+        }
+
+        private static Step convStep(SameDiffOp standIn, INDArray[] in, boolean depthwise, boolean bias, PostOp post, long[] stride,
+                                     long[] pad) {
+            INDArray x = in[0], w = in[1];
+            if (x.rank() != 4 || w.rank() != 4 || w.size(2) != x.size(3) || !OneDnn.fits(x) || !OneDnn.fits(w)) return null;
+            long batch = x.size(0), h = x.size(1), wd = x.size(2), channels = x.size(3), kh = w.size(0), kw = w.size(1);
+            long outC = depthwise ? channels * w.size(3) : w.size(3);
+            long oh = (h + 2 * pad[0] - kh) / stride[0] + 1, ow = (wd + 2 * pad[1] - kw) / stride[1] + 1;
+            if (oh < 1 || ow < 1 || bias && (!OneDnn.fits(in[2]) || in[2].length() != outC)) return null;
+            long[] outShape = {batch, oh, ow, outC};
+            int scaleAt = bias ? 3 : 2, residualAt = in.length - 1;
+            if (post.residual() && (!OneDnn.fits(in[residualAt]) || !Arrays.equals(in[residualAt].shape(), outShape))) return null;
+            if (post == PostOp.SCALED_RESIDUAL && (!OneDnn.fits(in[scaleAt]) || in[scaleAt].length() != outC)) return null;
+            // oneDNN's logical NCHW dimensions over NHWC buffers; weights as [out, in, kH, kW], or [groups, out/group, in/group, kH, kW]
+            long[] srcDims = {batch, channels, h, wd}, dstDims = {batch, outC, oh, ow};
+            long m = w.size(3);
+            long[] wDims = depthwise ? new long[]{channels, m, 1, kh, kw} : new long[]{outC, channels, kh, kw};
+            long[] wStrides = depthwise ? new long[]{m, 1, 1, kw * channels * m, channels * m}
+                    : new long[]{1, outC, kw * channels * outC, channels * outC};
+            memory.desc src = OneDnn.desc(srcDims, nhwcStrides(srcDims)), dst = OneDnn.desc(dstDims, nhwcStrides(dstDims));
+            memory.desc anyWeights = new memory.desc(wDims, memory.data_type.f32, memory.format_tag.any);
+            long[] padRight = {(oh - 1) * stride[0] + kh - h - pad[0], (ow - 1) * stride[1] + kw - wd - pad[1]};
+            long[] dilates = {0, 0};
+            convolution_forward.desc desc = bias
+                    ? new convolution_forward.desc(dnnl.dnnl_forward_inference, dnnl.dnnl_convolution_direct, src, anyWeights,
+                    OneDnn.desc(new long[]{outC}), dst, stride, dilates, pad, padRight)
+                    : new convolution_forward.desc(dnnl.dnnl_forward_inference, dnnl.dnnl_convolution_direct, src, anyWeights, dst,
+                    stride, dilates, pad, padRight);
+            primitive_attr attr = new primitive_attr();
+            long[] perChannel = {1, outC, 1, 1};
+            attr.set_post_ops(postOps(post, OneDnn.desc(perChannel), dst));
+            convolution_forward.primitive_desc pd;
+            try {
+                pd = new convolution_forward.primitive_desc(desc, attr, OneDnn.engine());
+            } catch (RuntimeException unsupported) { // oneDNN has no implementation of this combination
+                return null;
+            }
+            if (pd.impl_info_str().getString().startsWith("ref")) return null;
+            memory.desc primitiveWeights = pd.weights_desc();
+            INDArray reordered = Nd4j.createUninitializedDetached(DataType.FLOAT,
+                    primitiveWeights.get_size() / Float.BYTES);
+            DnnlStep.Call reorderWeights = new DnnlStep.Call(new reorder(new reorder.primitive_desc(OneDnn.engine(),
+                    OneDnn.desc(wDims, wStrides), OneDnn.engine(), primitiveWeights)), (args, outs) -> Map.of(
+                    dnnl.DNNL_ARG_FROM, OneDnn.memory(args[1], wDims, wStrides), dnnl.DNNL_ARG_TO, OneDnn.memory(reordered, primitiveWeights)));
+            DnnlStep.Call convolve = new DnnlStep.Call(new convolution_forward(pd), (args, outs) -> {
+                Map<Integer, memory> mem = new HashMap<>();
+                mem.put(dnnl.DNNL_ARG_SRC, OneDnn.memory(args[0], srcDims, nhwcStrides(srcDims)));
+                mem.put(dnnl.DNNL_ARG_WEIGHTS, OneDnn.memory(reordered, primitiveWeights));
+                mem.put(dnnl.DNNL_ARG_DST, OneDnn.memory(outs[0], dstDims, nhwcStrides(dstDims)));
+                if (bias) mem.put(dnnl.DNNL_ARG_BIAS, OneDnn.memory(args[2], outC));
+                if (post == PostOp.SCALED_RESIDUAL) mem.put(postOpArgument(0), OneDnn.memory(args[scaleAt], perChannel));
+                if (post.residual()) {
+                    mem.put(postOpArgument(post == PostOp.SCALED_RESIDUAL ? 1 : 0),
+                            OneDnn.memory(args[residualAt], dstDims, nhwcStrides(dstDims)));
+                }
+                return mem;
+            });
+            return new DnnlStep(standIn, List.of(reorderWeights, convolve), in, new long[][]{outShape});
+        }
+
+        /** Strides of NCHW dimensions over an NHWC buffer. */
+        private static long[] nhwcStrides(long[] nchw) {
+            long c = nchw[1], h = nchw[2], w = nchw[3];
+            return new long[]{h * w * c, 1, w * c, c};
+        }
+    }
+
+    /**
+     * A mean that keeps its reduced axes, over middle axes ({@code [outer, n, inner]} to
+     * {@code [outer, 1, inner]}: squeeze-excitation's mean over the grid), as the product of a row
+     * of 1/n and each {@code [n, inner]} block; oneDNN's reduction primitive has only its reference
+     * implementation for a middle axis here. Other means (over the last axis: a training graph's
+     * LayerNorm) run as the Java kernel ({@link JavaKernels.KeptMean}), and are named so.
+     */
+    record GridMean() implements Rewrite {
+        @Override
+        public String name() {
+            return "onednn-grid-mean";
+        }
+
+        @Override
+        public Group match(OpGraph g, SameDiffOp first) {
+            if (!(first.getOp() instanceof Mean m) || inputs(first).size() != 1 || !m.isKeepDims() || m.dimensions() == null
+                    || m.dimensions().length() == 0) {
+                return null;
+            }
+            JavaKernels.KeptMean java = new JavaKernels.KeptMean(m.dimensions().toIntVector());
+            return g.group(this, "reduce_mean (onednn)", (standIn, args) -> {
+                INDArray x = args[0];
+                long[] outShape = java.outputShapes(args)[0];
+                long[] split = OneDnn.fits(x) ? JavaKernels.split(x.shape(), outShape) : null;
+                if (split == null || split[2] == 1) return java.step(Rewrite.relabelled(standIn, "reduce_mean (java)"), args);
+                long outer = split[0], n = split[1], inner = split[2];
+                long[] rowDims = {1, 1, n}, blocks = {outer, n, inner}, means = {outer, 1, inner};
+                matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(OneDnn.desc(rowDims), OneDnn.desc(blocks),
+                        OneDnn.desc(means)), OneDnn.engine());
+                if (pd.impl_info_str().getString().startsWith("ref")) return java.step(Rewrite.relabelled(standIn, "reduce_mean (java)"), args);
+                INDArray row = Nd4j.valueArrayOf(new long[]{n}, 1.0 / n, DataType.FLOAT);
+                return new DnnlStep(standIn, new matmul(pd), args, new long[][]{outShape}, (in, outs) -> Map.of(
+                        dnnl.DNNL_ARG_SRC, OneDnn.memory(row, rowDims), dnnl.DNNL_ARG_WEIGHTS, OneDnn.memory(in[0], blocks),
+                        dnnl.DNNL_ARG_DST, OneDnn.memory(outs[0], means)));
+            }, List.of(first), inputs(first));
+        }
+    }
+
+    /**
      * The post-op that can follow a product's value: the exact GELU chain or QuickGELU that is all
-     * that reads it, or a residual add of it and another array; its ops join {@code members}
-     * (and a residual its arguments).
+     * that reads it, or a residual add of it (or of it times a layer scale, a parameter) and
+     * another array; its ops join {@code members} (and the scale and residual its arguments).
      */
     static PostOp postOp(OpGraph g, String value, List<SameDiffOp> members, List<String> args) {
         if (g.isRequested(value)) return PostOp.NONE;
@@ -165,6 +322,16 @@ final class DnnlRewrites {
             members.add(residual);
             args.add(other(residual, value));
             return PostOp.RESIDUAL;
+        }
+        SameDiffOp scale = g.soleReaderOf(value, MulOp.class);
+        String gamma = scale == null ? null : other(scale, value);
+        SameDiffOp scaledResidual = gamma == null || !g.isParameter(gamma) ? null : g.soleReader(scale, AddOp.class);
+        if (scaledResidual != null && other(scaledResidual, out(scale)) != null && !g.isParameter(other(scaledResidual, out(scale)))) {
+            members.add(scale);
+            members.add(scaledResidual);
+            args.add(gamma);
+            args.add(other(scaledResidual, out(scale)));
+            return PostOp.SCALED_RESIDUAL;
         }
         return PostOp.NONE;
     }
@@ -211,21 +378,14 @@ final class DnnlRewrites {
      * {@code dst = alpha * a b} (+ bias) (+ post-op) as a oneDNN matmul; null where oneDNN offers
      * only its reference implementation for these layouts (far slower than ND4J's op).
      */
-    static DnnlStep.Call product(Operand a, Operand b, Operand dst, Operand bias, float alpha, PostOp post, Operand residual) {
+    static DnnlStep.Call product(Operand a, Operand b, Operand dst, Operand bias, float alpha, PostOp post, Operand scale,
+                                 Operand residual) {
         matmul.desc desc = bias != null
                 ? new matmul.desc(desc(a), desc(b), desc(bias), desc(dst))
                 : new matmul.desc(desc(a), desc(b), desc(dst));
         primitive_attr attr = new primitive_attr();
         if (alpha != 1f) attr.set_output_scales(0, new float[]{alpha});
-        post_ops ops = new post_ops();
-        switch (post) {
-            case GELU_ERF -> ops.append_eltwise(1f, dnnl.dnnl_eltwise_gelu_erf, 0f, 0f);
-            case QUICK_GELU -> ops.append_eltwise(1f, dnnl.dnnl_eltwise_swish, 1.702f, 0f);
-            case RESIDUAL -> ops.append_binary(dnnl.dnnl_binary_add, desc(residual));
-            case NONE -> {
-            }
-        }
-        attr.set_post_ops(ops);
+        attr.set_post_ops(postOps(post, scale == null ? null : desc(scale), residual == null ? null : desc(residual)));
         matmul.primitive_desc pd = new matmul.primitive_desc(desc, attr, OneDnn.engine());
         if (pd.impl_info_str().getString().startsWith("ref")) return null;
         return new DnnlStep.Call(new matmul(pd), (args, outs) -> {
@@ -234,9 +394,32 @@ final class DnnlRewrites {
             mem.put(dnnl.DNNL_ARG_WEIGHTS, b.memory(args, outs));
             mem.put(dnnl.DNNL_ARG_DST, dst.memory(args, outs));
             if (bias != null) mem.put(dnnl.DNNL_ARG_BIAS, bias.memory(args, outs));
-            if (post == PostOp.RESIDUAL) mem.put(dnnl.DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | dnnl.DNNL_ARG_SRC_1, residual.memory(args, outs));
+            if (post == PostOp.SCALED_RESIDUAL) mem.put(postOpArgument(0), scale.memory(args, outs));
+            if (post.residual()) mem.put(postOpArgument(post == PostOp.SCALED_RESIDUAL ? 1 : 0), residual.memory(args, outs));
             return mem;
         });
+    }
+
+    /** oneDNN's post-ops for {@code post}: a layer scale and a residual are read from memory laid out as their descriptors say. */
+    private static post_ops postOps(PostOp post, memory.desc scale, memory.desc residual) {
+        post_ops ops = new post_ops();
+        switch (post) {
+            case GELU_ERF -> ops.append_eltwise(1f, dnnl.dnnl_eltwise_gelu_erf, 0f, 0f);
+            case QUICK_GELU -> ops.append_eltwise(1f, dnnl.dnnl_eltwise_swish, 1.702f, 0f);
+            case RESIDUAL -> ops.append_binary(dnnl.dnnl_binary_add, residual);
+            case SCALED_RESIDUAL -> {
+                ops.append_binary(dnnl.dnnl_binary_mul, scale);
+                ops.append_binary(dnnl.dnnl_binary_add, residual);
+            }
+            case NONE -> {
+            }
+        }
+        return ops;
+    }
+
+    /** The execution argument of the second operand of binary post-op {@code index} (oneDNN's DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | SRC_1). */
+    private static int postOpArgument(int index) {
+        return dnnl.DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE * (index + 1) | dnnl.DNNL_ARG_SRC_1;
     }
 
     private static memory.desc desc(Operand o) {
@@ -278,26 +461,30 @@ final class DnnlRewrites {
     }
 
     /**
-     * {@code alpha * op(a) op(b)} (+ bias) (+ post-op): arguments a, b, then the bias, then the residual.
+     * {@code alpha * op(a) op(b)} (+ bias) (+ post-op): arguments a, b, then the bias, the layer scale and the residual.
      */
     record MatmulImpl(boolean transA, boolean transB, float alpha, boolean bias, PostOp post) implements Rewrite.Implementation {
         @Override
         public Step step(SameDiffOp standIn, INDArray[] args) {
             Product p = Product.of(args, transA, transB);
             if (p == null) return null;
-            int biasAt = 2, residualAt = bias ? 3 : 2;
+            int biasAt = 2, scaleAt = bias ? 3 : 2, residualAt = args.length - 1;
             if (bias && (!OneDnn.fits(args[biasAt]) || args[biasAt].length() != p.n())) return null;
             long[] outShape = p.shape(args[0]);
-            if (post == PostOp.RESIDUAL && (!OneDnn.fits(args[residualAt]) || !Arrays.equals(args[residualAt].shape(), outShape))) {
-                return null;
-            }
+            if (post.residual() && (!OneDnn.fits(args[residualAt]) || !Arrays.equals(args[residualAt].shape(), outShape))) return null;
+            if (post == PostOp.SCALED_RESIDUAL && (!OneDnn.fits(args[scaleAt]) || args[scaleAt].length() != p.n())) return null;
             Operand dst = Operand.dense(true, 0, p.batched(), p.batch(), p.m(), p.n());
-            Operand biasOperand = !bias ? null : p.batched()
-                    ? new Operand(false, biasAt, new long[]{1, 1, p.n()}, new long[]{p.n(), p.n(), 1})
-                    : new Operand(false, biasAt, new long[]{1, p.n()}, new long[]{p.n(), 1});
-            Operand residual = post == PostOp.RESIDUAL ? new Operand(false, residualAt, dst.dims(), dst.strides()) : null;
-            DnnlStep.Call call = product(p.x(), p.y(), dst, biasOperand, alpha, post, residual);
+            Operand biasOperand = bias ? perColumn(biasAt, p) : null;
+            Operand scale = post == PostOp.SCALED_RESIDUAL ? perColumn(scaleAt, p) : null;
+            Operand residual = post.residual() ? new Operand(false, residualAt, dst.dims(), dst.strides()) : null;
+            DnnlStep.Call call = product(p.x(), p.y(), dst, biasOperand, alpha, post, scale, residual);
             return call == null ? null : new DnnlStep(standIn, List.of(call), args, new long[][]{outShape});
+        }
+
+        /** A vector over the product's columns (a bias, a layer scale), broadcast over its rows. */
+        private static Operand perColumn(int index, Product p) {
+            return p.batched() ? new Operand(false, index, new long[]{1, 1, p.n()}, new long[]{p.n(), p.n(), 1})
+                    : new Operand(false, index, new long[]{1, p.n()}, new long[]{p.n(), 1});
         }
     }
 
@@ -327,11 +514,11 @@ final class DnnlRewrites {
                 Operand dx = Operand.dense(true, 0, p.batched(), p.batch(), transX ? p.k() : p.m(), transX ? p.m() : p.k());
                 Operand dy = Operand.dense(true, 1, p.batched(), p.batch(), transY ? p.n() : p.k(), transY ? p.k() : p.n());
                 DnnlStep.Call forX = transX
-                        ? product(p.y(), gz.transposed(), dx, null, 1f, PostOp.NONE, null)   // stored [k, m] = op(y) gz^T
-                        : product(gz, p.y().transposed(), dx, null, 1f, PostOp.NONE, null);
+                        ? product(p.y(), gz.transposed(), dx, null, 1f, PostOp.NONE, null, null)   // stored [k, m] = op(y) gz^T
+                        : product(gz, p.y().transposed(), dx, null, 1f, PostOp.NONE, null, null);
                 DnnlStep.Call forY = transY
-                        ? product(gz.transposed(), p.x(), dy, null, 1f, PostOp.NONE, null)  // stored [n, k] = gz^T op(x)
-                        : product(p.x().transposed(), gz, dy, null, 1f, PostOp.NONE, null);
+                        ? product(gz.transposed(), p.x(), dy, null, 1f, PostOp.NONE, null, null)  // stored [n, k] = gz^T op(x)
+                        : product(p.x().transposed(), gz, dy, null, 1f, PostOp.NONE, null, null);
                 if (forX == null || forY == null) return null;
                 return new DnnlStep(standIn, List.of(forX, forY), args, new long[][]{args[0].shape(), args[1].shape()});
             }, List.of(first), inputs(first));

@@ -63,6 +63,11 @@ public final class OneDnn {
         return new memory(desc(dims, strides), engine(), address(a));
     }
 
+    /** A memory object over the array's buffer, laid out as {@code desc} says (a primitive's own layout, say). */
+    static memory memory(INDArray a, memory.desc desc) {
+        return new memory(desc, engine(), address(a));
+    }
+
     /** A memory object over the array's buffer as a dense c-order tensor of the given dimensions. */
     static memory memory(INDArray a, long... dims) {
         return memory(a, dims, denseStrides(dims));
