@@ -87,7 +87,7 @@ final class DemoCommand implements Callable<Integer> {
         ImageTransform augmented = (image, rng) -> resize.apply(rng.nextDouble() < flip ? TrainTransform.hflip(image) : image, rng);
         Dataset train = subset(new IdxDataset(trainData, flip > 0 ? augmented : resize), Math.min(trainSize, trainData.size()));
         Dataset test = IdxDataset.resized(testData, SIZE, MEAN, STD);
-        Architecture arch = Zoo.architecture(SpecFiles.readResource(DemoCommand.class, "demo-cvt.yaml"), "demo-cvt.yaml", 10);
+        Architecture arch = Zoo.architecture(SpecFiles.readResource(Zoo.class, "/org/cvtzoo/zoo/cvt/demo-cvt.yaml"), "demo-cvt.yaml", 10);
         org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(7);
         VisionModel model = new VisionModel(arch).withClassNames(FashionMnist.CLASSES); // the spec's TEST: 28x28, mean/std 0.5
         System.out.printf("Fashion-MNIST from %s: %d training / %d test images at %dx%d; a CvT of %,d parameters%n", fm.dir(),

@@ -14,7 +14,10 @@ import java.io.PrintWriter;
 @Command(name = "cvt", mixinStandardHelpOptions = true, version = "cvt 0.1.0",
         description = "Vision transformers of three families, CvT, ViT and PatchConvNet, on Deeplearning4j / SameDiff.",
         subcommands = {DemoCommand.class, PredictCommand.class, AttentionCommand.class, ExplainCommand.class, FinetuneCommand.class,
-                ModelsCommand.class, BenchCommand.class, InfoCommand.class, NotebookCommand.class, ServeCommand.class})
+                ModelsCommand.class, BenchCommand.class, InfoCommand.class, ServeCommand.class},
+        // the notebook launcher lives in cvt-notebook (with Jupyter's libraries): bin/cvt runs it from there
+        footer = {"", "bin/cvt notebook [install] starts Jupyter on the example notebooks with the zoo's Java kernel "
+                + "(module cvt-notebook; see: bin/cvt notebook --help)."})
 public final class Main implements Runnable {
     public static final int EXIT_USER_ERROR = 2;
 

@@ -80,7 +80,7 @@ class WhereItLookedTest {
 
     @Test
     void theDemoFigureHasARowPerImageWithItsThreePanels() throws Exception {
-        VisionModel m = new VisionModel(Zoo.architecture(SpecFiles.readResource(DemoCommand.class, "demo-cvt.yaml"), "demo-cvt.yaml", 10))
+        VisionModel m = new VisionModel(Zoo.architecture(SpecFiles.readResource(Zoo.class, "/org/cvtzoo/zoo/cvt/demo-cvt.yaml"), "demo-cvt.yaml", 10))
                 .withClassNames(org.cvtzoo.core.data.FashionMnist.CLASSES);
         byte[] pixels = new byte[2 * 28 * 28];
         new Random(5).nextBytes(pixels);

@@ -10,21 +10,29 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.NavigableSet;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Dynamic batching for one model: requests that arrive within {@code maxDelay} of the first
- * waiting one run together, up to {@code maxBatch} images, in one forward pass on one thread.
+ * waiting one (or of the model becoming free) run together, up to {@code maxBatch} images, on
+ * one thread; past {@code maxDelay}, a batch that is not full still waits for the requests of
+ * its model that are being decoded.
  *
- * <p>A batch is padded with zero images to the next of a few sizes (1, 2, 4, ... and
- * {@code maxBatch}), so that the model keeps one execution plan per size instead of building a
- * new one for every batch size that happens to arrive. The images of a batch do not interact
- * (normalisation is per image), so each request's rows are what it would get alone (checked by
- * BatcherTest against {@link VisionModel#forward} one by one).
+ * <p>The model runs a few batch sizes (1, 2, 4, ... and {@code maxBatch}), so that it keeps one
+ * execution plan per size instead of building one for every batch size that happens to arrive.
+ * A batch of another size runs as passes of those sizes, largest first (9 images as 8 + 1),
+ * not padded to the next size: on a CPU a pass's time grows with its images (CvT-13: about
+ * 18 ms a pass plus 66 ms an image), so padding 9 images to 16 would cost 7 images for nothing
+ * and an extra pass costs little. The images of a batch do not interact (normalisation is per
+ * image), so each request's rows are what it would get alone (checked by BatcherTest against
+ * {@link VisionModel#forward} one by one).
  */
 final class Batcher implements AutoCloseable {
     /** A request's input {@code [b, 3, H, W]}, and its rows of the output once run. */
@@ -45,22 +53,29 @@ final class Batcher implements AutoCloseable {
         }
     }
 
+    /** Longest a batch waits past its max-delay for requests of its model that are still being decoded. */
+    static final long DECODING_WAIT_MS = 1000;
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
     private final String name;
-    private final VisionModel model;
+    private final ServedModel.Engine engine;
     private final int maxBatch;
     private final long maxDelayNanos;
     private final BlockingQueue<Job> queue;
     private final Metrics metrics;
+    /** The batch sizes the model runs, each on its own execution plan. */
     private final TreeSet<Integer> sizes = new TreeSet<>();
     private final Thread worker;
     private volatile boolean closing;
+    /** Requests for this model accepted and being decoded or parsed, not yet queued: the batch being formed waits for them. */
+    private final AtomicInteger decoding = new AtomicInteger();
     /** A job taken from the queue that did not fit the batch being formed; it starts the next one. */
     private Job carried;
 
-    /** Starts the batching thread after one forward pass of each padded size at {@code height x width}. */
-    Batcher(String name, VisionModel model, int height, int width, int maxBatch, int maxDelayMs, int queueCapacity, Metrics metrics) {
+    /** Starts the batching thread after one forward pass of each size it runs at {@code height x width}. */
+    Batcher(String name, VisionModel model, ServedModel.Engine engine, int height, int width, int maxBatch, int maxDelayMs, int queueCapacity, Metrics metrics) {
         this.name = name;
-        this.model = model;
+        this.engine = engine;
         this.maxBatch = maxBatch;
         this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMs);
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
@@ -68,25 +83,39 @@ final class Batcher implements AutoCloseable {
         for (int b = 1; b < maxBatch; b *= 2) sizes.add(b);
         sizes.add(maxBatch);
         model.setPlanCacheSize(sizes.size());
-        for (int b : sizes) model.forward(Nd4j.zeros(DataType.FLOAT, b, 3, height, width)); // builds each size's plan before the first request
+        for (int b : sizes) engine.forward(Nd4j.zeros(DataType.FLOAT, b, 3, height, width)); // builds each size's plan before the first request
         worker = new Thread(this::loop, "cvt-batcher-" + name);
         worker.setDaemon(true);
         worker.start();
     }
 
     /**
-     * Queues an input {@code [b, 3, H, W]} (b <= maxBatch).
+     * Queues an input {@code [b, 3, H, W]} (b <= maxBatch). The batcher owns it from here: it is
+     * freed once its batch has run, or at once where it is refused.
      *
      * @throws HttpError 503 with Retry-After when the queue is full or the server is shutting down
      */
     Job submit(INDArray input) {
-        if (input.size(0) > maxBatch) {
-            throw new HttpError(400, "a batch of " + input.size(0) + " images is more than the server's --max-batch " + maxBatch);
-        }
-        if (closing) throw new HttpError(503, "the server is shutting down", 1);
+        HttpError refused = input.size(0) > maxBatch
+                ? new HttpError(400, "a batch of " + input.size(0) + " images is more than the server's --max-batch " + maxBatch)
+                : closing ? new HttpError(503, "the server is shutting down", 1) : null;
         Job job = new Job(input);
-        if (!queue.offer(job)) throw new HttpError(503, "model " + name + " has " + queue.size() + " requests waiting; try again", 1);
+        if (refused == null && !queue.offer(job)) refused = new HttpError(503, "model " + name + " has " + queue.size() + " requests waiting; try again", 1);
+        if (refused != null) {
+            free(input);
+            throw refused;
+        }
         return job;
+    }
+
+    /** A request for this model is being decoded: until {@link #decoded}, a batch that is not full waits for it. */
+    void decoding() {
+        decoding.incrementAndGet();
+    }
+
+    /** The request counted by {@link #decoding} is queued (after {@link #submit}) or failed. */
+    void decoded() {
+        decoding.decrementAndGet();
     }
 
     boolean queueFull() {
@@ -106,7 +135,8 @@ final class Batcher implements AutoCloseable {
                 return;
             }
             if (batch == null) return;
-            batch.removeIf(j -> j.result.isDone()); // timed out, or the client went away
+            for (Job j : batch) if (j.result.isDone()) free(j.input); // timed out, or the client went away
+            batch.removeIf(j -> j.result.isDone());
             if (!batch.isEmpty()) run(batch);
         }
     }
@@ -121,11 +151,21 @@ final class Batcher implements AutoCloseable {
         }
         List<Job> batch = new ArrayList<>(List.of(first));
         int images = first.images();
-        long deadline = System.nanoTime() + maxDelayNanos;
+        // the window opens when the model is free and a request waits; past it, the batch still
+        // waits for requests already being decoded (clients answered by the last batch come back
+        // together, but decoding them takes a while: without this, the batch would leave with
+        // the first few and the rest would form a small batch of their own, over and over)
+        long now = System.nanoTime(), window = now + maxDelayNanos, last = window + TimeUnit.MILLISECONDS.toNanos(DECODING_WAIT_MS);
         while (images < maxBatch) {
-            long left = deadline - System.nanoTime();
-            Job next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
-            if (next == null) break;
+            boolean more = decoding.get() > 0;
+            long until = more ? last : window, left = until - now;
+            Job next = left <= 0 ? queue.poll()
+                    : queue.poll(more ? Math.min(left, POLL_NANOS) : left, TimeUnit.NANOSECONDS); // re-check the count now and then
+            now = System.nanoTime();
+            if (next == null) {
+                if (now >= until && decoding.get() == 0 || now >= last) break;
+                continue;
+            }
             if (images + next.images() > maxBatch || !next.sameSize(first)) {
                 carried = next;
                 break;
@@ -137,19 +177,24 @@ final class Batcher implements AutoCloseable {
     }
 
     private void run(List<Job> batch) {
-        int images = batch.stream().mapToInt(Job::images).sum();
+        List<INDArray> made = new ArrayList<>(); // this batch's arrays, freed once the jobs have their rows
         try {
-            INDArray x = batch.size() == 1 ? batch.get(0).input : Nd4j.concat(0, batch.stream().map(j -> j.input).toArray(INDArray[]::new));
-            int padded = sizes.ceiling(images);
-            if (padded > images) {
-                long[] shape = x.shape().clone();
-                shape[0] = padded - images;
-                x = Nd4j.concat(0, x.castTo(DataType.FLOAT), Nd4j.zeros(DataType.FLOAT, shape));
-            }
-            long start = System.nanoTime();
-            VisionModel.Output out = model.forward(x);
-            metrics.batch(name, images, (System.nanoTime() - start) / 1e9);
+            INDArray x = batch.size() == 1 ? batch.get(0).input : keep(made, Nd4j.concat(0, batch.stream().map(j -> j.input).toArray(INDArray[]::new)));
+            int images = (int) x.size(0);
+            List<VisionModel.Output> parts = new ArrayList<>();
             int at = 0;
+            long start = System.nanoTime();
+            for (int n : passes(images, sizes)) {
+                VisionModel.Output out = engine.forward(images == n ? x : keep(made, rows(x, at, n)));
+                parts.add(out);
+                made.addAll(arrays(out));
+                at += n;
+            }
+            metrics.batch(name, images, (System.nanoTime() - start) / 1e9);
+            VisionModel.Output out = parts.size() == 1 ? parts.get(0) : new VisionModel.Output(join(parts, VisionModel.Output::logits),
+                    join(parts, VisionModel.Output::features), parts.get(0).attention() == null ? null : join(parts, VisionModel.Output::attention));
+            if (parts.size() > 1) made.addAll(arrays(out));
+            at = 0;
             for (Job j : batch) {
                 int n = j.images();
                 j.result.complete(new VisionModel.Output(rows(out.logits(), at, n), rows(out.features(), at, n),
@@ -158,7 +203,38 @@ final class Batcher implements AutoCloseable {
             }
         } catch (RuntimeException | OutOfMemoryError e) {
             for (Job j : batch) j.result.completeExceptionally(e);
+        } finally {
+            // ND4J's arrays live off the heap, where the garbage collector does not see them pile up
+            // (under load, hundreds of MB a minute): free them now
+            for (Job j : batch) free(j.input);
+            made.forEach(Batcher::free);
         }
+    }
+
+    private static INDArray keep(List<INDArray> made, INDArray a) {
+        made.add(a);
+        return a;
+    }
+
+    private static List<INDArray> arrays(VisionModel.Output out) {
+        return out.attention() == null ? List.of(out.logits(), out.features()) : List.of(out.logits(), out.features(), out.attention());
+    }
+
+    /** Frees an array's off-heap memory now (nothing may use it after); views and the like are left to the collector. */
+    static void free(INDArray a) {
+        if (a != null && a.closeable()) a.close();
+    }
+
+    /** {@code images} as passes of the sizes the model runs (which include 1), largest first. */
+    static List<Integer> passes(int images, NavigableSet<Integer> sizes) {
+        List<Integer> out = new ArrayList<>();
+        for (int left = images; left > 0; left -= out.get(out.size() - 1)) out.add(sizes.floor(left));
+        return out;
+    }
+
+    /** One array of the parts' outputs, one after the other. */
+    private static INDArray join(List<VisionModel.Output> parts, Function<VisionModel.Output, INDArray> array) {
+        return Nd4j.concat(0, parts.stream().map(array).toArray(INDArray[]::new));
     }
 
     /** Rows {@code [at, at + n)} of {@code a}, copied (the forward pass's arrays are not kept). */

@@ -1,5 +1,8 @@
 package org.cvtzoo.serve;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,7 +42,7 @@ final class Metrics {
                 k -> new Histogram(LATENCY_BUCKETS)).observe(seconds);
     }
 
-    /** One forward pass: its images (without padding) and seconds. */
+    /** One batch: its images and the seconds of its forward passes. */
     void batch(String model, int images, double seconds) {
         batchSize.computeIfAbsent(labels("model", model), k -> new Histogram(batchBuckets)).observe(images);
         inference.computeIfAbsent(labels("model", model), k -> new Histogram(LATENCY_BUCKETS)).observe(seconds);
@@ -64,6 +67,10 @@ final class Metrics {
         line(out, "cvt_heap_used_bytes", "", rt.totalMemory() - rt.freeMemory());
         header(out, "cvt_heap_committed_bytes", "gauge", "Java heap reserved from the system.");
         line(out, "cvt_heap_committed_bytes", "", rt.totalMemory());
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider netty) { // the connections' buffers
+            header(out, "cvt_netty_direct_bytes", "gauge", "Off-heap memory held by Netty's buffer allocator (in use and pooled).");
+            line(out, "cvt_netty_direct_bytes", "", netty.metric().usedDirectMemory());
+        }
         // ND4J's CPU arrays are allocated by libnd4j, outside JavaCPP's counters: the resident
         // size less the committed heap is what sits off the heap (arrays, plans, code, stacks)
         long rss = residentBytes();
@@ -72,8 +79,8 @@ final class Metrics {
             line(out, "process_resident_memory_bytes", "", rss);
         }
         histograms(out, "cvt_request_duration_seconds", "Time from a request's arrival to its response, by status.", latency);
-        histograms(out, "cvt_batch_size", "Images per forward pass (without padding).", batchSize);
-        histograms(out, "cvt_inference_duration_seconds", "Time of one batched forward pass.", inference);
+        histograms(out, "cvt_batch_size", "Images per batch (a batch runs as one or more forward passes of the planned sizes).", batchSize);
+        histograms(out, "cvt_inference_duration_seconds", "Time of a batch's forward passes.", inference);
         histograms(out, "cvt_preprocess_duration_seconds", "Time to decode and preprocess one request's image.", preprocess);
         return out.toString();
     }

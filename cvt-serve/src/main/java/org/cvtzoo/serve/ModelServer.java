@@ -22,6 +22,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * An HTTP inference server for one or more {@link VisionModel}s, on Netty: TorchServe's
@@ -50,11 +51,11 @@ public final class ModelServer implements AutoCloseable {
     private final Object stopped = new Object();
     private boolean closed;
 
-    private ModelServer(ServeConfig config, Map<String, VisionModel> models) {
+    private ModelServer(ServeConfig config, Map<String, VisionModel> models, Function<VisionModel, ServedModel.Engine> engines) {
         this.config = config;
         this.metrics = new Metrics(config.maxBatch());
         this.models = new LinkedHashMap<>();
-        models.forEach((name, m) -> this.models.put(name, new ServedModel(name, m, config, metrics)));
+        models.forEach((name, m) -> this.models.put(name, new ServedModel(name, m, engines.apply(m), config, metrics)));
         decoders = new ThreadPoolExecutor(config.threads(), config.threads(), 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(config.queue()), r -> {
                     Thread t = new Thread(r, "cvt-decode");
@@ -87,13 +88,18 @@ public final class ModelServer implements AutoCloseable {
      * @throws ZooException if a model cannot serve images or the address cannot be bound
      */
     public static ModelServer start(ServeConfig config, Map<String, VisionModel> models) {
+        return start(config, models, ServedModel.Engine::of);
+    }
+
+    /** As {@link #start(ServeConfig, Map)}, each model run by {@code engines}' engine for it (tests: a stub of known timings). */
+    static ModelServer start(ServeConfig config, Map<String, VisionModel> models, Function<VisionModel, ServedModel.Engine> engines) {
         if (models.isEmpty()) throw new ZooException("no model to serve");
         for (String name : models.keySet()) {
             if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
                 throw new ZooException("model name '" + name + "' must be letters, digits, '.', '_' or '-' (it goes in URLs)");
             }
         }
-        return new ModelServer(config, models);
+        return new ModelServer(config, models, engines);
     }
 
     /** The port it listens on (the one chosen where the configuration said 0). */

@@ -118,10 +118,11 @@ final class OpenInference {
         } catch (RuntimeException e) {
             throw new HttpError(400, "input shape " + Arrays.toString(shape) + ": " + e.getMessage());
         }
-        long count = shape[0] * shape[1] * shape[2] * shape[3];
+        long count = 1;
+        for (long d : shape) count = Math.min(count * Math.min(d, bodyBytes), bodyBytes); // capped: a shape of huge numbers cannot overflow
         if (count > bodyBytes / 2) { // each value takes at least a digit and a comma: refuse before allocating
-            throw new HttpError(400, "input shape " + Arrays.toString(shape) + " needs " + count + " values, more than a body of "
-                    + bodyBytes + " bytes holds");
+            throw new HttpError(400, "input shape " + Arrays.toString(shape) + " needs more values than a body of " + bodyBytes
+                    + " bytes holds");
         }
         JsonNode data = t.get("data");
         if (data == null) throw new HttpError(400, "input \"" + INPUT + "\" has no \"data\" (binary data is not supported)");

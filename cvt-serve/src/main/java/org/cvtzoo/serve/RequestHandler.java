@@ -155,11 +155,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         rejectIfFull(m);
         byte[] bytes = ImageInput.bytes(req);
         ex.startTimer();
-        offload(ex, () -> {
+        offload(ex, m, () -> {
+            if (m.batcher.queueFull()) throw busy(m); // it filled while this request waited: no decoding for a 503
             long start = System.nanoTime();
             RgbImage img = ImageInput.decode(bytes, server.config.maxPixels());
             RgbImage view = attention ? m.model.eval().resizeAndCrop(img) : null;
-            INDArray input = m.model.preprocess(List.of(img));
+            INDArray input = m.engine.preprocess(img);
             server.metrics.preprocess(m.name, (System.nanoTime() - start) / 1e9);
             Batcher.Job job = m.batcher.submit(input);
             ex.await(job, out -> {
@@ -249,7 +250,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     rejectIfFull(m);
                     byte[] body = ByteBufUtil.getBytes(req.content());
                     ex.startTimer();
-                    offload(ex, () -> {
+                    offload(ex, m, () -> {
                         OpenInference.Request r = OpenInference.parse(body, m);
                         Batcher.Job job = m.batcher.submit(r.input());
                         ex.await(job, out -> OpenInference.response(m, r, out));
@@ -264,23 +265,33 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     /** 503 before copying the body, where the request would find a full queue anyway (cheap answers under overload). */
     private void rejectIfFull(ServedModel m) {
-        if (server.decoders.getQueue().remainingCapacity() == 0 || m.batcher.queueFull()) {
-            throw new HttpError(503, "model " + m.name + " is busy: its queue is full; try again", 1);
-        }
+        if (server.decoders.getQueue().remainingCapacity() == 0 || m.batcher.queueFull()) throw busy(m);
     }
 
-    /** Runs {@code work} on a decoding thread; 503 where they are all busy and their queue is full. */
-    private void offload(Exchange ex, Runnable work) {
+    private static HttpError busy(ServedModel m) {
+        return new HttpError(503, "model " + m.name + " is busy: its queue is full; try again", 1);
+    }
+
+    /**
+     * Runs {@code work} (which submits to {@code m}'s batcher) on a decoding thread, counted as
+     * coming to {@code m}'s batch until it is queued or fails; 503 where the threads are all busy
+     * and their queue is full.
+     */
+    private void offload(Exchange ex, ServedModel m, Runnable work) {
+        m.batcher.decoding();
         try {
             server.decoders.execute(() -> {
-                if (ex.isAnswered()) return; // timed out or abandoned while waiting
                 try {
+                    if (ex.isAnswered()) return; // timed out or abandoned while waiting
                     work.run();
                 } catch (RuntimeException | OutOfMemoryError e) {
                     ex.fail(e);
+                } finally {
+                    m.batcher.decoded();
                 }
             });
         } catch (RejectedExecutionException e) {
+            m.batcher.decoded();
             throw new HttpError(503, "the server is busy: " + server.decoders.getQueue().size() + " requests wait for decoding; try again", 1);
         }
     }
@@ -333,6 +344,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                         json(200, body.apply(out));
                     } catch (RuntimeException e) {
                         fail(e);
+                    } finally { // this request's rows, off the heap: freed now rather than whenever the collector runs
+                        Batcher.free(out.logits());
+                        Batcher.free(out.features());
+                        Batcher.free(out.attention());
                     }
                 }
             }, ctx.executor());
@@ -366,10 +381,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             if (t instanceof HttpError h) e = h;
             else if (t instanceof CancellationException) e = new HttpError(503, "the request was cancelled", 1);
             else if (t instanceof OutOfMemoryError) e = new HttpError(503, "out of memory: " + t.getMessage(), 1);
-            else if (t instanceof org.cvtzoo.core.ZooException || t instanceof IllegalArgumentException) e = new HttpError(400, t.getMessage());
-            else e = new HttpError(500, "internal error: " + t);
+            // the zoo's own errors name what the input got wrong (e.g. a shape the model cannot take); anything
+            // else that escapes is a bug of the server or the model, not of the request
+            else if (t instanceof org.cvtzoo.core.ZooException) e = new HttpError(400, t.getMessage());
+            else e = new HttpError(500, "internal error (" + t.getClass().getSimpleName() + "); the server's log has the details");
             if (!(t instanceof HttpError || t instanceof CancellationException)) { // what went wrong inside, for the operator
                 System.err.println("cvt serve: " + model + " " + endpoint + ": " + e.status + " from " + t);
+                if (e.status == 500) t.printStackTrace();
             }
             ObjectNode body = v2 ? OpenInference.error(e.getMessage())
                     : JSON.createObjectNode().put("code", e.status).put("message", e.getMessage());

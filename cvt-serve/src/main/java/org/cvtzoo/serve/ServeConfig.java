@@ -8,7 +8,7 @@ import org.cvtzoo.core.ZooException;
  * @param host          address to bind (127.0.0.1: this machine only; 0.0.0.0: every interface)
  * @param port          TCP port (0: any free one, see {@link ModelServer#port()})
  * @param maxBatch      most images run together in one forward pass
- * @param maxDelayMs    how long the first request of a batch waits for others to join it
+ * @param maxDelayMs    how long a batch waits for more requests once the model is free (and up to 1 s more for those being decoded)
  * @param queue         most requests waiting per model (and waiting for decoding); past it, 503
  * @param threads       threads that decode and preprocess images
  * @param timeoutMs     a request not answered within this is answered 504

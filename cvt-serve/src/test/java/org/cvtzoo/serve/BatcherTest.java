@@ -17,7 +17,24 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BatcherTest {
-    /** Requests batched together (and padded) get the numbers each gets from VisionModel alone. */
+    /** The tiny model; the batch sizes it was given are added to {@code passes}. */
+    static ServedModel.Engine recorded(VisionModel model, List<Long> passes) {
+        ServedModel.Engine own = ServedModel.Engine.of(model);
+        return new ServedModel.Engine() {
+            @Override
+            public INDArray preprocess(org.cvtzoo.core.image.RgbImage image) {
+                return own.preprocess(image);
+            }
+
+            @Override
+            public VisionModel.Output forward(INDArray batch) {
+                passes.add(batch.size(0));
+                return own.forward(batch);
+            }
+        };
+    }
+
+    /** Requests batched together (and run as passes of the planned sizes) get the numbers each gets from VisionModel alone. */
     @Test
     void batchedRowsEqualTheModelOneByOne() throws Exception {
         VisionModel model = Tiny.model();
@@ -26,8 +43,12 @@ class BatcherTest {
         List<INDArray> inputs = new ArrayList<>();
         for (int i = 0; i < 7; i++) inputs.add(Nd4j.randn(DataType.FLOAT, i == 3 ? 2 : 1, 3, 64, 64));
         List<Batcher.Job> jobs = new ArrayList<>();
-        try (Batcher b = new Batcher("tiny", model, 64, 64, 4, 200, 16, metrics)) {
-            for (INDArray x : inputs) jobs.add(b.submit(x)); // within the 200 ms: batches of 4, 4 and 1 images (3 padded to 4)
+        List<Long> passes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (Batcher b = new Batcher("tiny", model, recorded(model, passes), 64, 64, 4, 500, 16, metrics)) {
+            assertEquals(List.of(1L, 2L, 4L), passes, "one start-up pass per planned size");
+            passes.clear();
+            // within the 500 ms: batches of 3 images (the next request has 2: it starts the next batch), 4 and 1
+            for (INDArray x : inputs) jobs.add(b.submit(x.dup())); // the batcher frees what it is given
             double worst = 0;
             for (int i = 0; i < inputs.size(); i++) {
                 VisionModel.Output got = jobs.get(i).result.get(30, TimeUnit.SECONDS);
@@ -37,18 +58,30 @@ class BatcherTest {
                 worst = Math.max(worst, maxDiff(alone.features(), got.features()));
                 worst = Math.max(worst, maxDiff(alone.attention(), got.attention()));
             }
-            System.out.println("batched vs one by one: largest difference " + worst);
+            System.out.println("passes " + passes + "; batched vs one by one: largest difference " + worst);
             assertTrue(worst <= 1e-5, "largest difference " + worst);
+            assertEquals(List.of(2L, 1L, 4L, 1L), passes, "3 images as 2 + 1, then 4, then 1");
         }
         String text = metrics.render(List.of("tiny"), m -> 0, 0);
-        assertTrue(text.contains("cvt_batch_size_count{model=\"tiny\"} 3"), "7 jobs of 8 images in 3 batches:\n" + text);
-        assertTrue(text.contains("cvt_batch_size_bucket{model=\"tiny\",le=\"4\"} 3"), text);
+        assertTrue(text.contains("cvt_batch_size_count{model=\"tiny\"} 3"), "8 images in 3 batches:\n" + text);
+        assertTrue(text.contains("cvt_batch_size_sum{model=\"tiny\"} 8"), text);
+    }
+
+    @Test
+    void aBatchRunsAsPassesOfThePlannedSizes() {
+        java.util.TreeSet<Integer> powers = new java.util.TreeSet<>(List.of(1, 2, 4, 8, 16)), twelve = new java.util.TreeSet<>(List.of(1, 2, 4, 8, 12));
+        assertEquals(List.of(8, 1), Batcher.passes(9, powers));
+        assertEquals(List.of(8, 4, 2, 1), Batcher.passes(15, powers));
+        assertEquals(List.of(16), Batcher.passes(16, powers));
+        assertEquals(List.of(1), Batcher.passes(1, powers));
+        assertEquals(List.of(8, 2, 1), Batcher.passes(11, twelve));
+        assertEquals(List.of(12), Batcher.passes(12, twelve));
     }
 
     @Test
     void aFullQueueIsA503WithRetryAfter() {
         VisionModel model = Tiny.model();
-        try (Batcher b = new Batcher("tiny", model, 64, 64, 1, 0, 2, new Metrics(1))) {
+        try (Batcher b = new Batcher("tiny", model, ServedModel.Engine.of(model), 64, 64, 1, 0, 2, new Metrics(1))) {
             INDArray x = Nd4j.zeros(DataType.FLOAT, 1, 3, 64, 64);
             HttpError e = null;
             for (int i = 0; i < 50 && e == null; i++) { // the worker takes one at a time: the queue of 2 fills

@@ -303,6 +303,58 @@ class ServerTest {
         }
     }
 
+    /** Validation is 400 (HttpError, or a ZooException naming what the input got wrong); anything else escaping is a bug: 500. */
+    @Test
+    void anUnexpectedExceptionIsA500AndAZooExceptionA400() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> next = new java.util.concurrent.atomic.AtomicReference<>();
+        ServedModel.Engine own = ServedModel.Engine.of(model);
+        ServedModel.Engine failing = new ServedModel.Engine() {
+            @Override
+            public INDArray preprocess(org.cvtzoo.core.image.RgbImage image) {
+                return own.preprocess(image);
+            }
+
+            @Override
+            public VisionModel.Output forward(INDArray batch) {
+                RuntimeException e = next.getAndSet(null);
+                if (e != null) throw e;
+                return own.forward(batch);
+            }
+        };
+        try (ModelServer s = ModelServer.start(ServeConfig.defaults().withPort(0), Map.of("tiny", model), m -> failing)) {
+            HttpRequest predict = HttpRequest.newBuilder(uri(s, "/predictions/tiny")).POST(HttpRequest.BodyPublishers.ofByteArray(chelsea)).build();
+            next.set(new IllegalArgumentException("an index out of its range"));
+            HttpResponse<String> r = http.send(predict, HttpResponse.BodyHandlers.ofString());
+            assertEquals(500, r.statusCode(), r.body());
+            assertEquals(500, JSON.readTree(r.body()).get("code").asInt());
+            assertTrue(r.body().contains("IllegalArgumentException") && !r.body().contains("out of its range"), r.body());
+
+            next.set(new IllegalStateException("a bug"));
+            String v2 = "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,3,64,64],\"datatype\":\"FP32\",\"data\":"
+                    + JSON.writeValueAsString(new float[3 * 64 * 64]) + "}]}";
+            r = http.send(HttpRequest.newBuilder(uri(s, "/v2/models/tiny/infer")).POST(HttpRequest.BodyPublishers.ofString(v2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(500, r.statusCode(), r.body());
+            assertTrue(JSON.readTree(r.body()).get("error").asText().contains("internal error"), r.body());
+
+            next.set(new org.cvtzoo.core.ZooException("input must have 3 channels"));
+            r = http.send(predict, HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, r.statusCode(), r.body());
+            assertTrue(r.body().contains("3 channels"), r.body());
+
+            r = http.send(predict, HttpResponse.BodyHandlers.ofString()); // and the server goes on
+            assertEquals(200, r.statusCode(), r.body());
+            assertSameTop(JSON.readTree(r.body()), 5);
+
+            // a v2 shape of huge numbers is refused as such (no overflow into an allocation)
+            r = http.send(HttpRequest.newBuilder(uri(s, "/v2/models/tiny/infer")).POST(HttpRequest.BodyPublishers.ofString(
+                    "{\"inputs\":[{\"name\":\"input\",\"shape\":[4611686018427387904,3,64,64],\"datatype\":\"FP32\",\"data\":[1]}]}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, r.statusCode(), r.body());
+            assertTrue(r.body().contains("more values than"), r.body());
+        }
+    }
+
     @Test
     void aRequestPastTheTimeoutIs504() throws Exception {
         try (ModelServer s = ModelServer.start(ServeConfig.defaults().withPort(0).withTimeoutMs(1), Map.of("tiny", model))) {
@@ -321,7 +373,11 @@ class ServerTest {
             all.add(http.sendAsync(HttpRequest.newBuilder(uri(s, "/predictions/tiny")).POST(HttpRequest.BodyPublishers.ofByteArray(chelsea))
                     .build(), HttpResponse.BodyHandlers.ofString()));
         }
-        Thread.sleep(150); // accepted and queued (batches of 2 every 50 ms)
+        // accepted and queued (batches of 2 every 50 ms), however slow the machine
+        for (long end = System.nanoTime() + 10_000_000_000L; s.inFlight.get() < 8 && all.stream().noneMatch(CompletableFuture::isDone)
+                && System.nanoTime() < end; ) {
+            Thread.sleep(5);
+        }
         s.shutdown(10_000);
         int ok = 0;
         for (CompletableFuture<HttpResponse<String>> f : all) {

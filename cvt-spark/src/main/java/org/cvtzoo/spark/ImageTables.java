@@ -105,4 +105,20 @@ public final class ImageTables {
             throw new ZooException("cannot read " + input + ": " + e.getMessage(), e);
         }
     }
+
+    /** A Parquet table; Spark's own error (no schema, not Parquet) as the user's one line. */
+    static Dataset<Row> readParquet(SparkSession spark, String input) {
+        try {
+            return spark.read().parquet(input);
+        } catch (Exception e) { // Scala's AnalysisException is checked to javac, but undeclared
+            if (!(e instanceof org.apache.spark.sql.AnalysisException)) throw e;
+            throw new ZooException("cannot read " + input + " as a Parquet table: " + firstLine(e), e);
+        }
+    }
+
+    /** The first line of an error's message (Spark's analysis errors add a plan below it). */
+    private static String firstLine(Throwable t) {
+        String m = t.getMessage() == null ? t.toString() : t.getMessage();
+        return m.lines().findFirst().orElse(m);
+    }
 }

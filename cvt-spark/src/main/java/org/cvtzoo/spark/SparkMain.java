@@ -1,6 +1,5 @@
 package org.cvtzoo.spark;
 
-import org.apache.spark.SparkConf;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
@@ -24,7 +23,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 import static org.apache.spark.sql.functions.col;
@@ -37,7 +35,7 @@ import static org.apache.spark.sql.functions.col;
  */
 @Command(name = "cvt-spark", mixinStandardHelpOptions = true, version = "cvt-spark 0.1.0",
         description = "The zoo's models on Apache Spark.",
-        subcommands = {SparkMain.Predict.class, SparkMain.Embed.class, SparkMain.Probe.class, SparkMain.Compare.class})
+        subcommands = {SparkMain.Predict.class, SparkMain.Embed.class, SparkMain.Probe.class, CompareCommand.class})
 public final class SparkMain implements Runnable {
     public static final int EXIT_USER_ERROR = 2;
     static final String REPORT = "this looks like a bug in cvt-spark, not a problem with your input: please report it with the"
@@ -90,16 +88,6 @@ public final class SparkMain implements Runnable {
         return null;
     }
 
-    /** A Parquet table; Spark's own error (no schema, not Parquet) as the user's one line. */
-    static Dataset<Row> readParquet(SparkSession spark, String input) {
-        try {
-            return spark.read().parquet(input);
-        } catch (Exception e) { // Scala's AnalysisException is checked to javac, but undeclared
-            if (!(e instanceof org.apache.spark.sql.AnalysisException)) throw e;
-            throw new ZooException("cannot read " + input + " as a Parquet table: " + message(e), e);
-        }
-    }
-
     private static String message(Throwable t) {
         String m = t.getMessage() == null ? t.toString() : t.getMessage();
         return m.lines().findFirst().orElse(m); // Spark's analysis errors add a plan below the first line
@@ -122,61 +110,6 @@ public final class SparkMain implements Runnable {
 
         ModelRequest request() {
             return new ModelRequest(model, spec, modelFile, weights, pretrained, numClasses);
-        }
-    }
-
-    /** What every job takes: where it runs and how it reads its images. */
-    static final class JobOptions {
-        @Option(names = "--master", paramLabel = "URL",
-                description = "local[N], spark://host:port, ... (default: spark.master if set, else local[*]).")
-        String master;
-        @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting (repeatable).")
-        Map<String, String> conf = new java.util.LinkedHashMap<>();
-        @Option(names = "--partitions", paramLabel = "N", description = "Tasks to spread the images over (default: Spark's default parallelism).")
-        Integer partitions;
-        @Option(names = "--batch-size", paramLabel = "N", defaultValue = "16", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
-        int batchSize;
-        @Option(names = "--ship-model", description = "Send the model's files with the job (SparkContext.addFile) for executors "
-                + "that cannot read the driver's paths.")
-        boolean shipModel;
-        @Option(names = "--verbose", description = "Print stack traces of errors, and Spark's INFO log.")
-        boolean verbose;
-
-        SparkSession session(String name) {
-            SparkConf sc = new SparkConf(); // spark.* system properties and spark-submit's settings
-            SparkSession.Builder b = SparkSession.builder().appName("cvt-spark " + name);
-            if (master != null) b.master(master);
-            else if (!sc.contains("spark.master")) b.master("local[*]");
-            // Spark 4 gives each session its own artifacts, and SQL tasks then never see the files of
-            // SparkContext.addFile (--ship-model) or of spark.files: off, as in Spark 3
-            b.config("spark.sql.artifact.isolation.enabled", "false");
-            conf.forEach(b::config);
-            SparkSession spark = b.getOrCreate();
-            spark.sparkContext().setLogLevel(verbose ? "INFO" : "WARN");
-            // executor loss and task retries: one line each here, Spark's own account with --verbose
-            if (!verbose) spark.sparkContext().addSparkListener(new FailureReport(System.err));
-            return spark;
-        }
-
-        int partitions(SparkSession spark) {
-            if (partitions != null && partitions < 1) throw new ZooException("--partitions must be at least 1");
-            return partitions != null ? partitions : spark.sparkContext().defaultParallelism();
-        }
-
-        /** With --ship-model: adds the model's files to the job; executors find them by name (ShippedFiles). */
-        ModelRequest ship(SparkSession spark, ModelRequest s) {
-            if (!shipModel) return s;
-            List<String> names = new ArrayList<>();
-            for (String f : new String[]{s.spec(), s.modelFile(), s.weights()}) {
-                if (f.isEmpty()) {
-                    names.add(f);
-                    continue;
-                }
-                if (!Files.isRegularFile(Path.of(f))) throw new ZooException("no such file: " + f);
-                spark.sparkContext().addFile(Path.of(f).toAbsolutePath().toString());
-                names.add(Path.of(f).getFileName().toString());
-            }
-            return new ModelRequest(s.model(), names.get(0), names.get(1), names.get(2), s.pretrained(), s.numClasses());
         }
     }
 
@@ -225,7 +158,7 @@ public final class SparkMain implements Runnable {
             SparkSession spark = job.session(name());
             ImageTables.requireExists(spark, input);
             boolean parquet = inputFormat.equals("parquet") || inputFormat.equals("auto") && holdsParquet(input);
-            Dataset<Row> images = parquet ? readParquet(spark, input) : ImageTables.imageFiles(spark, input);
+            Dataset<Row> images = parquet ? ImageTables.readParquet(spark, input) : ImageTables.imageFiles(spark, input);
             String path = parquet ? pathCol : "path";
             ZooTransformer t = new ZooTransformer().setInputCol(parquet ? imageCol : "content").setPathCol(path)
                     .setBatchSize(job.batchSize).setLogitsCol(logits ? "logits" : "")
@@ -352,107 +285,6 @@ public final class SparkMain implements Runnable {
                 System.out.println("pipeline saved: " + save);
             }
             return 0;
-        }
-    }
-
-    @Command(name = "compare", mixinStandardHelpOptions = true,
-            description = {"Whether two outputs of predict or embed hold the same rows: errors, labels and vectors within --tolerance.",
-                    "Rows are matched by their full path; row counts, duplicated paths and paths missing on either side",
-                    "are reported, and any of them makes the outputs different (exit status 1)."})
-    static final class Compare implements Callable<Integer> {
-        /** Paths listed per kind of mismatch before "... and N more". */
-        static final int LISTED = 10;
-
-        @Parameters(index = "0", paramLabel = "A.parquet")
-        String a;
-        @Parameters(index = "1", paramLabel = "B.parquet")
-        String b;
-        @Option(names = "--tolerance", defaultValue = "1e-6", description = "Largest difference of a vector element or probability (default: ${DEFAULT-VALUE}).")
-        double tolerance;
-
-        @Override
-        public Integer call() {
-            SparkSession spark = SparkSession.builder().master("local[1]").appName("cvt-spark compare").getOrCreate();
-            spark.sparkContext().setLogLevel("WARN");
-            ImageTables.requireExists(spark, a);
-            ImageTables.requireExists(spark, b);
-            Map<String, List<Row>> left = rows(spark, a), right = rows(spark, b);
-            long rowsA = left.values().stream().mapToLong(List::size).sum(), rowsB = right.values().stream().mapToLong(List::size).sum();
-            System.out.printf(Locale.ROOT, "rows: %d in A (%s), %d in B (%s)%n", rowsA, a, rowsB, b);
-            int duplicated = listDuplicates("A", left) + listDuplicates("B", right);
-            List<String> onlyA = new ArrayList<>(left.keySet()), onlyB = new ArrayList<>(right.keySet());
-            onlyA.removeAll(right.keySet());
-            onlyB.removeAll(left.keySet());
-            list("only in A", onlyA);
-            list("only in B", onlyB);
-            double worst = 0;
-            int differ = 0, both = 0, errors = 0;
-            for (Map.Entry<String, List<Row>> e : left.entrySet()) {
-                List<Row> other = right.get(e.getKey());
-                if (other == null || e.getValue().size() != 1 || other.size() != 1) continue; // reported above
-                both++;
-                Row x = e.getValue().get(0), y = other.get(0);
-                if (x.getAs("error") != null) errors++;
-                for (String c : x.schema().fieldNames()) {
-                    if (c.equals("path")) continue;
-                    boolean inB = List.of(y.schema().fieldNames()).contains(c);
-                    double d = inB ? difference(x.getAs(c), y.getAs(c)) : Double.POSITIVE_INFINITY;
-                    worst = Math.max(worst, d);
-                    if (d > tolerance) {
-                        differ++;
-                        System.out.println(e.getKey() + ": " + c + " differs (" + x.getAs(c) + " vs " + (inB ? y.getAs(c) : "no such column") + ")");
-                    }
-                }
-            }
-            boolean same = differ == 0 && duplicated == 0 && onlyA.isEmpty() && onlyB.isEmpty() && rowsA == rowsB;
-            System.out.printf(Locale.ROOT, "%d paths in both, %d with errors; largest difference %.3g; %d duplicated, %d only in A, "
-                    + "%d only in B: %s%n", both, errors, worst, duplicated, onlyA.size(), onlyB.size(), same ? "the same" : "DIFFERENT");
-            return same ? 0 : 1;
-        }
-
-        /** Each output's rows by their full path (a path may hold several rows: a duplicate). */
-        private static Map<String, List<Row>> rows(SparkSession spark, String out) {
-            Map<String, List<Row>> m = new java.util.TreeMap<>();
-            for (Row r : readParquet(spark, out).collectAsList()) {
-                m.computeIfAbsent(r.<String>getAs("path"), k -> new ArrayList<>()).add(r);
-            }
-            return m;
-        }
-
-        private static int listDuplicates(String side, Map<String, List<Row>> rows) {
-            List<String> dups = new ArrayList<>();
-            rows.forEach((path, r) -> {
-                if (r.size() > 1) dups.add(path + " (" + r.size() + " rows)");
-            });
-            list("duplicated in " + side, dups);
-            return dups.size();
-        }
-
-        private static void list(String what, List<String> paths) {
-            for (int i = 0; i < Math.min(LISTED, paths.size()); i++) System.out.println(what + ": " + paths.get(i));
-            if (paths.size() > LISTED) System.out.println(what + ": ... and " + (paths.size() - LISTED) + " more");
-        }
-
-        /** 0 for equal values; the largest element difference of vectors and label lists; infinity where they differ otherwise. */
-        private static double difference(Object x, Object y) {
-            if (x == null || y == null) return x == y ? 0 : Double.POSITIVE_INFINITY;
-            if (x instanceof org.apache.spark.ml.linalg.Vector u && y instanceof org.apache.spark.ml.linalg.Vector v) {
-                if (u.size() != v.size()) return Double.POSITIVE_INFINITY;
-                double d = 0;
-                for (int i = 0; i < u.size(); i++) d = Math.max(d, Math.abs(u.apply(i) - v.apply(i)));
-                return d;
-            }
-            if (x instanceof scala.collection.Seq<?> u && y instanceof scala.collection.Seq<?> v) {
-                if (u.size() != v.size()) return Double.POSITIVE_INFINITY;
-                double d = 0;
-                for (int i = 0; i < u.size(); i++) {
-                    Row p = (Row) u.apply(i), q = (Row) v.apply(i);
-                    if (p.getInt(0) != q.getInt(0)) return Double.POSITIVE_INFINITY;
-                    d = Math.max(d, Math.abs(p.getDouble(2) - q.getDouble(2)));
-                }
-                return d;
-            }
-            return x.equals(y) ? 0 : Double.POSITIVE_INFINITY;
         }
     }
 }

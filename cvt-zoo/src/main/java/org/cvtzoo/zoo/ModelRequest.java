@@ -34,6 +34,29 @@ public record ModelRequest(String model, String spec, String modelFile, String w
         weights = weights == null ? "" : weights.trim();
     }
 
+    /** The weights that {@link #named} takes for the variant's published ones ({@code --pretrained}). */
+    public static final String PRETRAINED = "pretrained";
+
+    /**
+     * A request from one name and its weights, as a notebook says it ({@code model("cvt-13")},
+     * {@code model("spec.yaml", "w.pth")}, {@code model("best.safetensors")}): {@code what} is a
+     * registered variant, else a model file ({@code .safetensors}, as {@link ModelFile} saves) or
+     * a spec file ({@code .yaml}, {@code .yml}, {@code .json}); anything else is taken for a
+     * variant's name, so that a wrong one is an {@link UnknownModelException} listing the known.
+     * {@code weights}: a checkpoint file, {@value #PRETRAINED}, or null for random weights.
+     */
+    public static ModelRequest named(String what, String weights) {
+        String name = what == null ? "" : what.trim();
+        String w = weights == null ? "" : weights.trim();
+        boolean pretrained = w.equals(PRETRAINED);
+        String file = name.toLowerCase(java.util.Locale.ROOT);
+        boolean variant = Zoo.variants().stream().anyMatch(v -> v.name().equals(name));
+        boolean modelFile = !variant && file.endsWith(".safetensors");
+        boolean spec = !variant && !modelFile && (file.endsWith(".yaml") || file.endsWith(".yml") || file.endsWith(".json"));
+        return new ModelRequest(modelFile || spec ? null : name, spec ? name : null, modelFile ? name : null,
+                pretrained ? null : w, pretrained, 0);
+    }
+
     /** A request from command-line values, where null means "not given". */
     public static ModelRequest of(String model, Path spec, Path modelFile, Path weights, boolean pretrained, Integer numClasses) {
         return new ModelRequest(model, spec == null ? null : spec.toString(), modelFile == null ? null : modelFile.toString(),

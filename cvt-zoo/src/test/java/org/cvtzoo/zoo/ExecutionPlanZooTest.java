@@ -151,24 +151,30 @@ class ExecutionPlanZooTest {
         int d = 2;
         assertEquals(Map.of("layer_norm (onednn)", 2 * d + 1, "softmax (onednn)", d, "matmul (onednn)", 2 * d,
                         "matmul + bias (onednn)", d + 1, "matmul + bias + gelu_erf (onednn)", d,
-                        "matmul + bias + residual (onednn)", 2 * d, "permute (onednn)", 2 * d + 1),
+                        "matmul + bias + residual (onednn)", 2 * d, "permute (onednn)", 2 * d + 1,
+                        "conv + bias (onednn)", 1), // the patch embedding
                 rewrites("vit_tiny"));
         int blocks = 4;
         assertEquals(Map.of("layer_norm (onednn)", 2 * blocks + 3 + 1, "softmax (onednn)", blocks, "matmul (onednn)", 2 * blocks,
                         "matmul + bias (onednn)", 3 * blocks + 1, "matmul + bias + quick_gelu (onednn)", blocks,
                         "matmul + bias + residual (onednn)", 2 * blocks, "permute (onednn)", (3 + 1) * (1 + 2) + 1,
-                        "depthwise conv + bias (onednn)", 3 * blocks), // q, k, v: BatchNorm folded into the bias
+                        "depthwise conv + bias (onednn)", 3 * blocks, // q, k, v: BatchNorm folded into the bias
+                        "conv + bias (onednn)", 3), // each stage's token embedding
                 rewrites("cvt_tiny"));
         Map<String, Integer> pcn = rewrites("pcn_tiny");
-        assertEquals(java.util.Set.of("1x1 conv + bias (onednn)", "1x1 conv + bias + gelu_erf (onednn)",
+        assertEquals(java.util.Set.of("1x1 conv + bias + relu (onednn)", "1x1 conv + bias + sigmoid (onednn)",
+                "1x1 conv + bias + gelu_erf (onednn)",
                 "1x1 conv + bias + layer_scale + residual (onednn)", "depthwise conv + bias + gelu_erf (onednn)",
-                "exact_gelu (onednn)", "layer_norm (onednn)", "matmul (onednn)", "matmul + bias (onednn)",
+                "conv (onednn)", "conv + gelu_erf (onednn)", "layer_norm (onednn)", "matmul (onednn)", "matmul + bias (onednn)",
                 "matmul + bias + gelu_erf (onednn)", "matmul + bias + layer_scale + residual (onednn)", "permute (onednn)",
-                "reduce_mean (java)", "softmax (onednn)"), pcn.keySet());
+                "reduce_mean (onednn)", "softmax (onednn)"), pcn.keySet()); // no Java kernel: OpenMP's threads alone
+        assertEquals(3, pcn.get("conv + gelu_erf (onednn)"), "the stem's first three convolutions and their GELUs");
+        assertEquals(1, pcn.get("conv (onednn)"), "the stem's last convolution");
         assertEquals(d + 3, pcn.get("layer_norm (onednn)"), "a LayerNorm per trunk block, two in class attention, the final norm");
         assertEquals(d, pcn.get("1x1 conv + bias + gelu_erf (onednn)"), "the first pointwise layer of each trunk block, and its GELU");
         assertEquals(d, pcn.get("depthwise conv + bias + gelu_erf (onednn)"), "the depthwise layer of each trunk block, and its GELU");
-        assertEquals(2 * d, pcn.get("1x1 conv + bias (onednn)"), "squeeze-excite's two layers of each block");
+        assertEquals(d, pcn.get("1x1 conv + bias + relu (onednn)"), "squeeze-excite's first layer of each block, and its ReLU");
+        assertEquals(d, pcn.get("1x1 conv + bias + sigmoid (onednn)"), "squeeze-excite's second layer of each block, and its gate");
         assertEquals(d, pcn.get("1x1 conv + bias + layer_scale + residual (onednn)"),
                 "the last pointwise layer of each block, its layer scale and the block's residual add");
         assertEquals(2, pcn.get("matmul + bias + layer_scale + residual (onednn)"),

@@ -13,6 +13,7 @@ import org.bytedeco.dnnl.softmax_forward;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
@@ -21,7 +22,11 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
+import org.nd4j.linalg.api.ops.impl.reduce.floating.Mean;
+import org.nd4j.linalg.api.ops.BaseScalarOp;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.api.ops.impl.shape.Permute;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
@@ -46,9 +51,11 @@ import static org.cvtzoo.core.exec.OpGraph.out;
  *   the GELU (erf), QuickGELU (swish with alpha 1.702) or residual add after it as post-ops:
  *   ND4J M2.1 runs rank-3 and rank-4 products as one OpenBLAS call per matrix, 4-7x slower
  *   here, and the element-wise ops after a dense layer each take a pass over memory;</li>
- *   <li>depthwise convolutions on NHWC grids, with their bias and a GELU or residual add as
- *   post-ops: ND4J's op is oneDNN's too, but makes its primitive and reorders its weights on
- *   every call (0.6 ms a call for PatchConvNet's 3x3 at batch 1, where the work is 0.1 ms);</li>
+ *   <li>convolutions on NHWC grids (dense and depthwise), with their bias and a GELU or residual
+ *   add as post-ops: ND4J's op is oneDNN's too, but makes its primitive and reorders its weights
+ *   on every call (0.6 ms a call for PatchConvNet's depthwise 3x3 at batch 1, where the work is 0.1 ms);</li>
+ *   <li>a mean over a grid's spatial axes (squeeze-excitation's) as a product with a row of
+ *   1/n, so that an inference plan runs no Java kernel;</li>
  *   <li>softmax over the last axis (5x faster than ND4J's rank-2 softmax);</li>
  *   <li>{@code Ops.layerNorm}'s inference chain as one layer normalisation (20x and more);</li>
  *   <li>permutes as reorders, and an exact GELU chain on its own as one eltwise primitive, so that
@@ -62,13 +69,13 @@ final class DnnlRewrites {
     }
 
     static List<Rewrite> all() {
-        return List.of(new Matmul(), new PointwiseConv(), new DepthwiseConv(), new MatmulBackward(), new Softmax(), new LayerNorm(),
+        return List.of(new Matmul(), new PointwiseConv(), new GridConv(), new GridMean(), new MatmulBackward(), new Softmax(), new LayerNorm(),
                 new Permutes(), new ExactGelu());
     }
 
     /** What a matmul's post-op adds after the product (and the bias, where there is one). */
     enum PostOp {
-        NONE(""), GELU_ERF(" + gelu_erf"), QUICK_GELU(" + quick_gelu"), RESIDUAL(" + residual"),
+        NONE(""), GELU_ERF(" + gelu_erf"), QUICK_GELU(" + quick_gelu"), RELU(" + relu"), SIGMOID(" + sigmoid"), RESIDUAL(" + residual"),
         /** {@code residual + gamma * value}: a layer scale (a vector over the channels) and the residual add after it. */
         SCALED_RESIDUAL(" + layer_scale + residual");
 
@@ -159,21 +166,25 @@ final class DnnlRewrites {
     }
 
     /**
-     * A depthwise convolution on an NHWC grid ({@code [kH, kW, C, m]} weights, explicit padding),
-     * with its bias and the post-op after it, as one oneDNN convolution of C groups. The weights
-     * are reordered into the primitive's layout on each run (C*m*kH*kW values: microseconds), so a
-     * parameter assigned new values is seen as the plan promises.
+     * A convolution on an NHWC grid, dense ({@code [kH, kW, in, out]} weights) or depthwise
+     * ({@code [kH, kW, C, m]}), explicit padding, with its bias and the post-op after it, as one
+     * oneDNN convolution built once (ND4J's op is oneDNN's too, but makes its primitive and reorders
+     * its weights on every call: 0.6 ms a call for PatchConvNet's depthwise 3x3 at batch 1, where
+     * the work is 0.1 ms). The weights are reordered into the primitive's layout on each run
+     * (tens of microseconds), so that a parameter assigned new values is seen, as the plan promises.
+     * 1x1 convolutions of stride 1 are {@link PointwiseConv}'s.
      */
-    record DepthwiseConv() implements Rewrite {
+    record GridConv() implements Rewrite {
         @Override
         public String name() {
-            return "onednn-depthwise-conv";
+            return "onednn-conv";
         }
 
         @Override
         public Group match(OpGraph g, SameDiffOp first) {
-            if (!(first.getOp() instanceof DepthwiseConv2D conv) || first.getOutputsOfOp().size() != 1) return null;
-            Conv2DConfig c = conv.getConfig();
+            boolean depthwise = first.getOp() instanceof DepthwiseConv2D;
+            if (!depthwise && !(first.getOp() instanceof Conv2D) || first.getOutputsOfOp().size() != 1) return null;
+            Conv2DConfig c = depthwise ? ((DepthwiseConv2D) first.getOp()).getConfig() : ((Conv2D) first.getOp()).getConfig();
             int n = inputs(first).size();
             if (c == null || n < 2 || n > 3 || !c.isNHWC() || c.getWeightsFormat() != WeightsFormat.YXIO
                     || c.getPaddingMode() != PaddingMode.VALID || c.getDH() != 1 || c.getDW() != 1) {
@@ -184,24 +195,28 @@ final class DnnlRewrites {
             PostOp post = postOp(g, out(first), members, args);
             boolean bias = n == 3;
             long[] stride = {c.getSH(), c.getSW()}, pad = {c.getPH(), c.getPW()};
-            return g.group(this, "depthwise conv" + (bias ? " + bias" : "") + post.label + " (onednn)",
-                    (standIn, in) -> depthwiseStep(standIn, in, bias, post, stride, pad), members, args);
+            return g.group(this, (depthwise ? "depthwise conv" : "conv") + (bias ? " + bias" : "") + post.label + " (onednn)",
+                    (standIn, in) -> convStep(standIn, in, depthwise, bias, post, stride, pad), members, args);
         }
 
-        private static Step depthwiseStep(SameDiffOp standIn, INDArray[] in, boolean bias, PostOp post, long[] stride, long[] pad) {
+        private static Step convStep(SameDiffOp standIn, INDArray[] in, boolean depthwise, boolean bias, PostOp post, long[] stride,
+                                     long[] pad) {
             INDArray x = in[0], w = in[1];
             if (x.rank() != 4 || w.rank() != 4 || w.size(2) != x.size(3) || !OneDnn.fits(x) || !OneDnn.fits(w)) return null;
-            long batch = x.size(0), h = x.size(1), wd = x.size(2), channels = x.size(3), mult = w.size(3), kh = w.size(0), kw = w.size(1);
-            long outC = channels * mult;
+            long batch = x.size(0), h = x.size(1), wd = x.size(2), channels = x.size(3), kh = w.size(0), kw = w.size(1);
+            long outC = depthwise ? channels * w.size(3) : w.size(3);
             long oh = (h + 2 * pad[0] - kh) / stride[0] + 1, ow = (wd + 2 * pad[1] - kw) / stride[1] + 1;
             if (oh < 1 || ow < 1 || bias && (!OneDnn.fits(in[2]) || in[2].length() != outC)) return null;
             long[] outShape = {batch, oh, ow, outC};
             int scaleAt = bias ? 3 : 2, residualAt = in.length - 1;
             if (post.residual() && (!OneDnn.fits(in[residualAt]) || !Arrays.equals(in[residualAt].shape(), outShape))) return null;
             if (post == PostOp.SCALED_RESIDUAL && (!OneDnn.fits(in[scaleAt]) || in[scaleAt].length() != outC)) return null;
-            // oneDNN's logical NCHW dimensions over NHWC buffers; weights as [groups, out/group, in/group, kH, kW]
+            // oneDNN's logical NCHW dimensions over NHWC buffers; weights as [out, in, kH, kW], or [groups, out/group, in/group, kH, kW]
             long[] srcDims = {batch, channels, h, wd}, dstDims = {batch, outC, oh, ow};
-            long[] wDims = {channels, mult, 1, kh, kw}, wStrides = {mult, 1, 1, kw * channels * mult, channels * mult};
+            long m = w.size(3);
+            long[] wDims = depthwise ? new long[]{channels, m, 1, kh, kw} : new long[]{outC, channels, kh, kw};
+            long[] wStrides = depthwise ? new long[]{m, 1, 1, kw * channels * m, channels * m}
+                    : new long[]{1, outC, kw * channels * outC, channels * outC};
             memory.desc src = OneDnn.desc(srcDims, nhwcStrides(srcDims)), dst = OneDnn.desc(dstDims, nhwcStrides(dstDims));
             memory.desc anyWeights = new memory.desc(wDims, memory.data_type.f32, memory.format_tag.any);
             long[] padRight = {(oh - 1) * stride[0] + kh - h - pad[0], (ow - 1) * stride[1] + kw - wd - pad[1]};
@@ -222,7 +237,7 @@ final class DnnlRewrites {
             }
             if (pd.impl_info_str().getString().startsWith("ref")) return null;
             memory.desc primitiveWeights = pd.weights_desc();
-            INDArray reordered = org.nd4j.linalg.factory.Nd4j.createUninitializedDetached(DataType.FLOAT,
+            INDArray reordered = Nd4j.createUninitializedDetached(DataType.FLOAT,
                     primitiveWeights.get_size() / Float.BYTES);
             DnnlStep.Call reorderWeights = new DnnlStep.Call(new reorder(new reorder.primitive_desc(OneDnn.engine(),
                     OneDnn.desc(wDims, wStrides), OneDnn.engine(), primitiveWeights)), (args, outs) -> Map.of(
@@ -251,8 +266,46 @@ final class DnnlRewrites {
     }
 
     /**
-     * The post-op that can follow a product's value: the exact GELU chain or QuickGELU that is all
-     * that reads it, or a residual add of it (or of it times a layer scale, a parameter) and
+     * A mean that keeps its reduced axes, over middle axes ({@code [outer, n, inner]} to
+     * {@code [outer, 1, inner]}: squeeze-excitation's mean over the grid), as the product of a row
+     * of 1/n and each {@code [n, inner]} block; oneDNN's reduction primitive has only its reference
+     * implementation for a middle axis here. Other means (over the last axis: a training graph's
+     * LayerNorm) run as the Java kernel ({@link JavaKernels.KeptMean}), and are named so.
+     */
+    record GridMean() implements Rewrite {
+        @Override
+        public String name() {
+            return "onednn-grid-mean";
+        }
+
+        @Override
+        public Group match(OpGraph g, SameDiffOp first) {
+            if (!(first.getOp() instanceof Mean m) || inputs(first).size() != 1 || !m.isKeepDims() || m.dimensions() == null
+                    || m.dimensions().length() == 0) {
+                return null;
+            }
+            JavaKernels.KeptMean java = new JavaKernels.KeptMean(m.dimensions().toIntVector());
+            return g.group(this, "reduce_mean (onednn)", (standIn, args) -> {
+                INDArray x = args[0];
+                long[] outShape = java.outputShapes(args)[0];
+                long[] split = OneDnn.fits(x) ? JavaKernels.split(x.shape(), outShape) : null;
+                if (split == null || split[2] == 1) return java.step(Rewrite.relabelled(standIn, "reduce_mean (java)"), args);
+                long outer = split[0], n = split[1], inner = split[2];
+                long[] rowDims = {1, 1, n}, blocks = {outer, n, inner}, means = {outer, 1, inner};
+                matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(OneDnn.desc(rowDims), OneDnn.desc(blocks),
+                        OneDnn.desc(means)), OneDnn.engine());
+                if (pd.impl_info_str().getString().startsWith("ref")) return java.step(Rewrite.relabelled(standIn, "reduce_mean (java)"), args);
+                INDArray row = Nd4j.valueArrayOf(new long[]{n}, 1.0 / n, DataType.FLOAT);
+                return new DnnlStep(standIn, new matmul(pd), args, new long[][]{outShape}, (in, outs) -> Map.of(
+                        dnnl.DNNL_ARG_SRC, OneDnn.memory(row, rowDims), dnnl.DNNL_ARG_WEIGHTS, OneDnn.memory(in[0], blocks),
+                        dnnl.DNNL_ARG_DST, OneDnn.memory(outs[0], means)));
+            }, List.of(first), inputs(first));
+        }
+    }
+
+    /**
+     * The post-op that can follow a product's value: the exact GELU chain, QuickGELU, a ReLU or a
+     * sigmoid (squeeze-excitation's) that is all that reads it, or a residual add of it (or of it times a layer scale, a parameter) and
      * another array; its ops join {@code members} (and the scale and residual its arguments).
      */
     static PostOp postOp(OpGraph g, String value, List<SameDiffOp> members, List<String> args) {
@@ -267,6 +320,16 @@ final class DnnlRewrites {
         if (quick != null && inputs(quick).size() == 1) {
             members.add(quick);
             return PostOp.QUICK_GELU;
+        }
+        SameDiffOp relu = g.soleReaderOf(value, RectifiedLinear.class);
+        if (relu != null && inputs(relu).size() == 1 && ((BaseScalarOp) relu.getOp()).scalar().getDouble(0) == 0) {
+            members.add(relu);
+            return PostOp.RELU;
+        }
+        SameDiffOp sigmoid = g.soleReaderOf(value, Sigmoid.class);
+        if (sigmoid != null && inputs(sigmoid).size() == 1) {
+            members.add(sigmoid);
+            return PostOp.SIGMOID;
         }
         if (residual != null && other(residual, value) != null && !g.isParameter(other(residual, value))) {
             members.add(residual);
@@ -356,6 +419,8 @@ final class DnnlRewrites {
         switch (post) {
             case GELU_ERF -> ops.append_eltwise(1f, dnnl.dnnl_eltwise_gelu_erf, 0f, 0f);
             case QUICK_GELU -> ops.append_eltwise(1f, dnnl.dnnl_eltwise_swish, 1.702f, 0f);
+            case RELU -> ops.append_eltwise(1f, dnnl.dnnl_eltwise_relu, 0f, 0f);
+            case SIGMOID -> ops.append_eltwise(1f, dnnl.dnnl_eltwise_logistic, 0f, 0f);
             case RESIDUAL -> ops.append_binary(dnnl.dnnl_binary_add, residual);
             case SCALED_RESIDUAL -> {
                 ops.append_binary(dnnl.dnnl_binary_mul, scale);

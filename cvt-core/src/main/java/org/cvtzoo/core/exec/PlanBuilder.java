@@ -112,14 +112,13 @@ final class PlanBuilder {
 
     /** A rewritten group: one step, or, where its implementation does not take these arrays, the group's own ops. */
     private void addGroup(Rewrite.Group group) {
-        String description = group.op().getOp().opName();
         Step step = group.implementation().step(group.op(), args(group.op()));
         if (step != null) {
             add(group.op(), step);
-            fired.merge(description, 1, Integer::sum);
+            fired.merge(step.op.getOp().opName(), 1, Integer::sum); // the step's own description (see Rewrite.relabelled)
             return;
         }
-        declined.merge(description, 1, Integer::sum);
+        declined.merge(group.op().getOp().opName(), 1, Integer::sum);
         for (SameDiffOp member : group.members()) addStep(member);
         List<String> groupOutputs = group.op().getOutputsOfOp();
         for (SameDiffOp member : group.members()) {

@@ -31,6 +31,16 @@ interface Rewrite {
     }
 
     /**
+     * The stand-in under another description: for an implementation that runs the group another
+     * way than its rewrite names (its own fallback), so that profiles and the plan's list of
+     * rewrites say what runs.
+     */
+    static SameDiffOp relabelled(SameDiffOp standIn, String description) {
+        return new SameDiffOp(standIn.getName(), new StandIn(description), standIn.getInputsToOp(), standIn.getOutputsOfOp(),
+                null, null, null);
+    }
+
+    /**
      * The function of a stand-in op: never run by ND4J, it names the group for listeners and
      * profiles (a listener gets a {@link SameDiffOp} for each step, and the stand-in is that).
      */

@@ -165,7 +165,7 @@ class DnnlRewritesTest {
     /** A 1x1 convolution on an NHWC grid as a product, with its bias and GELU or a residual after it. */
     @Test
     void pointwiseConvolutionsAreProducts() {
-        for (String post : new String[]{"", "gelu_erf", "residual", "layer_scale + residual"}) {
+        for (String post : new String[]{"", "gelu_erf", "relu", "sigmoid", "residual", "layer_scale + residual"}) {
             for (boolean withBias : new boolean[]{true, false}) {
                 SameDiff sd = SameDiff.create();
                 SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 5, 6, 8);
@@ -176,6 +176,8 @@ class DnnlRewritesTest {
                 SDVariable y = withBias ? sd.cnn().conv2d(x, w, b, config) : sd.cnn().conv2d(x, w, config);
                 if (post.equals("gelu_erf")) y = Ops.exactGelu(y);
                 if (post.equals("residual")) y = r.add(y);
+                if (post.equals("relu")) y = sd.nn().relu(y, 0.0);
+                if (post.equals("sigmoid")) y = sd.nn().sigmoid(y);
                 if (post.equals("layer_scale + residual")) y = r.add(y.mul(sd.var("gamma", Nd4j.rand(DataType.FLOAT, 12))));
                 SDVariable out = y.mul(1.0);
                 String expected = "1x1 conv" + (withBias ? " + bias" : "") + (post.isEmpty() ? "" : " + " + post) + " (onednn)";
@@ -226,6 +228,46 @@ class DnnlRewritesTest {
             double err = want.sub(plan.run(in).get(out.name())).amaxNumber().doubleValue() / want.amaxNumber().doubleValue();
             assertTrue(err < 1e-5, c + " after new weights: relative error " + err);
         }
+    }
+
+    /** Dense convolutions on NHWC grids (patch embeddings, CvT's token embeddings, PatchConvNet's stem), with bias and GELU. */
+    @Test
+    void denseConvolutionsWithPostOps() {
+        record Case(long kernel, long stride, long pad, long in, long out, boolean bias, String post) {
+        }
+        for (Case c : List.of(new Case(3, 2, 1, 8, 12, false, "gelu_erf"), new Case(7, 4, 2, 3, 16, true, ""),
+                new Case(4, 4, 0, 3, 10, true, ""), new Case(3, 1, 1, 5, 6, true, "residual"))) {
+            SameDiff sd = SameDiff.create();
+            long h = 13, w = 11;
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, h, w, c.in());
+            SDVariable weights = sd.var("w", Nd4j.rand(DataType.FLOAT, c.kernel(), c.kernel(), c.in(), c.out()).subi(0.5));
+            SDVariable b = sd.var("b", Nd4j.rand(DataType.FLOAT, c.out()).subi(0.5));
+            var config = Ops.nhwcConvConfig(c.kernel(), c.stride(), c.pad());
+            SDVariable y = c.bias() ? sd.cnn().conv2d(x, weights, b, config) : sd.cnn().conv2d(x, weights, config);
+            long[] outShape = y.eval(Map.of("x", Nd4j.rand(DataType.FLOAT, 2, h, w, c.in()))).shape();
+            SDVariable r = sd.placeHolder("r", DataType.FLOAT, outShape);
+            if (c.post().equals("gelu_erf")) y = Ops.exactGelu(y);
+            if (c.post().equals("residual")) y = r.add(y);
+            SDVariable out = y.mul(1.0);
+            String expected = "conv" + (c.bias() ? " + bias" : "") + (c.post().isEmpty() ? "" : " + " + c.post()) + " (onednn)";
+            assertMatches(sd, Map.of("x", new long[]{2, h, w, c.in()}, "r", outShape), out.name(), expected, 1e-5);
+        }
+    }
+
+    /** A mean over a grid's spatial axes is a product with a row of 1/n; a mean over the last axis stays the Java kernel's. */
+    @Test
+    void gridMeansAreProductsAndRowMeansJavaKernels() {
+        for (long[] shape : new long[][]{{3, 7, 5, 16}, {1, 14, 14, 384}}) {
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, shape);
+            SDVariable out = x.mul(2.0).mean(true, 1, 2).mul(1.0);
+            assertMatches(sd, Map.of("x", shape), out.name(), "reduce_mean (onednn)", 1e-5); // a product: another summation order
+        }
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, 40, 24);
+        SDVariable out = x.mul(2.0).mean(true, 1).mul(1.0);
+        ExecutionPlan plan = assertMatches(sd, Map.of("x", new long[]{40, 24}), out.name(), "reduce_mean (java)", 1e-6);
+        assertEquals(null, plan.rewrites().get("reduce_mean (onednn)"), plan.rewrites().toString());
     }
 
     /** A softmax over another axis is not oneDNN's here: the plan runs the graph's op. */

@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  * graph's inference session, workspaces), not on the thread that handles Jupyter's messages, so
  * that {@link #stop()} can end a runaway cell: it interrupts that thread, and where the cell
  * does not end within a grace period, stops it ({@link Thread#stop()}, as JShell's own local
- * execution does); a fresh thread then takes the next cell.
+ * execution does); a fresh thread then takes the next cell. A stop holds for the rest of the
+ * cell ({@link #beginCell()} to {@link #endCell()}): one that comes while JShell compiles, or
+ * between two snippets, keeps the cell's next snippet from starting.
  */
 final class InProcessExecution extends DirectExecutionControl {
     /** How long an interrupted cell may take to end by itself before its thread is stopped. */
@@ -33,7 +35,8 @@ final class InProcessExecution extends DirectExecutionControl {
     private ExecutorService worker = newWorker();
     private Thread cellThread;
     private Future<Object> running;
-    private boolean stopRequested;
+    private boolean inCell;
+    private boolean stopRequested; // during the current cell
 
     // what the last invocation left: its value, or what it threw, or that it was stopped
     private Object value;
@@ -64,6 +67,29 @@ final class InProcessExecution extends DirectExecutionControl {
             }
             return t;
         });
+    }
+
+    /** A cell starts: stops are taken from now on, until {@link #endCell()}. */
+    void beginCell() {
+        synchronized (lock) {
+            inCell = true;
+            stopRequested = false;
+        }
+    }
+
+    /** The cell ended: a stop now has nothing to stop. */
+    void endCell() {
+        synchronized (lock) {
+            inCell = false;
+            stopRequested = false;
+        }
+    }
+
+    /** Whether {@link #stop()} was called during the current cell. */
+    boolean stopRequested() {
+        synchronized (lock) {
+            return stopRequested;
+        }
     }
 
     /** Forgets what the last invocation left (before each snippet). */
@@ -100,7 +126,10 @@ final class InProcessExecution extends DirectExecutionControl {
     protected String invoke(Method doit) throws Exception {
         Future<Object> f;
         synchronized (lock) {
-            stopRequested = false;
+            if (stopRequested) { // stopped before this snippet started
+                stopped = true;
+                throw new StoppedException();
+            }
             f = worker.submit(() -> doit.invoke(null));
             running = f;
         }
@@ -159,18 +188,20 @@ final class InProcessExecution extends DirectExecutionControl {
     }
 
     /**
-     * Ends the running cell: an interrupt first, then, if the cell has not ended after
-     * {@link #GRACE_MS}, its thread is stopped and replaced. Returns at once.
+     * Ends the running cell: no further snippet of it starts; the one running gets an interrupt
+     * first, then, if it has not ended after {@link #GRACE_MS}, its thread is stopped and
+     * replaced. Returns at once; does nothing between cells.
      */
     @Override
     public void stop() {
         Thread target;
         Future<Object> f;
         synchronized (lock) {
+            if (!inCell) return;
+            stopRequested = true;
             f = running;
             target = cellThread;
-            if (f == null || target == null) return;
-            stopRequested = true;
+            if (f == null || target == null) return; // compiling, or between snippets: the next one will not start
         }
         target.interrupt();
         Thread escalation = new Thread(() -> {

@@ -125,31 +125,126 @@ class ZooKernelTest {
         assertEquals("ok", text(kernel.eval("\"ok\"")));
     }
 
+    /** {@code model(...)}: "which model" through cvt-zoo's ModelRequest, as bin/cvt and bin/cvt-spark take it. */
+    @Test
+    void modelNamesAVariantASpecWithWeightsOrAModelFile() {
+        assertTrue(text(kernel.eval("model(\"vit-ti16\")")).startsWith("VisionModel vit-ti16 (vit"), "a variant, random weights");
+
+        // a spec file and a checkpoint: PyTorch's logits for the fixture's input (as CvtParityTest, relative to the largest)
+        kernel.eval("var fromSpec = model(Path.of(\"" + TINY.resolve("spec.json") + "\"), Path.of(\"" + TINY.resolve("model.pth") + "\"));\n"
+                + "var ref = Npy.read(Path.of(\"" + TINY.resolve("logits.npy") + "\"));\n"
+                + "var got = fromSpec.forward(Npy.read(Path.of(\"" + TINY.resolve("input.npy") + "\"))).logits();");
+        double err = Double.parseDouble(text(kernel.eval("got.sub(ref).amaxNumber().doubleValue() / ref.amaxNumber().doubleValue()")));
+        assertTrue(err <= 1e-4, "relative error " + err);
+
+        // a model file, saved and named by a string, gives the same logits
+        Path saved = tmp.resolve("tiny.safetensors");
+        kernel.eval("ModelFile.save(fromSpec, Path.of(\"" + saved + "\"));");
+        assertEquals("0.0", text(kernel.eval("model(\"" + saved + "\").forward(Npy.read(Path.of(\"" + TINY.resolve("input.npy")
+                + "\"))).logits().sub(got).amaxNumber().doubleValue()")));
+
+        // the request's own one-line errors
+        List<String> tb = failure("model(\"cvt-99\")", ZooException.class);
+        assertEquals(1, tb.size(), tb.toString());
+        assertTrue(tb.get(0).startsWith("error: unknown model 'cvt-99' (known: cvt-13"), tb.get(0));
+        tb = failure("model(\"" + saved + "\", \"" + TINY.resolve("model.pth") + "\")", ZooException.class);
+        assertEquals(List.of("error: --model-file carries the model, its weights and its classes: give it alone"), tb);
+        tb = failure("model(\"cvt-13\", \"no/such/weights.pth\")", ZooException.class);
+        assertTrue(tb.size() == 1 && tb.get(0).contains("no/such/weights.pth"), tb.toString());
+    }
+
     @Test
     void errorsThatAreNotExceptionsAreReported() {
         List<String> tb = failure("throw new AssertionError(\"logits differ\");", CellErrors.UncaughtError.class);
         assertEquals("AssertionError: logits differ", tb.get(0));
     }
 
+    /**
+     * A cell that waits (interruptible) and one that spins (not) both end on an interrupt, and the
+     * kernel goes on. No timing is assumed: the interrupt is sent once the snippet runs (it says
+     * so in a system property first; JShell's compiling may take seconds on a busy machine), and
+     * the cell has minutes to end, where on its own it would never end.
+     */
     @Test
     void interruptStopsARunawayCell() throws Exception {
-        for (String code : List.of("Thread.sleep(60_000);", "long n = 0; while (true) { n++; }")) {
-            CompletableFuture<Throwable> run = CompletableFuture.supplyAsync(() -> {
-                try {
-                    kernel.eval(code);
-                    return null;
-                } catch (Throwable t) {
-                    return t;
-                }
-            });
-            Thread.sleep(700);
-            long t0 = System.nanoTime();
+        withOwnKernel(own -> {
+            for (String body : List.of("Thread.sleep(Long.MAX_VALUE);", "long n = 0; while (true) { n++; }")) {
+                // one block, one snippet: the interrupt comes while it runs
+                Throwable t = interruptOnceRunning(own, "{ " + RUNNING + " " + body + " }");
+                assertInstanceOf(CellErrors.Interrupted.class, t, body);
+                assertEquals("Interrupted: the cell was stopped", own.formatError(t).get(0).replaceAll("\u001b\\[[0-9;]*m", ""));
+                assertEquals("4", text(own.eval("2 + 2")), "the kernel goes on after " + body);
+            }
+        });
+    }
+
+    /** A snippet that swallows the interrupt ends by itself, but the stop holds for the cell: its next snippet does not run. */
+    @Test
+    void aStopHoldsForTheRestOfTheCell() throws Exception {
+        withOwnKernel(own -> {
+            System.clearProperty("cvt.test.after");
+            Throwable t = interruptOnceRunning(own, "{ " + RUNNING + " try { Thread.sleep(Long.MAX_VALUE); } "
+                    + "catch (InterruptedException swallowed) { } }\nSystem.setProperty(\"cvt.test.after\", \"ran\");");
+            assertInstanceOf(CellErrors.Interrupted.class, t);
+            assertNull(System.getProperty("cvt.test.after"), "the snippet after the stop ran");
+            assertEquals("4", text(own.eval("2 + 2")), "the next cell runs");
+        });
+    }
+
+    /** Cell code that says it runs (see {@link #interruptOnceRunning}). */
+    private static final String RUNNING = "System.setProperty(\"cvt.test.cellRunning\", \"yes\");";
+
+    interface KernelUse {
+        void accept(ZooKernel kernel) throws Exception;
+    }
+
+    /**
+     * On a kernel of its own (not started as the JVM's notebook kernel: the shared one is), so
+     * that a cell a test fails to stop cannot hold the other tests' cell thread.
+     */
+    private static void withOwnKernel(KernelUse use) throws Exception {
+        ZooKernel own = new ZooKernel();
+        try {
+            use.accept(own);
+        } finally {
+            own.cells().close();
+        }
+    }
+
+    /**
+     * Sends {@code code} from a thread of its own, interrupts the cell once it has set
+     * {@link #RUNNING}'s property, and returns what the cell threw (null for nothing).
+     */
+    private static Throwable interruptOnceRunning(ZooKernel kernel, String code) throws Exception {
+        String flag = "cvt.test.cellRunning";
+        System.clearProperty(flag);
+        CompletableFuture<Throwable> cell = new CompletableFuture<>();
+        Thread sender = new Thread(() -> {
+            try {
+                kernel.eval(code);
+                cell.complete(null);
+            } catch (Throwable t) {
+                cell.complete(t);
+            }
+        }, "test-cell-sender");
+        sender.setDaemon(true);
+        sender.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            while (System.getProperty(flag) == null) {
+                assertFalse(cell.isDone(), () -> "the cell ended before it ran: " + cell.join());
+                assertTrue(System.nanoTime() < deadline, "the cell did not start within 3 minutes");
+                Thread.sleep(20);
+            }
             kernel.interrupt();
-            Throwable t = run.get(20, TimeUnit.SECONDS);
-            assertInstanceOf(CellErrors.Interrupted.class, t, code);
-            assertTrue((System.nanoTime() - t0) / 1e9 < InProcessExecution.GRACE_MS / 1000.0 + 5, code);
-            assertEquals("Interrupted: the cell was stopped", kernel.formatError(t).get(0).replaceAll("\u001b\\[[0-9;]*m", ""));
-            assertEquals("4", text(kernel.eval("2 + 2")), "the kernel goes on after " + code);
+            return cell.get(3, TimeUnit.MINUTES);
+        } finally {
+            // a cell this test failed to stop must not spin on after it (its thread is a daemon)
+            for (int i = 0; i < 10 && !cell.isDone(); i++) {
+                kernel.interrupt();
+                Thread.sleep(InProcessExecution.GRACE_MS * 2);
+            }
+            System.clearProperty(flag);
         }
     }
 

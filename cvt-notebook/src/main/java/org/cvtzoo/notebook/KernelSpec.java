@@ -102,8 +102,8 @@ public final class KernelSpec {
     }
 
     /**
-     * {@code cvt-examples/notebooks}, found from where this class was loaded
-     * ({@code cvt-examples/target/*.jar} or {@code cvt-examples/target/classes}); null if not there.
+     * {@code cvt-notebook/notebooks}, found from where this class was loaded
+     * ({@code cvt-notebook/target/*.jar} or {@code cvt-notebook/target/classes}); null if not there.
      */
     public static Path examplesFolder() {
         for (Path p = codeLocation().getParent(); p != null; p = p.getParent()) {

@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
  * The example notebooks executed headlessly through Jupyter itself, and the kernel checked by
  * jupyter_kernel_test: the kernel is registered from the built classes into a private
  * JUPYTER_PATH, {@code jupyter nbconvert --execute} runs every notebook in
- * {@code cvt-examples/notebooks} (failing on any cell's error, except in cells tagged
+ * {@code cvt-notebook/notebooks} (failing on any cell's error, except in cells tagged
  * {@code raises-exception}, or on a cell's time-out), and what the cells show is checked by their
  * tags:
  * <ul>

@@ -92,6 +92,20 @@ final class JavaCells implements AutoCloseable {
         control.stop();
     }
 
+    /** A cell starts (its magics and Java): from now until {@link #endCell()} a {@link #stop()} ends it. */
+    void beginCell() {
+        control.beginCell();
+    }
+
+    void endCell() {
+        control.endCell();
+    }
+
+    /** Throws {@link CellErrors.Interrupted} if the cell was stopped: before each of its snippets and magics. */
+    void checkNotStopped() {
+        if (control.stopRequested()) throw interrupted();
+    }
+
     /**
      * Runs Java code (no magics) that starts on line {@code firstLine} of cell {@code count}.
      *
@@ -105,6 +119,7 @@ final class JavaCells implements AutoCloseable {
         String rest = code;
         int consumed = 0;
         while (!rest.isBlank()) {
+            checkNotStopped();
             SourceCodeAnalysis.CompletionInfo ci = analysis.analyzeCompletion(rest);
             String source;
             int length;
@@ -221,12 +236,14 @@ final class JavaCells implements AutoCloseable {
         return out;
     }
 
+    private CellErrors.Interrupted interrupted() {
+        CellErrors.Interrupted ex = new CellErrors.Interrupted();
+        remember(ex, List.of(CellErrors.RED + "Interrupted: the cell was stopped" + CellErrors.RESET));
+        return ex;
+    }
+
     private RuntimeException runtimeError(JShellException e) {
-        if (control.lastStopped()) {
-            CellErrors.Interrupted ex = new CellErrors.Interrupted();
-            remember(ex, List.of(CellErrors.RED + "Interrupted: the cell was stopped" + CellErrors.RESET));
-            return ex;
-        }
+        if (control.lastStopped()) return interrupted();
         if (e == null) throw new IllegalStateException("a snippet failed without an exception");
         if (e instanceof UnresolvedReferenceException u) {
             return compilationError(List.of(describe(u.getSnippet()) + " cannot be used until "

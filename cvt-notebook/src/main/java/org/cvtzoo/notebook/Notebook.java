@@ -5,6 +5,7 @@ import org.cvtzoo.core.ZooException;
 import org.cvtzoo.core.image.Interpolation;
 import org.cvtzoo.core.image.Resampler;
 import org.cvtzoo.core.image.RgbImage;
+import org.cvtzoo.zoo.ModelRequest;
 import org.cvtzoo.zoo.Prediction;
 import org.cvtzoo.zoo.VisionModel;
 import org.cvtzoo.zoo.Zoo;
@@ -22,13 +23,14 @@ import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
 /**
- * What notebook cells call to show things (statically imported into every cell of the zoo's
- * kernel): {@code display} and {@code updateDisplay}, heat maps, image grids, prediction and
+ * What notebook cells call (statically imported into every cell of the zoo's kernel): {@code
+ * model(...)} for "which model", as bin/cvt says it; to show things, {@code display} and {@code updateDisplay}, heat maps, image grids, prediction and
  * model tables, a live training chart and a confusion matrix. A cell's last expression is shown
  * the same way without a call: an image or chart as PNG, a {@link Prediction} as a table, an
  * {@code INDArray} as a summary.
@@ -69,6 +71,31 @@ public final class Notebook {
     /** The display data a value shows as (text/plain always, and PNG, HTML as it has them). */
     public static DisplayData render(Object value) {
         return Displays.render(BaseKernel.notebookKernel().getRenderer(), value);
+    }
+
+    /**
+     * The model {@code what} names, with random weights where it has none of its own: a registered
+     * variant ({@code "cvt-13"}), a spec file or a model file ({@code .safetensors}), paths
+     * relative to the notebook's folder. "Which model" as {@code bin/cvt} and {@code bin/cvt-spark}
+     * take it, through the same {@link ModelRequest} (its checks, its one-line errors).
+     */
+    public static VisionModel model(String what) {
+        return ModelRequest.named(what, null).load();
+    }
+
+    /** As {@link #model(String)}, with {@code weights}: a checkpoint file, or {@code "pretrained"} (the variant's published ones). */
+    public static VisionModel model(String what, String weights) {
+        return ModelRequest.named(what, weights).load();
+    }
+
+    /** A spec or model file (see {@link #model(String)}). */
+    public static VisionModel model(Path what) {
+        return model(what.toString());
+    }
+
+    /** A spec (or variant) file with the weights of a checkpoint file. */
+    public static VisionModel model(Path what, Path weights) {
+        return model(what.toString(), weights.toString());
     }
 
     /** An image as AWT's image (which a cell shows as PNG). */

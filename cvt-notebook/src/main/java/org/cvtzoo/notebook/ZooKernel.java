@@ -113,8 +113,10 @@ public final class ZooKernel extends BaseKernel {
         JavaCells java = cells();
         Magics magics = new Magics(java);
         JavaCells.Result result = JavaCells.Result.NONE;
+        java.beginCell();
         try {
             for (CellText.Piece p : CellText.split(code)) {
+                java.checkNotStopped();
                 if (p.magic()) {
                     Object shown = magics.run(p.text());
                     result = shown == null ? JavaCells.Result.NONE : new JavaCells.Result(true, shown);
@@ -123,6 +125,7 @@ public final class ZooKernel extends BaseKernel {
                 }
             }
         } finally {
+            java.endCell();
             System.out.flush();
             System.err.flush();
         }

@@ -1,12 +1,12 @@
-package org.cvtzoo.cli;
+package org.cvtzoo.notebook;
 
-import org.cvtzoo.notebook.KernelSpec;
-import org.cvtzoo.notebook.ZooKernel;
+import org.cvtzoo.core.ZooException;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,17 +20,23 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-@Command(name = "notebook", mixinStandardHelpOptions = true, subcommands = NotebookCommand.Install.class,
+/**
+ * {@code bin/cvt notebook [install]}: the kernel's launcher, run from this module's jar (bin/cvt
+ * sends the {@code notebook} command here), so that the command-line tool does not carry Jupyter's
+ * libraries. Errors as bin/cvt's: one line {@code error: ...}, exit status 2 for the user's.
+ */
+@Command(name = "cvt notebook", mixinStandardHelpOptions = true, version = "cvt 0.1.0", subcommands = NotebookCommand.Install.class,
         description = {"Start Jupyter's classic notebook UI on the example notebooks, with the zoo's Java kernel.",
-                "Registers the kernel first and opens cvt-examples/notebooks (needs: " + NotebookCommand.APT + ").",
+                "Registers the kernel first and opens cvt-notebook/notebooks (needs: " + NotebookCommand.APT + ").",
                 "Stopping this command (Ctrl-C, SIGTERM) stops the notebook server and its kernels."})
-final class NotebookCommand implements Callable<Integer> {
+public final class NotebookCommand implements Callable<Integer> {
     static final String APT = "apt-get install -y --no-install-recommends jupyter-notebook jupyter-client";
 
-    @Mixin
-    Main.Common common;
+    // run() reads it from the arguments (its handler needs it before picocli has parsed them); declared for picocli and the help
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
+    boolean verbose;
 
-    @Option(names = "--dir", description = "Folder of notebooks to open (default: cvt-examples/notebooks).")
+    @Option(names = "--dir", description = "Folder of notebooks to open (default: cvt-notebook/notebooks).")
     Path dir;
 
     @Option(names = "--port", description = "Port of the notebook server (default: Jupyter's, 8888).")
@@ -42,11 +48,42 @@ final class NotebookCommand implements Callable<Integer> {
     @Option(names = "--no-browser", description = "Do not open a browser.")
     boolean noBrowser;
 
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /**
+     * Runs the launcher and returns its exit status: 2 for what the user can fix (a
+     * {@link ZooException}, a file-system error, a wrong option), 1 for anything else (a bug).
+     */
+    static int run(String... args) {
+        boolean verbose = List.of(args).contains("--verbose");
+        CommandLine cl = new CommandLine(new NotebookCommand());
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            boolean user = ex instanceof ZooException || ex instanceof IOException;
+            err.println("error: " + (ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage())
+                    + (user ? "" : " (" + ex.getClass().getName() + "); this looks like a bug in cvt: please report it"
+                    + " with the command line and the output of --verbose"));
+            if (verbose) ex.printStackTrace(err);
+            err.flush();
+            return user ? 2 : 1;
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("error: " + ex.getMessage());
+            err.println("(see: " + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
+            err.flush();
+            return 2;
+        });
+        return cl.execute(args);
+    }
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         Path folder = dir != null ? dir : KernelSpec.examplesFolder();
         if (folder == null || !Files.isDirectory(folder)) {
-            throw new Errors.UserError("no notebook folder " + (dir != null ? dir : "cvt-examples/notebooks") + "; give --dir");
+            throw new ZooException("no notebook folder " + (dir != null ? dir : "cvt-notebook/notebooks") + "; give --dir");
         }
         install(ZooKernel.NAME);
         List<String> cmd = new ArrayList<>(List.of(jupyter(), "notebook", "--notebook-dir=" + folder.toAbsolutePath()));
@@ -101,9 +138,6 @@ final class NotebookCommand implements Callable<Integer> {
                     "A kernelspec in the user's Jupyter folder, pointing at the built jars: run bin/cvt again after",
                     "changing the sources to rebuild them."})
     static final class Install implements Callable<Integer> {
-        @Mixin
-        Main.Common common;
-
         @Option(names = "--name", defaultValue = ZooKernel.NAME, description = "Kernel name (default: ${DEFAULT-VALUE}).")
         String name;
 
@@ -123,7 +157,7 @@ final class NotebookCommand implements Callable<Integer> {
             Process p = jupyterProcess(List.of(jupyter(), "kernelspec", "install", "--user", "--replace", "--name", name,
                     specDir.toString())).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes()).strip();
-            if (p.waitFor() != 0) throw new Errors.UserError("jupyter kernelspec install failed: " + out);
+            if (p.waitFor() != 0) throw new ZooException("jupyter kernelspec install failed: " + out);
             // Jupyter's own lines ("Removing existing kernelspec in ...", "Installed kernelspec NAME in DIR"): the folder only
             Matcher installed = Pattern.compile("Installed kernelspec \\S+ in (.+)").matcher(out);
             System.out.println("kernel '" + name + "' (" + KernelSpec.DISPLAY_NAME + ") installed in "
@@ -141,6 +175,6 @@ final class NotebookCommand implements Callable<Integer> {
         for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
             if (!d.isEmpty() && Files.isExecutable(Path.of(d, "jupyter"))) return Path.of(d, "jupyter").toString();
         }
-        throw new Errors.UserError("Jupyter is not installed; on Debian: " + APT);
+        throw new ZooException("Jupyter is not installed; on Debian: " + APT);
     }
 }
