@@ -69,13 +69,14 @@ final class DnnlRewrites {
     }
 
     static List<Rewrite> all() {
-        return List.of(new Matmul(), new PointwiseConv(), new GridConv(), new GridMean(), new MatmulBackward(), new Softmax(), new LayerNorm(),
-                new Permutes(), new ExactGelu());
+        return List.of(new Matmul(), new PointwiseConv(), new GridConv(), new GridMean(), new MatmulBackward(), new Softmax(),
+                new LayerNorm(), new Permutes(), new ExactGelu());
     }
 
     /** What a matmul's post-op adds after the product (and the bias, where there is one). */
     enum PostOp {
-        NONE(""), GELU_ERF(" + gelu_erf"), QUICK_GELU(" + quick_gelu"), RELU(" + relu"), SIGMOID(" + sigmoid"), RESIDUAL(" + residual"),
+        NONE(""), GELU_ERF(" + gelu_erf"), QUICK_GELU(" + quick_gelu"), RELU(" + relu"), SIGMOID(" + sigmoid"),
+        RESIDUAL(" + residual"),
         /** {@code residual + gamma * value}: a layer scale (a vector over the channels) and the residual add after it. */
         SCALED_RESIDUAL(" + layer_scale + residual");
 
@@ -170,8 +171,9 @@ final class DnnlRewrites {
      * ({@code [kH, kW, C, m]}), explicit padding, with its bias and the post-op after it, as one
      * oneDNN convolution built once (ND4J's op is oneDNN's too, but makes its primitive and reorders
      * its weights on every call: 0.6 ms a call for PatchConvNet's depthwise 3x3 at batch 1, where
-     * the work is 0.1 ms). The weights are reordered into the primitive's layout on each run
-     * (tens of microseconds), so that a parameter assigned new values is seen, as the plan promises.
+     * the work is 0.1 ms). The weights are reordered into the primitive's layout on each run (a
+     * copy of the weights, small next to the convolution), so that a parameter assigned new
+     * values is seen, as the plan promises.
      * 1x1 convolutions of stride 1 are {@link PointwiseConv}'s.
      */
     record GridConv() implements Rewrite {
@@ -237,11 +239,11 @@ final class DnnlRewrites {
             }
             if (pd.impl_info_str().getString().startsWith("ref")) return null;
             memory.desc primitiveWeights = pd.weights_desc();
-            INDArray reordered = Nd4j.createUninitializedDetached(DataType.FLOAT,
-                    primitiveWeights.get_size() / Float.BYTES);
+            INDArray reordered = Nd4j.createUninitializedDetached(DataType.FLOAT, primitiveWeights.get_size() / Float.BYTES);
             DnnlStep.Call reorderWeights = new DnnlStep.Call(new reorder(new reorder.primitive_desc(OneDnn.engine(),
                     OneDnn.desc(wDims, wStrides), OneDnn.engine(), primitiveWeights)), (args, outs) -> Map.of(
-                    dnnl.DNNL_ARG_FROM, OneDnn.memory(args[1], wDims, wStrides), dnnl.DNNL_ARG_TO, OneDnn.memory(reordered, primitiveWeights)));
+                    dnnl.DNNL_ARG_FROM, OneDnn.memory(args[1], wDims, wStrides),
+                    dnnl.DNNL_ARG_TO, OneDnn.memory(reordered, primitiveWeights)));
             DnnlStep.Call convolve = new DnnlStep.Call(new convolution_forward(pd), (args, outs) -> {
                 Map<Integer, memory> mem = new HashMap<>();
                 mem.put(dnnl.DNNL_ARG_SRC, OneDnn.memory(args[0], srcDims, nhwcStrides(srcDims)));
@@ -294,7 +296,9 @@ final class DnnlRewrites {
                 long[] rowDims = {1, 1, n}, blocks = {outer, n, inner}, means = {outer, 1, inner};
                 matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(OneDnn.desc(rowDims), OneDnn.desc(blocks),
                         OneDnn.desc(means)), OneDnn.engine());
-                if (pd.impl_info_str().getString().startsWith("ref")) return java.step(Rewrite.relabelled(standIn, "reduce_mean (java)"), args);
+                if (pd.impl_info_str().getString().startsWith("ref")) {
+                    return java.step(Rewrite.relabelled(standIn, "reduce_mean (java)"), args);
+                }
                 INDArray row = Nd4j.valueArrayOf(new long[]{n}, 1.0 / n, DataType.FLOAT);
                 return new DnnlStep(standIn, new matmul(pd), args, new long[][]{outShape}, (in, outs) -> Map.of(
                         dnnl.DNNL_ARG_SRC, OneDnn.memory(row, rowDims), dnnl.DNNL_ARG_WEIGHTS, OneDnn.memory(in[0], blocks),
@@ -305,8 +309,9 @@ final class DnnlRewrites {
 
     /**
      * The post-op that can follow a product's value: the exact GELU chain, QuickGELU, a ReLU or a
-     * sigmoid (squeeze-excitation's) that is all that reads it, or a residual add of it (or of it times a layer scale, a parameter) and
-     * another array; its ops join {@code members} (and the scale and residual its arguments).
+     * sigmoid (squeeze-excitation's) that is all that reads it, or a residual add of it, or of it
+     * times a layer scale (a parameter), and another array; its ops join {@code members} (and the
+     * scale and residual its arguments).
      */
     static PostOp postOp(OpGraph g, String value, List<SameDiffOp> members, List<String> args) {
         if (g.isRequested(value)) return PostOp.NONE;
@@ -432,7 +437,7 @@ final class DnnlRewrites {
         return ops;
     }
 
-    /** The execution argument of the second operand of binary post-op {@code index} (oneDNN's DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | SRC_1). */
+    /** The second operand of binary post-op {@code index}: oneDNN's {@code DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1}. */
     private static int postOpArgument(int index) {
         return dnnl.DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE * (index + 1) | dnnl.DNNL_ARG_SRC_1;
     }
