@@ -22,7 +22,6 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
-import org.nd4j.linalg.api.ops.impl.reduce.floating.Mean;
 import org.nd4j.linalg.api.ops.BaseScalarOp;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
@@ -282,23 +281,21 @@ final class DnnlRewrites {
 
         @Override
         public Group match(OpGraph g, SameDiffOp first) {
-            if (!(first.getOp() instanceof Mean m) || inputs(first).size() != 1 || !m.isKeepDims() || m.dimensions() == null
-                    || m.dimensions().length() == 0) {
-                return null;
-            }
-            JavaKernels.KeptMean java = new JavaKernels.KeptMean(m.dimensions().toIntVector());
+            int[] axes = JavaRewrites.KeptMean.axes(first);
+            if (axes == null) return null;
+            JavaKernels.KeptMean java = new JavaKernels.KeptMean(axes);
             return g.group(this, "reduce_mean (onednn)", (standIn, args) -> {
                 INDArray x = args[0];
                 long[] outShape = java.outputShapes(args)[0];
                 long[] split = OneDnn.fits(x) ? JavaKernels.split(x.shape(), outShape) : null;
-                if (split == null || split[2] == 1) return java.step(Rewrite.relabelled(standIn, "reduce_mean (java)"), args);
+                java.util.function.Supplier<Step> javaKernel =
+                        () -> java.step(Rewrite.relabelled(standIn, JavaRewrites.KeptMean.DESCRIPTION), args);
+                if (split == null || split[2] == 1) return javaKernel.get();
                 long outer = split[0], n = split[1], inner = split[2];
                 long[] rowDims = {1, 1, n}, blocks = {outer, n, inner}, means = {outer, 1, inner};
                 matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(OneDnn.desc(rowDims), OneDnn.desc(blocks),
                         OneDnn.desc(means)), OneDnn.engine());
-                if (pd.impl_info_str().getString().startsWith("ref")) {
-                    return java.step(Rewrite.relabelled(standIn, "reduce_mean (java)"), args);
-                }
+                if (pd.impl_info_str().getString().startsWith("ref")) return javaKernel.get();
                 INDArray row = Nd4j.valueArrayOf(new long[]{n}, 1.0 / n, DataType.FLOAT);
                 return new DnnlStep(standIn, new matmul(pd), args, new long[][]{outShape}, (in, outs) -> Map.of(
                         dnnl.DNNL_ARG_SRC, OneDnn.memory(row, rowDims), dnnl.DNNL_ARG_WEIGHTS, OneDnn.memory(in[0], blocks),

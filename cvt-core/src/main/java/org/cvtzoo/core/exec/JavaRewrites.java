@@ -220,6 +220,9 @@ final class JavaRewrites {
 
     /** A mean that keeps its reduced axes. */
     record KeptMean() implements Rewrite {
+        /** How profiles name the kernel's steps (also where {@code DnnlRewrites.GridMean} falls back to it). */
+        static final String DESCRIPTION = "reduce_mean (java)";
+
         @Override
         public String name() {
             return "java-mean";
@@ -227,12 +230,17 @@ final class JavaRewrites {
 
         @Override
         public Group match(OpGraph g, SameDiffOp first) {
-            if (!(first.getOp() instanceof Mean m) || inputs(first).size() != 1 || !m.isKeepDims() || m.dimensions() == null
+            int[] axes = axes(first);
+            return axes == null ? null : g.group(this, DESCRIPTION, new JavaKernels.KeptMean(axes), List.of(first), inputs(first));
+        }
+
+        /** The axes of {@code op} where it is a mean of one input that keeps its reduced axes; else null. */
+        static int[] axes(SameDiffOp op) {
+            if (!(op.getOp() instanceof Mean m) || inputs(op).size() != 1 || !m.isKeepDims() || m.dimensions() == null
                     || m.dimensions().length() == 0) {
                 return null;
             }
-            return g.group(this, "reduce_mean (java)", new JavaKernels.KeptMean(m.dimensions().toIntVector()), List.of(first),
-                    inputs(first));
+            return m.dimensions().toIntVector();
         }
     }
 
