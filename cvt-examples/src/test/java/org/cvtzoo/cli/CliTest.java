@@ -1,18 +1,15 @@
 package org.cvtzoo.cli;
 
 import org.cvtzoo.core.weights.Npy;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,43 +30,24 @@ class CliTest {
     @TempDir
     Path tmp;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    // (this.out is the captured stdout; tests name their output files otherwise)
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut, oldErr;
-
-    @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-    }
+    @RegisterExtension
+    final CliRun cli = new CliRun();
 
     private int cvt(Object... args) {
-        out.reset();
-        err.reset();
-        return Main.run(Arrays.stream(args).map(Object::toString).toArray(String[]::new));
+        return cli.run(args);
     }
 
     private String stderr() {
-        return err.toString(StandardCharsets.UTF_8);
+        return cli.stderr();
+    }
+
+    private String stdout() {
+        return cli.stdout();
     }
 
     /** Exit status 2, one {@code error:} line naming the problem, no stack trace, no output file. */
     private void assertUserError(int status, Path output, String... fragments) {
-        String e = stderr();
-        assertEquals(2, status, "exit status; stderr: " + e);
-        assertTrue(e.startsWith("error: "), e);
-        for (String f : fragments) assertTrue(e.contains(f), "stderr should mention '" + f + "': " + e);
-        assertFalse(e.contains("\tat "), "no stack trace without --verbose: " + e);
-        if (output != null) assertFalse(Files.exists(output), "no output file may be left: " + output);
+        cli.assertUserError(status, output, fragments);
     }
 
     private List<Object> predict(Path weights, Path input, Path logitsOut) {
@@ -192,7 +170,7 @@ class CliTest {
     @Test
     void helpNamesTheFamiliesAndSummariesAreWholeSentences() {
         assertEquals(0, cvt("--help"));
-        String help = out.toString(StandardCharsets.UTF_8);
+        String help = stdout();
         assertTrue(help.contains("CvT, ViT and PatchConvNet"), help);
         List<String> cut = new ArrayList<>();
         new picocli.CommandLine(new Main()).getSubcommands().forEach((name, sub) -> {
@@ -249,7 +227,7 @@ class CliTest {
                 dir, "--top", "3", "--format", "json", "--features-out", features);
         assertEquals(2, status, "some images failed: " + stderr());
         assertTrue(stderr().contains("broken.jpg") && stderr().contains("1 of 3 images could not be read"), stderr());
-        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(stdout());
         assertEquals(2, json.size());
         assertTrue(json.get(0).get("file").asText().endsWith("chelsea.png"));
         assertEquals(3, json.get(0).get("top").size());
@@ -264,12 +242,12 @@ class CliTest {
     void csvAndTextFormats() {
         assertEquals(0, cvt("predict", "--spec", TINY.resolve("spec.json"), "--weights", TINY.resolve("model.pth"),
                 IMAGES.resolve("chelsea.png"), "--format", "csv", "--top", "2"));
-        String[] lines = out.toString(StandardCharsets.UTF_8).split("\\R");
+        String[] lines = stdout().split("\\R");
         assertEquals("file,rank,index,label,probability", lines[0]);
         assertEquals(3, lines.length);
         assertEquals(0, cvt("predict", "--spec", TINY.resolve("spec.json"), "--weights", TINY.resolve("model.pth"),
                 IMAGES.resolve("chelsea.png")));
-        assertTrue(out.toString(StandardCharsets.UTF_8).contains("%  class "), out.toString(StandardCharsets.UTF_8));
+        assertTrue(stdout().contains("%  class "), stdout());
     }
 
     @Test
@@ -313,14 +291,14 @@ class CliTest {
         int status = cvt("finetune", "--spec", TINY.resolve("spec.json"), "--weights", TINY.resolve("model.pth"),
                 "--data", data, "--val-fraction", "0.25", "--epochs", "1", "--batch", "2", "--out", out, "--train", "last:1");
         assertEquals(0, status, stderr());
-        assertTrue(out.toString().length() > 0 && Files.exists(out.resolve("best.safetensors")), stderr());
+        assertTrue(Files.exists(out.resolve("best.safetensors")), stderr());
         assertTrue(Files.exists(out.resolve("last.ckpt.safetensors")));
-        String trained = this.out.toString(StandardCharsets.UTF_8);
+        String trained = stdout();
         assertTrue(trained.contains("epoch 1/1"), trained);
         assertTrue(trained.contains("confusion of the best model") && trained.contains("0 = cats") && trained.contains("1 = rockets"),
                 trained);
         assertEquals(0, cvt("predict", "--model-file", out.resolve("best.safetensors"), IMAGES.resolve("chelsea.png"), "--top", "2"));
-        String printed = this.out.toString(StandardCharsets.UTF_8);
+        String printed = stdout();
         assertTrue(printed.contains("cats") && printed.contains("rockets"), printed);
         assertUserError(cvt("predict", "--model-file", out.resolve("best.safetensors"), "--weights", TINY.resolve("model.pth"),
                 IMAGES.resolve("chelsea.png")), null, "--model-file carries");
@@ -379,7 +357,7 @@ class CliTest {
     /** An error starts its own line, whatever a progress bar left on stderr's last line. */
     @Test
     void anErrorAfterAnUnfinishedProgressBarStartsItsOwnLine() {
-        err.reset();
+        cli.reset();
         new ProgressBar("batches", 4, 2).update(1);
         int status = Main.run("predict", "--spec", TINY.resolve("spec.json").toString(), "--weights", tmp.resolve("none.pth").toString(),
                 IMAGES.resolve("chelsea.png").toString());
@@ -392,7 +370,7 @@ class CliTest {
     @Test
     void modelsListsEveryVariantInOneComputeUnit() {
         assertEquals(0, cvt("models", "--sources"));
-        String s = out.toString(StandardCharsets.UTF_8);
+        String s = stdout();
         List<String> rows = s.lines().filter(l -> !l.startsWith(" ")).toList();
         assertTrue(rows.get(0).contains("GMACs") && rows.stream().noneMatch(r -> r.contains("FLOP")), rows.get(0));
         for (org.cvtzoo.zoo.Variant v : org.cvtzoo.zoo.Zoo.variants()) {
@@ -407,7 +385,7 @@ class CliTest {
     @Test
     void benchTimesATinyModel() {
         assertEquals(0, cvt("bench", "--spec", TINY.resolve("spec.json"), "--batch", "1,2", "--warmup", "0", "--iters", "1"), stderr());
-        String s = out.toString(StandardCharsets.UTF_8);
+        String s = stdout();
         assertTrue(s.contains("batch   1: latency median") && s.contains("batch   2: latency median"), s);
         assertUserError(cvt("bench", "--spec", TINY.resolve("spec.json"), "--iters", "0"), null, "--iters");
     }
@@ -424,7 +402,7 @@ class CliTest {
         try {
             Path out = tmp.resolve("demo");
             assertEquals(0, cvt("demo", "--epochs", "1", "--train-size", "16", "--batch", "8", "--out", out), stderr());
-            String s = this.out.toString(StandardCharsets.UTF_8);
+            String s = stdout();
             assertTrue(s.contains("16 training / 8 test images") && s.contains("test accuracy:") && s.contains("1 epochs"), s);
             assertEquals(6, s.lines().filter(l -> l.startsWith("  #")).count(), s);
             assertTrue(Files.exists(out.resolve("best.safetensors")) && Files.exists(out.resolve("where-it-looked.png")), s);
@@ -452,7 +430,7 @@ class CliTest {
     @Test
     void infoNamesTheBackend() {
         assertEquals(0, cvt("info"));
-        String s = out.toString(StandardCharsets.UTF_8);
+        String s = stdout();
         assertTrue(s.contains("backend:") && s.contains("CPU"), s);
         assertTrue(s.contains("oneDNN:"), s);
     }

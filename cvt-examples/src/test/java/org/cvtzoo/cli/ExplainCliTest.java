@@ -1,18 +1,13 @@
 package org.cvtzoo.cli;
 
 import org.cvtzoo.core.weights.Npy;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -30,40 +25,21 @@ class ExplainCliTest {
     @TempDir
     Path tmp;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut, oldErr;
-
-    @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-    }
+    @RegisterExtension
+    final CliRun cli = new CliRun();
 
     private int cvt(Object... args) {
-        out.reset();
-        err.reset();
-        return Main.run(Arrays.stream(args).map(Object::toString).toArray(String[]::new));
+        return cli.run(args);
     }
 
     private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
+        return cli.stdout();
     }
 
+    /** {@link CliRun#assertUserError}, and the error is a single line. */
     private void assertUserError(int status, Path output, String... fragments) {
-        String e = err.toString(StandardCharsets.UTF_8);
-        assertEquals(2, status, "exit status; stderr: " + e);
-        assertTrue(e.startsWith("error: ") && e.strip().lines().count() == 1, e);
-        for (String f : fragments) assertTrue(e.contains(f), "stderr should mention '" + f + "': " + e);
-        if (output != null) assertFalse(Files.exists(output), "no output may be left: " + output);
+        cli.assertUserError(status, output, fragments);
+        assertEquals(1, cli.stderr().strip().lines().count(), cli.stderr());
     }
 
     @Test
@@ -71,7 +47,7 @@ class ExplainCliTest {
         Path dir = tmp.resolve("maps"), maps = tmp.resolve("maps.npy");
         assertEquals(0, cvt("explain", "--spec", CVT.resolve("spec.json"), "--weights", CVT.resolve("model.pth"),
                 "--method", "gradcam", "--class", "class 3", IMAGES.resolve("chelsea.png"), IMAGES.resolve("rocket.jpg"),
-                "--out", dir, "--maps-out", maps), err.toString());
+                "--out", dir, "--maps-out", maps), cli.stderr());
         assertTrue(Files.exists(dir.resolve("chelsea-gradcam.png")) && Files.exists(dir.resolve("rocket-gradcam.png")));
         assertArrayEquals(new long[]{2, 14, 14}, Npy.read(maps).shape()); // 224 / 16: cvt_tiny's last stage
         assertTrue(stdout().contains("for class 3"), stdout());
@@ -96,7 +72,7 @@ class ExplainCliTest {
     void scoreReportsTheMethodAndTheRandomBaseline() {
         assertEquals(0, cvt("explain", "--spec", PCN.resolve("spec.json"), "--weights", PCN.resolve("model.pth"),
                 "--method", "class-attention", "--score", scoreFolder(), "--steps", "4"),
-                err.toString());
+                cli.stderr());
         String s = stdout();
         assertTrue(s.contains("class-attention") && s.contains("random") && s.contains("deletion"), s);
         assertUserError(cvt("explain", "--spec", PCN.resolve("spec.json"), "--weights", PCN.resolve("model.pth"),
@@ -129,16 +105,16 @@ class ExplainCliTest {
                 "--data", data, "--val", data, "--epochs", "1", "--out", run, "--multiclass"), null, "PatchConvNet");
         assertEquals(0, cvt("finetune", "--spec", PCN.resolve("spec.json"), "--weights", PCN.resolve("model.pth"),
                 "--data", data, "--val", data, "--epochs", "1", "--batch", "2", "--lr", "1e-4", "--out", run, "--multiclass"),
-                err.toString());
+                cli.stderr());
         Path model = run.resolve("best.safetensors");
         var spec = (org.cvtzoo.zoo.pcn.PatchConvNetSpec) org.cvtzoo.zoo.ModelFile.load(model).architecture().spec();
         assertTrue(spec.multiclass() && spec.attendOwnToken(), spec.toString()); // each class token attends to itself, as the one did
         Path png = tmp.resolve("rockets.png"), maps = tmp.resolve("m.npy");
         assertEquals(0, cvt("attention", "--model-file", model, "--class", "rockets", IMAGES.resolve("rocket.jpg"), "--out", png),
-                err.toString());
+                cli.stderr());
         assertTrue(Files.exists(png));
         assertEquals(0, cvt("explain", "--model-file", model, "--method", "class-attention", "--class", "cats",
-                IMAGES.resolve("rocket.jpg"), "--maps-out", maps), err.toString());
+                IMAGES.resolve("rocket.jpg"), "--maps-out", maps), cli.stderr());
         assertArrayEquals(new long[]{1, 14, 14}, Npy.read(maps).shape());
         assertTrue(stdout().contains("for cats"), stdout());
     }

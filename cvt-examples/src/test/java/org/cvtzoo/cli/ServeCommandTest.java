@@ -6,16 +6,12 @@ import org.cvtzoo.zoo.ModelFile;
 import org.cvtzoo.zoo.ModelRequest;
 import org.cvtzoo.zoo.VisionModel;
 import org.cvtzoo.zoo.Zoo;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.net.URI;
@@ -35,24 +31,12 @@ class ServeCommandTest {
     @TempDir
     Path tmp;
 
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldErr;
-
-    @BeforeEach
-    void capture() {
-        oldErr = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setErr(oldErr);
-    }
+    @RegisterExtension
+    final CliRun cli = new CliRun();
 
     private void assertStartupError(String fragment, Object... args) {
-        err.reset();
-        int status = Main.run(java.util.Arrays.stream(args).map(Object::toString).toArray(String[]::new));
-        String e = err.toString(StandardCharsets.UTF_8);
+        int status = cli.run(args);
+        String e = cli.stderr();
         assertEquals(2, status, e);
         assertTrue(e.startsWith("error: ") && e.contains(fragment), e);
         assertFalse(e.contains("\tat "), e);
