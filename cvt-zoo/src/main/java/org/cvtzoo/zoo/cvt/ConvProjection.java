@@ -75,17 +75,14 @@ public final class ConvProjection {
      * backprop); the statistics are recorded so that the trainer moves the running ones after the step.
      */
     static SDVariable batchNormTraining(Scope s, SDVariable x, long c, long spatial) {
-        SDVariable gamma = s.param("weight", ParamStore.Layout.AS_IS, Scope.ones(), c);
-        SDVariable beta = s.param("bias", ParamStore.Layout.AS_IS, Scope.zeros(), c);
-        s.buffer("running_mean", Scope.zeros(), c);
-        s.buffer("running_var", Scope.ones(), c);
+        BatchNorm bn = BatchNorm.of(s, c); // the running statistics are moved by the trainer, outside the graph
         var sd = s.sd();
         SDVariable mean = x.mean(true, 0, 1, 2);
         SDVariable centred = x.sub(mean);
         SDVariable variance = Ops.square(centred).mean(true, 0, 1, 2);
         s.recordBatchStats(sd.reshape(mean, c), sd.reshape(variance, c), spatial);
         SDVariable normalised = centred.mul(sd.math().rsqrt(variance.add(BN_EPS)));
-        return normalised.mul(gamma).add(beta);
+        return normalised.mul(bn.gamma()).add(bn.beta());
     }
 
     /**
@@ -97,25 +94,28 @@ public final class ConvProjection {
      * composed from primitives it took seven ops per projection, a quarter of CvT-13's ops.
      */
     static SDVariable[] foldBatchNorm(Scope s, SDVariable depthwiseWeight, long c) {
-        SDVariable gamma = s.param("weight", ParamStore.Layout.AS_IS, Scope.ones(), c);
-        SDVariable beta = s.param("bias", ParamStore.Layout.AS_IS, Scope.zeros(), c);
-        SDVariable mean = s.buffer("running_mean", Scope.zeros(), c);
-        SDVariable var = s.buffer("running_var", Scope.ones(), c);
+        BatchNorm bn = BatchNorm.of(s, c);
         var sd = s.sd();
         SDVariable zeros = sd.constant(Nd4j.zeros(DataType.FLOAT, c));
         return new SDVariable[]{
-                sd.nn().batchNorm(depthwiseWeight, zeros, var, gamma, zeros, BN_EPS, 2), // [kH, kW, C, 1], channels on axis 2
-                sd.nn().batchNorm(zeros, mean, var, gamma, beta, BN_EPS, 0)};
+                sd.nn().batchNorm(depthwiseWeight, zeros, bn.var(), bn.gamma(), zeros, BN_EPS, 2), // [kH, kW, C, 1], channels on axis 2
+                sd.nn().batchNorm(zeros, bn.mean(), bn.var(), bn.gamma(), bn.beta(), BN_EPS, 0)};
     }
 
     /** {@link #foldBatchNorm} composed from primitives, for a graph that will be differentiated. */
     static SDVariable[] foldBatchNormComposed(Scope s, SDVariable depthwiseWeight, long c) {
-        SDVariable gamma = s.param("weight", ParamStore.Layout.AS_IS, Scope.ones(), c);
-        SDVariable beta = s.param("bias", ParamStore.Layout.AS_IS, Scope.zeros(), c);
-        SDVariable mean = s.buffer("running_mean", Scope.zeros(), c);
-        SDVariable var = s.buffer("running_var", Scope.ones(), c);
+        BatchNorm bn = BatchNorm.of(s, c);
         var sd = s.sd();
-        SDVariable scale = gamma.mul(sd.math().rsqrt(var.add(BN_EPS)));
-        return new SDVariable[]{depthwiseWeight.mul(sd.reshape(scale, 1, 1, c, 1)), beta.sub(mean.mul(scale))};
+        SDVariable scale = bn.gamma().mul(sd.math().rsqrt(bn.var().add(BN_EPS)));
+        return new SDVariable[]{depthwiseWeight.mul(sd.reshape(scale, 1, 1, c, 1)), bn.beta().sub(bn.mean().mul(scale))};
+    }
+
+    /** BatchNorm2d's parameters and running statistics, declared under PyTorch's names in this order. */
+    private record BatchNorm(SDVariable gamma, SDVariable beta, SDVariable mean, SDVariable var) {
+        static BatchNorm of(Scope s, long c) {
+            SDVariable gamma = s.param("weight", ParamStore.Layout.AS_IS, Scope.ones(), c);
+            SDVariable beta = s.param("bias", ParamStore.Layout.AS_IS, Scope.zeros(), c);
+            return new BatchNorm(gamma, beta, s.buffer("running_mean", Scope.zeros(), c), s.buffer("running_var", Scope.ones(), c));
+        }
     }
 }
