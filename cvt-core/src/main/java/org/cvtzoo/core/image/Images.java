@@ -24,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Image decoding with the JDK's {@code javax.imageio} (JPEG, PNG, BMP, GIF (first frame), and
- * TIFF/WBMP as far as the JDK reads them) into the 8-bit RGB that PIL's
+ * TIFF/WBMP as far as the JDK reads them; the common PNG files by {@link PngDecoder}) into the 8-bit RGB that PIL's
  * {@code Image.open(p).convert('RGB')} gives, and tensor helpers.
  *
  * <p>The conversion follows PIL: grey is replicated to three channels; palette images are
@@ -69,6 +69,10 @@ public final class Images {
     public static RgbImage decode(byte[] bytes, String name) {
         if (bytes.length == 0) {
             throw new ImageException(name + ": empty file, not an image");
+        }
+        RgbImage png = PngDecoder.decode(bytes); // the common PNG files, faster; null leaves the file to the JDK
+        if (png != null) {
+            return png;
         }
         bytes = withoutIccProfile(bytes);
         ImageReader reader = null;
