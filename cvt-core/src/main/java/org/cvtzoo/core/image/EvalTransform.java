@@ -141,11 +141,10 @@ public record EvalTransform(Resize resize, int crop, float[] mean, float[] std,
 
     /** The resized (and center-cropped) image, before {@code ToTensor} and {@code Normalize}. */
     public RgbImage resizeAndCrop(RgbImage image) {
-        Interpolation f = filter();
-        RgbImage r = resize.isShorterSide()
-                ? Transforms.resizeShorterSide(image, resize.shorter(), f)
-                : Transforms.resize(image, resize.height(), resize.width(), f);
-        return crop > 0 ? Transforms.centerCrop(r, crop, crop) : r;
+        int[] hw = resize.isShorterSide() ? Transforms.shorterSideSize(image.height(), image.width(), resize.shorter())
+                : new int[] {resize.height(), resize.width()};
+        return crop > 0 ? Transforms.resizeAndCenterCrop(image, hw[0], hw[1], crop, crop, filter())
+                : Transforms.resize(image, hw[0], hw[1], filter());
     }
 
     /** The whole transform: a float32 CHW tensor {@code [3, H, W]}. */

@@ -32,26 +32,43 @@ public final class Resampler {
      * (height first, as everywhere in the zoo; Pillow's own {@code size} is (width, height)).
      */
     public static RgbImage resize(RgbImage image, int height, int width, Interpolation filter) {
+        return resizeWindow(image, height, width, 0, 0, height, width, filter);
+    }
+
+    /**
+     * The window of {@code rows x cols} at ({@code top}, {@code left}) of {@code image} resized to
+     * {@code height x width}: the same bytes as cropping the whole resized image, for the work
+     * of the window alone (a centre crop of 224 out of 256 keeps about half of a 4:3 image).
+     */
+    public static RgbImage resizeWindow(RgbImage image, int height, int width, int top, int left, int rows, int cols,
+                                        Interpolation filter) {
         RgbImage.check(width, height);
+        RgbImage.check(cols, rows);
+        if (top < 0 || left < 0 || top + rows > height || left + cols > width) {
+            throw new IllegalArgumentException("window " + rows + "x" + cols + " at (" + top + ", " + left
+                    + ") outside the " + height + "x" + width + " image");
+        }
         int inW = image.width();
         int inH = image.height();
         if (inW == width && inH == height) {
-            return image;
+            return rows == height && cols == width ? image : image.crop(left, top, cols, rows);
         }
-        boolean horizontal = width != inW;
-        boolean vertical = height != inH;
-        Kernel kh = horizontal ? kernel(inW, width, filter) : null;
-        Kernel kv = vertical ? kernel(inH, height, filter) : null;
-        byte[] src = image.data();
-        if (horizontal) {
-            // only the source rows that the vertical pass reads (from row 0: the first output's kernel starts there)
-            int rows = vertical ? kv.start[height - 1] + kv.length[height - 1] : inH;
-            src = horizontalPass(src, inW, rows, width, kh);
+        Kernel kh = width != inW ? kernel(inW, width, filter) : null;
+        Kernel kv = height != inH ? kernel(inH, height, filter) : null;
+        // the source rows that the window's output rows read (all of them for a skipped vertical pass)
+        int firstRow = top, endRow = top + rows;
+        if (kv != null) {
+            firstRow = Integer.MAX_VALUE;
+            endRow = 0;
+            for (int y = top; y < top + rows; y++) {
+                firstRow = Math.min(firstRow, kv.start[y]);
+                endRow = Math.max(endRow, kv.start[y] + kv.length[y]);
+            }
         }
-        if (vertical) {
-            src = verticalPass(src, width, height, kv);
-        }
-        return RgbImage.wrap(width, height, src);
+        byte[] band = kh != null ? horizontalPass(image.data(), inW, firstRow, endRow, left, cols, kh)
+                : image.crop(left, firstRow, cols, endRow - firstRow).data();
+        byte[] out = kv != null ? verticalPass(band, cols, firstRow, top, rows, kv) : band;
+        return RgbImage.wrap(cols, rows, out);
     }
 
     private static Kernel kernel(int inSize, int outSize, Interpolation filter) {
@@ -95,15 +112,15 @@ public final class Resampler {
         return v >> PRECISION_BITS;
     }
 
-    /** The first {@code rows} rows of {@code src} resampled to width {@code outW}. */
-    private static byte[] horizontalPass(byte[] src, int inW, int rows, int outW, Kernel k) {
-        byte[] out = new byte[rows * outW * 3];
-        for (int y = 0; y < rows; y++) {
+    /** Rows {@code [firstRow, endRow)} of {@code src} resampled to output columns {@code [left, left + cols)}. */
+    private static byte[] horizontalPass(byte[] src, int inW, int firstRow, int endRow, int left, int cols, Kernel k) {
+        byte[] out = new byte[(endRow - firstRow) * cols * 3];
+        for (int y = firstRow; y < endRow; y++) {
             int rowIn = y * inW * 3;
-            int rowOut = y * outW * 3;
-            for (int x = 0; x < outW; x++) {
-                int[] w = k.weights[x];
-                int base = rowIn + k.start[x] * 3;
+            int rowOut = (y - firstRow) * cols * 3;
+            for (int x = 0; x < cols; x++) {
+                int[] w = k.weights[left + x];
+                int base = rowIn + k.start[left + x] * 3;
                 int r = 1 << (PRECISION_BITS - 1);
                 int g = r;
                 int b = r;
@@ -122,20 +139,20 @@ public final class Resampler {
         return out;
     }
 
-    /** {@code src} resampled to {@code outH} rows. */
-    private static byte[] verticalPass(byte[] src, int width, int outH, Kernel k) {
+    /** Output rows {@code [top, top + rows)} resampled from {@code band}, whose first row is source row {@code firstRow}. */
+    private static byte[] verticalPass(byte[] band, int width, int firstRow, int top, int rows, Kernel k) {
         int stride = width * 3;
-        byte[] out = new byte[outH * stride];
+        byte[] out = new byte[rows * stride];
         int[] acc = new int[stride];
-        for (int y = 0; y < outH; y++) {
+        for (int y = 0; y < rows; y++) {
             java.util.Arrays.fill(acc, 1 << (PRECISION_BITS - 1));
-            int[] w = k.weights[y];
-            int base = k.start[y] * stride;
+            int[] w = k.weights[top + y];
+            int base = (k.start[top + y] - firstRow) * stride;
             for (int j = 0; j < w.length; j++) {
                 int row = base + j * stride;
                 int wj = w[j];
                 for (int i = 0; i < stride; i++) {
-                    acc[i] += (src[row + i] & 0xff) * wj;
+                    acc[i] += (band[row + i] & 0xff) * wj;
                 }
             }
             int o = y * stride;

@@ -47,6 +47,19 @@ public final class Transforms {
         return image.crop(cropOffset(image.width(), width), cropOffset(image.height(), height), width, height);
     }
 
+    /**
+     * {@code Resize((height, width))} then {@code CenterCrop((cropHeight, cropWidth))}, the same
+     * bytes as the two steps, resampling only the window that the crop keeps.
+     */
+    public static RgbImage resizeAndCenterCrop(RgbImage image, int height, int width, int cropHeight, int cropWidth,
+                                               Interpolation filter) {
+        if (cropHeight > height || cropWidth > width) {
+            return centerCrop(resize(image, height, width, filter), cropHeight, cropWidth); // padded: the two steps
+        }
+        return Resampler.resizeWindow(image, height, width, cropOffset(height, cropHeight), cropOffset(width, cropWidth),
+                cropHeight, cropWidth, filter);
+    }
+
     /** Where a centre crop of {@code crop} starts along a side of {@code size} (negative: padded). */
     private static int cropOffset(int size, int crop) {
         return crop > size ? -((crop - size) / 2) : (int) Math.rint((size - crop) / 2.0);

@@ -76,6 +76,25 @@ class TransformsTest {
     }
 
     @Test
+    void resizeAndCenterCropEqualsTheTwoSteps() {
+        java.util.Random rng = new java.util.Random(11);
+        for (int trial = 0; trial < 60; trial++) {
+            int w = 1 + rng.nextInt(90), h = 1 + rng.nextInt(90);
+            byte[] px = new byte[w * h * 3];
+            rng.nextBytes(px);
+            RgbImage image = RgbImage.of(w, h, px);
+            Interpolation f = Interpolation.values()[rng.nextInt(Interpolation.values().length)];
+            // sometimes one side keeps its size (that pass is skipped), sometimes the crop is larger (padded)
+            int outH = rng.nextInt(4) == 0 ? h : 1 + rng.nextInt(80), outW = rng.nextInt(4) == 0 ? w : 1 + rng.nextInt(80);
+            int cropH = 1 + rng.nextInt(outH + 4), cropW = 1 + rng.nextInt(outW + 4);
+            RgbImage expected = Transforms.centerCrop(Transforms.resize(image, outH, outW, f), cropH, cropW);
+            RgbImage actual = Transforms.resizeAndCenterCrop(image, outH, outW, cropH, cropW, f);
+            String what = h + "x" + w + " -> " + outH + "x" + outW + " crop " + cropH + "x" + cropW + " " + f;
+            assertEquals(expected, actual, what);
+        }
+    }
+
+    @Test
     void centerCropOffsetsRoundHalfToEven() {
         // 5 columns, values 0..4 in red; crop 2 wide: (5 - 2) / 2.0 = 1.5 rounds to 2
         byte[] px = new byte[5 * 3];
