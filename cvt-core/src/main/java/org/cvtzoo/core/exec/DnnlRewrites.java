@@ -1,5 +1,7 @@
 package org.cvtzoo.core.exec;
 
+import org.bytedeco.dnnl.convolution_backward_data;
+import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.eltwise_forward;
@@ -17,6 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2DDerivative;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.DepthwiseConv2DBp;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.DepthwiseConv2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
@@ -68,7 +72,7 @@ final class DnnlRewrites {
     }
 
     static List<Rewrite> all() {
-        return List.of(new Matmul(), new PointwiseConv(), new GridConv(), new GridMean(), new MatmulBackward(), new Softmax(),
+        return List.of(new Matmul(), new PointwiseConv(), new GridConv(), new GridMean(), new MatmulBackward(), new ConvBackward(), new Softmax(),
                 new LayerNorm(), new Permutes(), new ExactGelu());
     }
 
@@ -202,31 +206,19 @@ final class DnnlRewrites {
 
         private static Step convStep(SameDiffOp standIn, INDArray[] in, boolean depthwise, boolean bias, PostOp post, long[] stride,
                                      long[] pad) {
-            INDArray x = in[0], w = in[1];
-            if (x.rank() != 4 || w.rank() != 4 || w.size(2) != x.size(3) || !OneDnn.fits(x) || !OneDnn.fits(w)) return null;
-            long batch = x.size(0), h = x.size(1), wd = x.size(2), channels = x.size(3), kh = w.size(0), kw = w.size(1);
-            long outC = depthwise ? channels * w.size(3) : w.size(3);
-            long oh = (h + 2 * pad[0] - kh) / stride[0] + 1, ow = (wd + 2 * pad[1] - kw) / stride[1] + 1;
-            if (oh < 1 || ow < 1 || bias && (!OneDnn.fits(in[2]) || in[2].length() != outC)) return null;
-            long[] outShape = {batch, oh, ow, outC};
+            ConvShape k = ConvShape.of(in[0], in[1], depthwise, stride, pad);
+            if (k == null || bias && (!OneDnn.fits(in[2]) || in[2].length() != k.outC)) return null;
+            long outC = k.outC;
+            long[] outShape = k.outShape();
             int scaleAt = bias ? 3 : 2, residualAt = in.length - 1;
             if (post.residual() && (!OneDnn.fits(in[residualAt]) || !Arrays.equals(in[residualAt].shape(), outShape))) return null;
             if (post == PostOp.SCALED_RESIDUAL && (!OneDnn.fits(in[scaleAt]) || in[scaleAt].length() != outC)) return null;
-            // oneDNN's logical NCHW dimensions over NHWC buffers; weights as [out, in, kH, kW], or [groups, out/group, in/group, kH, kW]
-            long[] srcDims = {batch, channels, h, wd}, dstDims = {batch, outC, oh, ow};
-            long m = w.size(3);
-            long[] wDims = depthwise ? new long[]{channels, m, 1, kh, kw} : new long[]{outC, channels, kh, kw};
-            long[] wStrides = depthwise ? new long[]{m, 1, 1, kw * channels * m, channels * m}
-                    : new long[]{1, outC, kw * channels * outC, channels * outC};
-            memory.desc src = OneDnn.desc(srcDims, nhwcStrides(srcDims)), dst = OneDnn.desc(dstDims, nhwcStrides(dstDims));
-            memory.desc anyWeights = new memory.desc(wDims, memory.data_type.f32, memory.format_tag.any);
-            long[] padRight = {(oh - 1) * stride[0] + kh - h - pad[0], (ow - 1) * stride[1] + kw - wd - pad[1]};
-            long[] dilates = {0, 0};
+            memory.desc src = k.src(), dst = k.dst(), anyWeights = k.anyWeights();
             convolution_forward.desc desc = bias
                     ? new convolution_forward.desc(dnnl.dnnl_forward_inference, dnnl.dnnl_convolution_direct, src, anyWeights,
-                    OneDnn.desc(new long[]{outC}), dst, stride, dilates, pad, padRight)
+                    OneDnn.desc(new long[]{outC}), dst, stride, ConvShape.NO_DILATION, pad, k.padRight)
                     : new convolution_forward.desc(dnnl.dnnl_forward_inference, dnnl.dnnl_convolution_direct, src, anyWeights, dst,
-                    stride, dilates, pad, padRight);
+                    stride, ConvShape.NO_DILATION, pad, k.padRight);
             primitive_attr attr = new primitive_attr();
             long[] perChannel = {1, outC, 1, 1};
             attr.set_post_ops(postOps(post, OneDnn.desc(perChannel), dst));
@@ -236,27 +228,174 @@ final class DnnlRewrites {
             } catch (RuntimeException unsupported) { // oneDNN has no implementation of this combination
                 return null;
             }
-            if (pd.impl_info_str().getString().startsWith("ref")) return null;
+            if (isReference(pd.impl_info_str().getString())) return null;
             memory.desc primitiveWeights = pd.weights_desc();
-            INDArray reordered = Nd4j.createUninitializedDetached(DataType.FLOAT, primitiveWeights.get_size() / Float.BYTES);
-            DnnlStep.Call reorderWeights = new DnnlStep.Call(new reorder(new reorder.primitive_desc(OneDnn.engine(),
-                    OneDnn.desc(wDims, wStrides), OneDnn.engine(), primitiveWeights)), (args, outs) -> Map.of(
-                    dnnl.DNNL_ARG_FROM, OneDnn.memory(args[1], wDims, wStrides),
-                    dnnl.DNNL_ARG_TO, OneDnn.memory(reordered, primitiveWeights)));
+            INDArray reordered = OneDnn.scratch(primitiveWeights);
             DnnlStep.Call convolve = new DnnlStep.Call(new convolution_forward(pd), (args, outs) -> {
                 Map<Integer, memory> mem = new HashMap<>();
-                mem.put(dnnl.DNNL_ARG_SRC, OneDnn.memory(args[0], srcDims, nhwcStrides(srcDims)));
+                mem.put(dnnl.DNNL_ARG_SRC, k.source(args[0]));
                 mem.put(dnnl.DNNL_ARG_WEIGHTS, OneDnn.memory(reordered, primitiveWeights));
-                mem.put(dnnl.DNNL_ARG_DST, OneDnn.memory(outs[0], dstDims, nhwcStrides(dstDims)));
+                mem.put(dnnl.DNNL_ARG_DST, k.destination(outs[0]));
                 if (bias) mem.put(dnnl.DNNL_ARG_BIAS, OneDnn.memory(args[2], outC));
                 if (post == PostOp.SCALED_RESIDUAL) mem.put(postOpArgument(0), OneDnn.memory(args[scaleAt], perChannel));
-                if (post.residual()) {
-                    mem.put(postOpArgument(post == PostOp.SCALED_RESIDUAL ? 1 : 0),
-                            OneDnn.memory(args[residualAt], dstDims, nhwcStrides(dstDims)));
-                }
+                if (post.residual()) mem.put(postOpArgument(post == PostOp.SCALED_RESIDUAL ? 1 : 0), k.destination(args[residualAt]));
                 return mem;
             });
-            return new DnnlStep(standIn, List.of(reorderWeights, convolve), in, new long[][]{outShape});
+            return new DnnlStep(standIn, List.of(k.weightsInto(reordered, primitiveWeights, 1), convolve), in, new long[][]{outShape});
+        }
+    }
+
+    /** Whether oneDNN picked its reference implementation (a plain loop, slower than ND4J's op): then the plan keeps the op. */
+    private static boolean isReference(String implementation) {
+        return implementation.startsWith("ref");
+    }
+
+    /**
+     * conv2d_bp and depthwise_conv2d_bp on NHWC grids (those that {@link GridConv} runs forward)
+     * as oneDNN's backward primitives: the weights' and bias's gradients, and the input's only
+     * where something reads it (nothing reads the image's, under a model's first layer). ND4J's
+     * ops compute all three, and its depthwise one with im2col: 2 ms a call at batch 256 for the
+     * demo model's 3x3 on 7x7 grids.
+     */
+    record ConvBackward() implements Rewrite {
+        @Override
+        public String name() {
+            return "onednn-conv-bp";
+        }
+
+        @Override
+        public Group match(OpGraph g, SameDiffOp first) {
+            boolean depthwise = first.getOp() instanceof DepthwiseConv2DBp;
+            if (!depthwise && !(first.getOp() instanceof Conv2DDerivative)) return null;
+            Conv2DConfig c = depthwise ? ((DepthwiseConv2DBp) first.getOp()).getConfig() : ((Conv2D) first.getOp()).getConfig();
+            int n = inputs(first).size();
+            boolean bias = n == 4;
+            if (c == null || n < 3 || n > 4 || first.getOutputsOfOp().size() != n - 1 || !c.isNHWC()
+                    || c.getWeightsFormat() != WeightsFormat.YXIO || c.getPaddingMode() != PaddingMode.VALID
+                    || c.getDH() != 1 || c.getDW() != 1) {
+                return null;
+            }
+            String inputGradient = out(first);
+            boolean needInput = !g.readers(inputGradient).isEmpty() || g.isRequested(inputGradient);
+            long[] stride = {c.getSH(), c.getSW()}, pad = {c.getPH(), c.getPW()};
+            String description = (depthwise ? "depthwise conv_bp" : "conv_bp") + (needInput ? "" : ", no input gradient") + " (onednn)";
+            return g.group(this, description, (standIn, in) -> backwardStep(standIn, in, depthwise, bias, needInput, stride, pad),
+                    List.of(first), inputs(first));
+        }
+
+        private static Step backwardStep(SameDiffOp standIn, INDArray[] in, boolean depthwise, boolean bias, boolean needInput,
+                                         long[] stride, long[] pad) {
+            ConvShape k = ConvShape.of(in[0], in[1], depthwise, stride, pad);
+            INDArray gradOut = in[in.length - 1];
+            if (k == null || !OneDnn.fits(gradOut) || !Arrays.equals(gradOut.shape(), k.outShape())) return null;
+            memory.desc src = k.src(), dst = k.dst(), anyWeights = k.anyWeights(), biasDesc = OneDnn.desc(new long[]{k.outC});
+            long[] no = ConvShape.NO_DILATION;
+            int direct = dnnl.dnnl_convolution_direct;
+            try {
+                convolution_forward.primitive_desc hint = new convolution_forward.primitive_desc(bias
+                        ? new convolution_forward.desc(dnnl.dnnl_forward_training, direct, src, anyWeights, biasDesc, dst, stride, no, pad,
+                        k.padRight)
+                        : new convolution_forward.desc(dnnl.dnnl_forward_training, direct, src, anyWeights, dst, stride, no, pad,
+                        k.padRight), OneDnn.engine());
+                convolution_backward_weights.primitive_desc forWeights = new convolution_backward_weights.primitive_desc(bias
+                        ? new convolution_backward_weights.desc(direct, src, anyWeights, biasDesc, dst, stride, no, pad, k.padRight)
+                        : new convolution_backward_weights.desc(direct, src, anyWeights, dst, stride, no, pad, k.padRight),
+                        OneDnn.engine(), hint);
+                if (isReference(forWeights.impl_info_str().getString())) return null;
+                List<DnnlStep.Call> calls = new ArrayList<>();
+                memory.desc gradWeights = forWeights.diff_weights_desc();
+                INDArray primitiveGradWeights = OneDnn.scratch(gradWeights);
+                calls.add(new DnnlStep.Call(new convolution_backward_weights(forWeights), (args, outs) -> {
+                    Map<Integer, memory> mem = new HashMap<>();
+                    mem.put(dnnl.DNNL_ARG_SRC, k.source(args[0]));
+                    mem.put(dnnl.DNNL_ARG_DIFF_DST, k.destination(args[args.length - 1]));
+                    mem.put(dnnl.DNNL_ARG_DIFF_WEIGHTS, OneDnn.memory(primitiveGradWeights, gradWeights));
+                    if (bias) mem.put(dnnl.DNNL_ARG_DIFF_BIAS, OneDnn.memory(outs[2], k.outC));
+                    return mem;
+                }));
+                calls.add(new DnnlStep.Call(new reorder(new reorder.primitive_desc(OneDnn.engine(), gradWeights, OneDnn.engine(),
+                        OneDnn.desc(k.wDims, k.wStrides))), (args, outs) -> Map.of(
+                        dnnl.DNNL_ARG_FROM, OneDnn.memory(primitiveGradWeights, gradWeights),
+                        dnnl.DNNL_ARG_TO, k.weights(outs[1]))));
+                if (needInput) {
+                    convolution_backward_data.primitive_desc forData = new convolution_backward_data.primitive_desc(
+                            new convolution_backward_data.desc(direct, src, anyWeights, dst, stride, no, pad, k.padRight),
+                            OneDnn.engine(), hint);
+                    if (isReference(forData.impl_info_str().getString())) return null;
+                    memory.desc weights = forData.weights_desc();
+                    INDArray reordered = OneDnn.scratch(weights);
+                    calls.add(k.weightsInto(reordered, weights, 1));
+                    calls.add(new DnnlStep.Call(new convolution_backward_data(forData), (args, outs) -> Map.of(
+                            dnnl.DNNL_ARG_DIFF_DST, k.destination(args[args.length - 1]),
+                            dnnl.DNNL_ARG_WEIGHTS, OneDnn.memory(reordered, weights),
+                            dnnl.DNNL_ARG_DIFF_SRC, k.source(outs[0]))));
+                }
+                long[][] shapes = bias ? new long[][]{in[0].shape(), in[1].shape(), {k.outC}} : new long[][]{in[0].shape(), in[1].shape()};
+                return new DnnlStep(standIn, calls, in, shapes);
+            } catch (RuntimeException unsupported) { // oneDNN has no implementation of this combination
+                return null;
+            }
+        }
+    }
+
+    /**
+     * A convolution's geometry on NHWC grids with YXIO weights, in oneDNN's logical NCHW
+     * dimensions over those buffers: weights as {@code [out, in, kH, kW]}, or depthwise as
+     * {@code [groups, out/group, in/group, kH, kW]}.
+     */
+    record ConvShape(long[] srcDims, long[] dstDims, long[] wDims, long[] wStrides, long[] padRight, long outC) {
+        static final long[] NO_DILATION = {0, 0};
+
+        /** The geometry of {@code x} convolved with {@code w}, or null where the arrays do not fit. */
+        static ConvShape of(INDArray x, INDArray w, boolean depthwise, long[] stride, long[] pad) {
+            if (x.rank() != 4 || w.rank() != 4 || w.size(2) != x.size(3) || !OneDnn.fits(x) || !OneDnn.fits(w)) return null;
+            long batch = x.size(0), h = x.size(1), wd = x.size(2), channels = x.size(3), kh = w.size(0), kw = w.size(1), m = w.size(3);
+            long outC = depthwise ? channels * m : m;
+            long oh = (h + 2 * pad[0] - kh) / stride[0] + 1, ow = (wd + 2 * pad[1] - kw) / stride[1] + 1;
+            if (oh < 1 || ow < 1) return null;
+            long[] wDims = depthwise ? new long[]{channels, m, 1, kh, kw} : new long[]{outC, channels, kh, kw};
+            long[] wStrides = depthwise ? new long[]{m, 1, 1, kw * channels * m, channels * m}
+                    : new long[]{1, outC, kw * channels * outC, channels * outC};
+            long[] padRight = {(oh - 1) * stride[0] + kh - h - pad[0], (ow - 1) * stride[1] + kw - wd - pad[1]};
+            return new ConvShape(new long[]{batch, channels, h, wd}, new long[]{batch, outC, oh, ow}, wDims, wStrides, padRight, outC);
+        }
+
+        long[] outShape() {
+            return new long[]{dstDims[0], dstDims[2], dstDims[3], dstDims[1]};
+        }
+
+        memory.desc src() {
+            return OneDnn.desc(srcDims, nhwcStrides(srcDims));
+        }
+
+        memory.desc dst() {
+            return OneDnn.desc(dstDims, nhwcStrides(dstDims));
+        }
+
+        /** The weights in the layout the primitive prefers. */
+        memory.desc anyWeights() {
+            return new memory.desc(wDims, memory.data_type.f32, memory.format_tag.any);
+        }
+
+        memory source(INDArray a) {
+            return OneDnn.memory(a, srcDims, nhwcStrides(srcDims));
+        }
+
+        memory destination(INDArray a) {
+            return OneDnn.memory(a, dstDims, nhwcStrides(dstDims));
+        }
+
+        /** YXIO weights as stored in the graph. */
+        memory weights(INDArray a) {
+            return OneDnn.memory(a, wDims, wStrides);
+        }
+
+        /** A reorder of the step's argument {@code arg} (YXIO weights) into {@code into}, laid out as a primitive wants. */
+        DnnlStep.Call weightsInto(INDArray into, memory.desc layout, int arg) {
+            return new DnnlStep.Call(new reorder(new reorder.primitive_desc(OneDnn.engine(), OneDnn.desc(wDims, wStrides),
+                    OneDnn.engine(), layout)), (args, outs) -> Map.of(
+                    dnnl.DNNL_ARG_FROM, weights(args[arg]),
+                    dnnl.DNNL_ARG_TO, OneDnn.memory(into, layout)));
         }
 
         /** Strides of NCHW dimensions over an NHWC buffer. */
@@ -295,7 +434,7 @@ final class DnnlRewrites {
                 long[] rowDims = {1, 1, n}, blocks = {outer, n, inner}, means = {outer, 1, inner};
                 matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(OneDnn.desc(rowDims), OneDnn.desc(blocks),
                         OneDnn.desc(means)), OneDnn.engine());
-                if (pd.impl_info_str().getString().startsWith("ref")) return javaKernel.get();
+                if (isReference(pd.impl_info_str().getString())) return javaKernel.get();
                 INDArray row = Nd4j.valueArrayOf(new long[]{n}, 1.0 / n, DataType.FLOAT);
                 return new DnnlStep(standIn, new matmul(pd), args, new long[][]{outShape}, (in, outs) -> Map.of(
                         dnnl.DNNL_ARG_SRC, OneDnn.memory(row, rowDims), dnnl.DNNL_ARG_WEIGHTS, OneDnn.memory(in[0], blocks),
@@ -402,7 +541,7 @@ final class DnnlRewrites {
         if (alpha != 1f) attr.set_output_scales(0, new float[]{alpha});
         attr.set_post_ops(postOps(post, scale == null ? null : desc(scale), residual == null ? null : desc(residual)));
         matmul.primitive_desc pd = new matmul.primitive_desc(desc, attr, OneDnn.engine());
-        if (pd.impl_info_str().getString().startsWith("ref")) return null;
+        if (isReference(pd.impl_info_str().getString())) return null;
         return new DnnlStep.Call(new matmul(pd), (args, outs) -> {
             Map<Integer, memory> mem = new HashMap<>();
             mem.put(dnnl.DNNL_ARG_SRC, a.memory(args, outs));

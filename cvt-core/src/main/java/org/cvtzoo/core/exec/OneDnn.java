@@ -73,6 +73,11 @@ public final class OneDnn {
         return memory(a, dims, denseStrides(dims));
     }
 
+    /** A buffer of its own (off ND4J's workspaces) for memory in a primitive's layout: reordered weights, say. */
+    static INDArray scratch(memory.desc layout) {
+        return Nd4j.createUninitializedDetached(DataType.FLOAT, layout.get_size() / Float.BYTES);
+    }
+
     static memory.desc desc(long[] dims) {
         return desc(dims, denseStrides(dims));
     }
