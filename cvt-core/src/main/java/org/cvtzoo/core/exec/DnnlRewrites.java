@@ -72,8 +72,8 @@ final class DnnlRewrites {
     }
 
     static List<Rewrite> all() {
-        return List.of(new Matmul(), new PointwiseConv(), new GridConv(), new GridMean(), new MatmulBackward(), new ConvBackward(), new Softmax(),
-                new LayerNorm(), new Permutes(), new ExactGelu());
+        return List.of(new Matmul(), new PointwiseConv(), new GridConv(), new LayerNorm(), new GridMean(), new MatmulBackward(),
+                new ConvBackward(), new Softmax(), new Permutes(), new ExactGelu());
     }
 
     /** What a matmul's post-op adds after the product (and the bias, where there is one). */

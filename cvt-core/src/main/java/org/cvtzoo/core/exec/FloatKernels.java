@@ -133,6 +133,67 @@ final class FloatKernels {
     }
 
     /**
+     * The backward of {@link #layerNorm} (its training chain): per row, with
+     * {@code xhat = (x - mean) * rstd} and {@code gdy = dy * gain},
+     * {@code dx = rstd * (gdy - mean(gdy) - xhat * mean(gdy * xhat))} plus each of
+     * {@code addends} (x's other gradients); {@code dGain} sums {@code dy * xhat} over the rows,
+     * {@code dBias} sums dy. Arrays that are not c-order and contiguous are copied first.
+     */
+    static void layerNormBackward(INDArray x, INDArray gain, INDArray dy, INDArray[] addends, float eps, INDArray dx,
+                                  INDArray dGain, INDArray dBias) {
+        int c = (int) x.size(x.rank() - 1);
+        float[] g = floats(gain);
+        INDArray xc = fits(x) ? x : x.dup('c'), dyc = fits(dy) ? dy : dy.dup('c');
+        INDArray[] more = new INDArray[addends.length];
+        for (int k = 0; k < more.length; k++) more[k] = fits(addends[k]) && addends[k].offset() == 0 ? addends[k] : addends[k].dup('c');
+        FloatBuffer xs = buffer(xc), dys = buffer(dyc), dst = buffer(dx);
+        FloatBuffer[] adds = new FloatBuffer[more.length];
+        for (int k = 0; k < more.length; k++) adds[k] = buffer(more[k]);
+        int xBase = (int) xc.offset(), dyBase = (int) dyc.offset(), outBase = (int) dx.offset();
+        long rows = x.length() / c;
+        int rowsPerChunk = Math.max(1, CHUNK / c);
+        // keyed by where each part starts, and added in that order: the same sums every run
+        Map<Long, double[]> partials = new ConcurrentSkipListMap<>();
+        parallel(rows, rowsPerChunk, c, (from, to) -> {
+            int size = rowsPerChunk * c;
+            float[] xr = new float[size], d = new float[size], o = new float[size], add = new float[size], gdy = new float[c];
+            double[] gainSum = new double[c], biasSum = new double[c]; // in double: a sum over every row
+            for (long r0 = from; r0 < to; r0 += rowsPerChunk) {
+                int n = (int) Math.min(rowsPerChunk, to - r0) * c, at = (int) (r0 * c);
+                xs.get(xBase + at, xr, 0, n);
+                dys.get(dyBase + at, d, 0, n);
+                for (int row = 0; row < n; row += c) {
+                    float mean = sum(xr, row, c, 0, false) / c;
+                    float rstd = (float) (1 / Math.sqrt(sum(xr, row, c, mean, true) / c + eps));
+                    for (int i = 0; i < c; i++) {
+                        float xhat = (xr[row + i] - mean) * rstd, dyi = d[row + i];
+                        xr[row + i] = xhat;
+                        gdy[i] = dyi * g[i];
+                        gainSum[i] += dyi * xhat;
+                        biasSum[i] += dyi;
+                    }
+                    float meanGdy = sum(gdy, 0, c, 0, false) / c, meanGdyXhat = dot(gdy, 0, xr, row, c) / c;
+                    for (int i = 0; i < c; i++) o[row + i] = rstd * (gdy[i] - meanGdy - xr[row + i] * meanGdyXhat);
+                }
+                for (FloatBuffer a : adds) {
+                    a.get(at, add, 0, n); // the addends are c-order from offset 0 of their buffers (see below)
+                    for (int i = 0; i < n; i++) o[i] += add[i];
+                }
+                dst.put(outBase + at, o, 0, n);
+            }
+            double[] sums = Arrays.copyOf(gainSum, 2 * c); // dGain, then dBias
+            System.arraycopy(biasSum, 0, sums, c, c);
+            partials.put(from, sums);
+        });
+        double[] total = new double[2 * c];
+        for (double[] p : partials.values()) {
+            for (int i = 0; i < total.length; i++) total[i] += p[i];
+        }
+        write(dGain, Arrays.copyOfRange(total, 0, c), 1);
+        write(dBias, Arrays.copyOfRange(total, c, 2 * c), 1);
+    }
+
+    /**
      * {@code out = permute(x, axes)} where the last axis stays last: each run of the last axis
      * is copied buffer to buffer.
      */
@@ -326,13 +387,19 @@ final class FloatKernels {
 
     /** {@code sum(a[i] b[i])} with eight running sums (see {@link #sum}). */
     private static float dot(float[] a, float[] b, int n) {
+        return dot(a, 0, b, 0, n);
+    }
+
+    /** {@code sum(a[aFrom + i] b[bFrom + i])} for i below n. */
+    private static float dot(float[] a, int aFrom, float[] b, int bFrom, int n) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-        int i = 0;
+        int i = 0, d = bFrom - aFrom;
         for (; i + 8 <= n; i += 8) {
-            s0 += a[i] * b[i]; s1 += a[i + 1] * b[i + 1]; s2 += a[i + 2] * b[i + 2]; s3 += a[i + 3] * b[i + 3];
-            s4 += a[i + 4] * b[i + 4]; s5 += a[i + 5] * b[i + 5]; s6 += a[i + 6] * b[i + 6]; s7 += a[i + 7] * b[i + 7];
+            int k = aFrom + i;
+            s0 += a[k] * b[k + d]; s1 += a[k + 1] * b[k + 1 + d]; s2 += a[k + 2] * b[k + 2 + d]; s3 += a[k + 3] * b[k + 3 + d];
+            s4 += a[k + 4] * b[k + 4 + d]; s5 += a[k + 5] * b[k + 5 + d]; s6 += a[k + 6] * b[k + 6 + d]; s7 += a[k + 7] * b[k + 7 + d];
         }
-        for (; i < n; i++) s0 += a[i] * b[i];
+        for (; i < n; i++) s0 += a[aFrom + i] * b[bFrom + i];
         return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
@@ -342,9 +409,14 @@ final class FloatKernels {
      * times slower).
      */
     private static float sum(float[] v, int n, float centre, boolean squares) {
+        return sum(v, 0, n, centre, squares);
+    }
+
+    /** {@link #sum} over {@code v[from, from + n)}. */
+    private static float sum(float[] v, int from, int n, float centre, boolean squares) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-        int i = 0;
-        for (; i + 8 <= n; i += 8) {
+        int i = from, end = from + n;
+        for (; i + 8 <= end; i += 8) {
             float a0 = v[i] - centre, a1 = v[i + 1] - centre, a2 = v[i + 2] - centre, a3 = v[i + 3] - centre;
             float a4 = v[i + 4] - centre, a5 = v[i + 5] - centre, a6 = v[i + 6] - centre, a7 = v[i + 7] - centre;
             if (squares) {
@@ -352,7 +424,7 @@ final class FloatKernels {
             }
             s0 += a0; s1 += a1; s2 += a2; s3 += a3; s4 += a4; s5 += a5; s6 += a6; s7 += a7;
         }
-        for (; i < n; i++) {
+        for (; i < end; i++) {
             float a = v[i] - centre;
             s0 += squares ? a * a : a;
         }

@@ -274,4 +274,31 @@ final class JavaKernels {
             FloatKernels.layerNorm(args[0], args[1], args[2], eps, outs[0]);
         }
     }
+
+    /**
+     * The backward of LayerNorm over the last axis: arguments {@code x, gain, bias, dy} and x's
+     * other gradients, outputs x's whole gradient, the gain's and the bias's.
+     */
+    record LayerNormBackward(float eps, long axis) implements Kernel {
+        @Override
+        public boolean accepts(INDArray[] args) {
+            INDArray x = args[0];
+            long c = x.rank() == 0 ? 0 : x.size(x.rank() - 1);
+            if (!(axis == x.rank() - 1 || axis == -1) || c == 0 || args[1].length() != c || args[2].length() != c) return false;
+            for (INDArray a : args) if (a.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT) return false;
+            for (int i = 3; i < args.length; i++) if (!Arrays.equals(args[i].shape(), x.shape())) return false;
+            return true;
+        }
+
+        @Override
+        public long[][] outputShapes(INDArray[] args) {
+            return new long[][]{args[0].shape(), args[1].shape(), args[2].shape()};
+        }
+
+        @Override
+        public void run(INDArray[] args, INDArray[] outs) {
+            INDArray[] addends = Arrays.copyOfRange(args, 4, args.length);
+            FloatKernels.layerNormBackward(args[0], args[1], args[3], addends, eps, outs[0], outs[1], outs[2]);
+        }
+    }
 }

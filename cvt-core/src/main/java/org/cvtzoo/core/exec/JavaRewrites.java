@@ -39,7 +39,7 @@ final class JavaRewrites {
 
     /** The Java rewrites, in the order they are tried on each op. */
     static List<Rewrite> all() {
-        return List.of(new ExactGelu(), new QuickGelu(), new BiasResidual(), new LayerNorm(), new Permutes(),
+        return List.of(new LayerNormBackward(), new ExactGelu(), new QuickGelu(), new BiasResidual(), new LayerNorm(), new Permutes(),
                 new GeluDerivative(), new MulBackward(), new SumBackward(), new KeptMean(), new MeanBackward());
     }
 
@@ -129,16 +129,20 @@ final class JavaRewrites {
     }
 
     /**
-     * {@code moments(x) -> (x - mean) * rsqrt(var + eps) * gain + bias} over one axis (which
-     * axis the implementations check on the arrays): its members and its arguments {@code x,
-     * gain, bias}.
+     * {@code Ops.layerNorm}'s chain over one axis (which axis the implementations check on the
+     * arrays): its members and its arguments {@code x, gain, bias}. Inference graphs take the
+     * mean and variance from one {@code moments} op; training graphs compute
+     * {@code mean((x - mean)^2)}, whose centred values the backward pass reads unless
+     * {@link LayerNormBackward} took it.
      */
     record LayerNormChain(List<SameDiffOp> members, List<String> args, float eps, long axis) {
-        static LayerNormChain match(OpGraph g, SameDiffOp moments) {
-            if (!(moments.getOp() instanceof Moments m) || m.iArgs().length != 1 || m.bArgs().length != 1 || !m.bArgs()[0]
-                    || moments.getOutputsOfOp().size() != 2) {
-                return null;
-            }
+        static LayerNormChain match(OpGraph g, SameDiffOp first) {
+            return first.getOp() instanceof Moments ? matchInference(g, first) : matchTraining(g, first);
+        }
+
+        private static LayerNormChain matchInference(OpGraph g, SameDiffOp moments) {
+            Moments m = (Moments) moments.getOp();
+            if (m.iArgs().length != 1 || m.bArgs().length != 1 || !m.bArgs()[0] || moments.getOutputsOfOp().size() != 2) return null;
             String x = inputs(moments).get(0);
             String mean = moments.getOutputsOfOp().get(0), variance = moments.getOutputsOfOp().get(1);
             SameDiffOp centred = g.soleReaderOf(mean, SubOp.class);
@@ -147,14 +151,202 @@ final class JavaRewrites {
             SameDiffOp rsqrt = g.soleReader(plusEps, RSqrt.class);
             SameDiffOp normalised = rsqrt == null ? null : g.soleReader(rsqrt, MulOp.class);
             if (normalised == null || normalised != g.soleReader(centred, MulOp.class)) return null;
+            return scaledAndShifted(g, List.of(moments, centred, plusEps, rsqrt, normalised), x, plusEps, m.iArgs()[0]);
+        }
+
+        private static LayerNormChain matchTraining(OpGraph g, SameDiffOp mean) {
+            long[] axis = meanAxis(mean);
+            if (axis == null) return null;
+            String x = inputs(mean).get(0);
+            SameDiffOp centred = g.soleReaderOf(out(mean), SubOp.class);
+            if (centred == null || !inputs(centred).equals(List.of(x, out(mean)))) return null;
+            String c = out(centred);
+            java.util.Set<SameDiffOp> cReaders = new java.util.HashSet<>(g.readers(c));
+            SameDiffOp squares = g.readerWith(c, MulOp.class, List.of(c, c));
+            if (cReaders.size() != 2 || squares == null || g.isRequested(c)) return null; // the squares and the normalised values
+            SameDiffOp variance = g.soleReader(squares, Mean.class);
+            if (variance == null || !java.util.Arrays.equals(meanAxis(variance), axis)) return null;
+            SameDiffOp plusEps = g.soleReader(variance, ScalarAdd.class);
+            SameDiffOp rsqrt = plusEps == null ? null : g.soleReader(plusEps, RSqrt.class);
+            SameDiffOp normalised = rsqrt == null ? null : g.soleReader(rsqrt, MulOp.class);
+            if (normalised == null || !cReaders.contains(normalised) || !inputs(normalised).contains(c)) return null;
+            return scaledAndShifted(g, List.of(mean, centred, squares, variance, plusEps, rsqrt, normalised), x, plusEps, axis[0]);
+        }
+
+        /** The chain completed by its gain and bias, where the normalised values go to them alone. */
+        private static LayerNormChain scaledAndShifted(OpGraph g, List<SameDiffOp> normalising, String x, SameDiffOp plusEps,
+                                                       long axis) {
+            SameDiffOp normalised = normalising.get(normalising.size() - 1);
             SameDiffOp scaled = g.soleReader(normalised, MulOp.class);
             SameDiffOp shifted = scaled == null ? null : g.soleReader(scaled, AddOp.class);
             if (shifted == null) return null;
             String gain = other(scaled, out(normalised)), bias = other(shifted, out(scaled));
             if (gain == null || bias == null) return null;
             float eps = ((ScalarOp) plusEps.getOp()).scalar().getFloat(0);
-            return new LayerNormChain(List.of(moments, centred, plusEps, rsqrt, normalised, scaled, shifted),
-                    List.of(x, gain, bias), eps, m.iArgs()[0]);
+            List<SameDiffOp> members = new ArrayList<>(normalising);
+            members.add(scaled);
+            members.add(shifted);
+            return new LayerNormChain(members, List.of(x, gain, bias), eps, axis);
+        }
+
+        /** The axis of a mean over one axis that keeps it, of one input; else null. */
+        static long[] meanAxis(SameDiffOp op) {
+            int[] axes = KeptMean.axes(op);
+            return axes == null || axes.length != 1 ? null : new long[]{axes[0]};
+        }
+    }
+
+    /**
+     * The backward pass of a training graph's LayerNorm ({@code Ops.layerNorm}'s training chain)
+     * as one kernel: the 16 ops that SameDiff derives from the chain (add_bp, three multiply_bp,
+     * pow, two reduce_mean_bp, subtract_bp, and the adds between them) and the adds that sum
+     * its two parts of x's gradient with x's other gradients. The kernel reads x, the gain and
+     * the output's gradient, and computes the mean and deviation again (a pass over x), so the
+     * forward chain's centred and normalised values are no longer kept for the backward pass,
+     * and the forward chain runs as one LayerNorm. It takes every float array, as the forward
+     * rewrites do: a forward chain that ran as one step has no intermediates for these ops.
+     */
+    record LayerNormBackward() implements Rewrite {
+        @Override
+        public String name() {
+            return "java-layer-norm-bp";
+        }
+
+        @Override
+        public boolean matchedFirst() {
+            return true;
+        }
+
+        @Override
+        public Group match(OpGraph g, SameDiffOp first) {
+            long[] axis = LayerNormChain.meanAxis(first);
+            if (axis == null) return null;
+            // the forward chain, read by the backward ops as well
+            String x = inputs(first).get(0), mean = out(first);
+            SameDiffOp centred = g.readerWith(mean, SubOp.class, List.of(x, mean));
+            String c = centred == null ? null : out(centred);
+            SameDiffOp squares = c == null ? null : g.readerWith(c, MulOp.class, List.of(c, c));
+            SameDiffOp variance = squares == null ? null : g.readerWith(out(squares), Mean.class, List.of(out(squares)));
+            SameDiffOp plusEps = variance == null ? null : g.readerWith(out(variance), ScalarAdd.class, List.of(out(variance)));
+            SameDiffOp rsqrt = plusEps == null ? null : g.readerWith(out(plusEps), RSqrt.class, List.of(out(plusEps)));
+            if (rsqrt == null || !java.util.Arrays.equals(LayerNormChain.meanAxis(variance), axis)) return null;
+            String sq = out(squares), ve = out(plusEps), rs = out(rsqrt);
+            SameDiffOp normalised = g.readerWith(rs, MulOp.class, List.of(c, rs));
+            if (normalised == null) return null;
+            String n = out(normalised);
+            SameDiffOp scaled = null;
+            for (SameDiffOp r : g.readers(n)) if (r.getOp() instanceof MulOp && inputs(r).size() == 2 && inputs(r).get(0).equals(n)) scaled = r;
+            String gain = scaled == null ? null : inputs(scaled).get(1), s = scaled == null ? null : out(scaled);
+            SameDiffOp shifted = null;
+            if (s != null) for (SameDiffOp r : g.readers(s)) if (r.getOp() instanceof AddOp && inputs(r).size() == 2 && inputs(r).get(0).equals(s)) shifted = r;
+            if (shifted == null || !g.isParameter(gain) || !g.isParameter(inputs(shifted).get(1))) return null;
+            String bias = inputs(shifted).get(1);
+
+            // the backward ops, as SameDiff derives them from those
+            SameDiffOp addBp = onlyReader(g, s, AddBpOp.class, 3, 0, s, 1, bias);
+            if (addBp == null || addBp.getOutputsOfOp().size() != 2) return null;
+            String dy = inputs(addBp).get(2);
+            SameDiffOp gainBp = onlyReader(g, n, MulBpOp.class, 3, 0, n, 1, gain, 2, addBp.getOutputsOfOp().get(0));
+            if (gainBp == null || gainBp.getOutputsOfOp().size() != 2) return null;
+            SameDiffOp centredBp = onlyReader(g, rs, MulBpOp.class, 3, 0, c, 1, rs, 2, gainBp.getOutputsOfOp().get(0));
+            if (centredBp == null || centredBp.getOutputsOfOp().size() != 2) return null;
+            SameDiffOp pow = onlyReader(g, ve, org.nd4j.linalg.api.ops.impl.scalar.Pow.class, 1, 0, ve);
+            SameDiffOp powScaled = pow == null ? null : g.soleReader(pow, ScalarMultiplication.class);
+            String rsGrad = centredBp.getOutputsOfOp().get(1);
+            SameDiffOp varianceGrad = g.soleReaderOf(rsGrad, MulOp.class);
+            if (powScaled == null || varianceGrad == null || !inputs(varianceGrad).contains(out(powScaled))) return null;
+            SameDiffOp squaresBp = g.soleReaderOf(out(varianceGrad), MeanBp.class);
+            if (squaresBp == null || !inputs(squaresBp).equals(List.of(sq, out(varianceGrad)))) return null;
+            SameDiffOp squareBp = g.soleReaderOf(out(squaresBp), MulBpOp.class);
+            if (squareBp == null || !inputs(squareBp).equals(List.of(c, c, out(squaresBp))) || squareBp.getOutputsOfOp().size() != 2) {
+                return null;
+            }
+            Sum centredGrad = Sum.of(g, List.of(centredBp.getOutputsOfOp().get(0), squareBp.getOutputsOfOp().get(0),
+                    squareBp.getOutputsOfOp().get(1)), false);
+            if (centredGrad == null) return null;
+            SameDiffOp subtractBp = g.soleReaderOf(centredGrad.total(), SubBpOp.class);
+            if (subtractBp == null || !inputs(subtractBp).equals(List.of(x, mean, centredGrad.total()))
+                    || subtractBp.getOutputsOfOp().size() != 2) {
+                return null;
+            }
+            SameDiffOp meanBp = g.soleReaderOf(subtractBp.getOutputsOfOp().get(1), MeanBp.class);
+            if (meanBp == null || !inputs(meanBp).equals(List.of(x, subtractBp.getOutputsOfOp().get(1)))) return null;
+            Sum xGrad = Sum.of(g, List.of(subtractBp.getOutputsOfOp().get(0), out(meanBp)), true);
+            if (xGrad == null) return null;
+
+            // every value that the forward chain keeps for these ops is read by the chain and these ops alone
+            List<SameDiffOp> members = new ArrayList<>(List.of(addBp, gainBp, centredBp, pow, powScaled, varianceGrad, squaresBp,
+                    squareBp));
+            members.addAll(centredGrad.adds());
+            members.add(subtractBp);
+            members.add(meanBp);
+            members.addAll(xGrad.adds());
+            java.util.Set<SameDiffOp> allowed = new java.util.HashSet<>(members);
+            allowed.addAll(List.of(first, centred, squares, variance, plusEps, rsqrt, normalised, scaled, shifted));
+            for (String kept : List.of(mean, c, sq, out(variance), ve, rs, n, s)) {
+                if (g.isRequested(kept) || !allowed.containsAll(g.readers(kept))) return null;
+            }
+            for (SameDiffOp m : members) {
+                for (String o : m.getOutputsOfOp()) {
+                    boolean result = o.equals(xGrad.total()) || o.equals(gainBp.getOutputsOfOp().get(1))
+                            || o.equals(addBp.getOutputsOfOp().get(1));
+                    if (!result && (g.isRequested(o) || !allowed.containsAll(g.readers(o)))) return null;
+                }
+            }
+            members.sort(java.util.Comparator.comparing(g::position));
+            List<String> args = new ArrayList<>(List.of(x, gain, bias, dy));
+            args.addAll(xGrad.others());
+            float eps = ((ScalarOp) plusEps.getOp()).scalar().getFloat(0);
+            return g.group(this, "layer_norm_bp (java)", new JavaKernels.LayerNormBackward(eps, axis[0]), members, args,
+                    List.of(xGrad.total(), gainBp.getOutputsOfOp().get(1), addBp.getOutputsOfOp().get(1)));
+        }
+
+        /** The one untaken reader of {@code v} of the type, with {@code arity} inputs, and the given ones at the given places. */
+        private static SameDiffOp onlyReader(OpGraph g, String v, Class<?> type, int arity, Object... placed) {
+            SameDiffOp found = null;
+            for (SameDiffOp r : g.readers(v)) {
+                if (!type.isInstance(r.getOp()) || inputs(r).size() != arity || r == found) continue;
+                boolean fits = true;
+                for (int i = 0; i < placed.length; i += 2) fits &= inputs(r).get((Integer) placed[i]).equals(placed[i + 1]);
+                if (!fits) continue;
+                if (found != null) return null;
+                found = r;
+            }
+            return found;
+        }
+    }
+
+    /**
+     * A chain of adds that sums {@code parts} (each read by the chain alone), in any order, and
+     * where {@code othersAllowed}, further values ({@link #others}) on the way.
+     */
+    record Sum(List<SameDiffOp> adds, String total, List<String> others) {
+        static Sum of(OpGraph g, List<String> parts, boolean othersAllowed) {
+            for (String start : parts) {
+                Sum s = from(g, start, parts, othersAllowed);
+                if (s != null) return s;
+            }
+            return null;
+        }
+
+        private static Sum from(OpGraph g, String start, List<String> parts, boolean othersAllowed) {
+            java.util.Set<String> left = new java.util.HashSet<>(parts);
+            left.remove(start);
+            List<SameDiffOp> adds = new ArrayList<>();
+            List<String> others = new ArrayList<>();
+            String value = start;
+            while (!left.isEmpty()) {
+                SameDiffOp add = g.soleReaderOf(value, AddOp.class);
+                String other = add == null ? null : other(add, value);
+                if (other == null) return null;
+                if (!left.remove(other)) {
+                    if (!othersAllowed || parts.contains(other)) return null;
+                    others.add(other);
+                }
+                adds.add(add);
+                value = out(add);
+            }
+            return new Sum(adds, value, others);
         }
     }
 

@@ -27,6 +27,8 @@ final class OpGraph {
     private final SameDiff sd;
     private final Map<String, List<SameDiffOp>> readers = new HashMap<>();
     private final Map<String, SameDiffOp> producers = new HashMap<>();
+    /** Each op's place in the plan's order. */
+    private final Map<String, Integer> positions = new HashMap<>();
     private final Set<String> requested;
     private final Set<String> taken = new HashSet<>();
 
@@ -34,6 +36,7 @@ final class OpGraph {
         this.sd = sd;
         this.requested = Set.copyOf(outputs);
         for (SameDiffOp op : ops) {
+            positions.put(op.getName(), positions.size());
             for (String in : inputs(op)) readers.computeIfAbsent(in, k -> new ArrayList<>()).add(op);
             for (String out : op.getOutputsOfOp()) producers.put(out, op);
         }
@@ -41,22 +44,30 @@ final class OpGraph {
 
     /**
      * The ops in order with each group that a rewrite matched replaced by its stand-in op, at
-     * the place of the group's last op (where every input of the group is available). The first
-     * rewrite in the list that matches an op wins.
+     * the place of the group's last op (where every input of the group is available). The
+     * rewrites that are {@linkplain Rewrite#matchedFirst() matched first} go over all ops before
+     * the others; then the first rewrite in the list that matches an op wins. Once a group is
+     * made, its stand-in reads its arguments in place of its members.
      */
     static List<SameDiffOp> rewrite(SameDiff sd, List<SameDiffOp> ops, List<String> outputs, List<Rewrite> rewrites,
                                     Map<String, Rewrite.Group> groups) {
         OpGraph g = new OpGraph(sd, ops, outputs);
         Map<String, Rewrite.Group> byLastMember = new HashMap<>();
-        for (SameDiffOp op : ops) {
-            if (g.taken.contains(op.getName())) continue;
-            for (Rewrite r : rewrites) {
-                Rewrite.Group group = r.match(g, op);
-                if (group == null) continue;
-                group.members().forEach(m -> g.taken.add(m.getName()));
-                byLastMember.put(group.members().get(group.members().size() - 1).getName(), group);
-                groups.put(group.op().getName(), group);
-                break;
+        List<Rewrite> first = rewrites.stream().filter(Rewrite::matchedFirst).toList();
+        List<Rewrite> rest = rewrites.stream().filter(r -> !r.matchedFirst()).toList();
+        for (List<Rewrite> pass : List.of(first, rest)) {
+            for (SameDiffOp op : ops) {
+                if (g.taken.contains(op.getName())) continue;
+                for (Rewrite r : pass) {
+                    Rewrite.Group group = r.match(g, op);
+                    if (group == null) continue;
+                    g.take(group);
+                    SameDiffOp last = group.members().stream().max(java.util.Comparator.comparing(m -> g.positions.get(m.getName())))
+                            .orElseThrow();
+                    byLastMember.put(last.getName(), group);
+                    groups.put(group.op().getName(), group);
+                    break;
+                }
             }
         }
         List<SameDiffOp> result = new ArrayList<>();
@@ -71,13 +82,44 @@ final class OpGraph {
         return result;
     }
 
-    /** A group of {@code members} with the given arguments, whose output is the last member's. */
+    /** Marks the group's members taken; its stand-in reads its arguments in their place. */
+    private void take(Rewrite.Group group) {
+        for (SameDiffOp m : group.members()) {
+            taken.add(m.getName());
+            for (String in : inputs(m)) readers.get(in).remove(m);
+        }
+        for (String in : inputs(group.op())) readers.computeIfAbsent(in, k -> new ArrayList<>()).add(group.op());
+    }
+
+    /** A group of {@code members} (in the plan's order) with the given arguments, whose output is the last member's. */
     Rewrite.Group group(Rewrite rewrite, String description, Rewrite.Implementation implementation,
                         List<SameDiffOp> members, List<String> args) {
+        return group(rewrite, description, implementation, members, args, members.get(members.size() - 1).getOutputsOfOp());
+    }
+
+    /** A group whose outputs are the given values of its members. */
+    Rewrite.Group group(Rewrite rewrite, String description, Rewrite.Implementation implementation,
+                        List<SameDiffOp> members, List<String> args, List<String> outputs) {
         SameDiffOp last = members.get(members.size() - 1);
         SameDiffOp op = new SameDiffOp(last.getName() + "/" + rewrite.name(), new Rewrite.StandIn(description),
-                List.copyOf(args), List.copyOf(last.getOutputsOfOp()), null, null, null);
+                List.copyOf(args), List.copyOf(outputs), null, null, null);
         return new Rewrite.Group(rewrite, op, implementation, List.copyOf(members));
+    }
+
+    /** The one untaken reader of {@code variable} of the given type with exactly these inputs (others may read it too); else null. */
+    SameDiffOp readerWith(String variable, Class<?> type, List<String> inputs) {
+        SameDiffOp found = null;
+        for (SameDiffOp r : readers(variable)) {
+            if (!type.isInstance(r.getOp()) || taken.contains(r.getName()) || !inputs(r).equals(inputs) || r == found) continue;
+            if (found != null) return null;
+            found = r;
+        }
+        return found;
+    }
+
+    /** The op's place in the plan's order. */
+    int position(SameDiffOp op) {
+        return positions.get(op.getName());
     }
 
     SameDiffOp producer(String variable) {

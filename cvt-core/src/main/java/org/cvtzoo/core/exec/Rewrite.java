@@ -15,6 +15,15 @@ interface Rewrite {
     /** A short name, as profiles and {@link ExecutionPlan#rewrites()} show it. */
     String name();
 
+    /**
+     * Whether the plan matches this rewrite over all ops before the others: a backward group
+     * that reads no intermediate of its forward chain, so that the forward chain's own rewrite
+     * can match afterwards.
+     */
+    default boolean matchedFirst() {
+        return false;
+    }
+
     /** The group that this rewrite makes of the ops starting with {@code first}, or null. */
     Group match(OpGraph graph, SameDiffOp first);
 

@@ -280,6 +280,55 @@ class JavaRewritesTest {
         }
     }
 
+    /**
+     * A training graph's LayerNorm (with x also read by a residual add, so that x's gradient has
+     * another part, and without): its backward pass runs as one kernel and its forward chain as
+     * one LayerNorm, the gradients of x, the gain and the bias as the graph's own ops give them;
+     * the plan keeps fewer arrays alive. Rows and channels that are not multiples of the kernel's
+     * chunks and lanes.
+     */
+    @Test
+    void trainingLayerNormIsOneKernelEachWay() {
+        for (long[] shape : new long[][]{{300, 24}, {7, 13, 37}, {2, 5000, 3}}) {
+            for (boolean residual : new boolean[]{true, false}) {
+                SameDiff sd = SameDiff.create();
+                long c = shape[shape.length - 1];
+                SDVariable x = sd.placeHolder("x", DataType.FLOAT, shape);
+                SDVariable h = x.mul(sd.var("w", random(3, c)));
+                SDVariable gain = sd.var("gain", random(4, c)), bias = sd.var("bias", random(5, c));
+                SDVariable y = Ops.layerNorm(h, gain, bias, 1e-5, shape.length - 1, true);
+                if (residual) y = y.add(h);
+                SDVariable loss = y.mul(sd.constant(random(6, shape))).sum().rename("loss");
+                sd.setLossVariables(loss.name());
+                sd.createGradFunction();
+                SameDiff grad = sd.getFunction("grad");
+                List<String> outs = List.of(x.gradient().name(), gain.gradient().name(), bias.gradient().name());
+                INDArray in = random(9, shape).muli(3).addi(1);
+                Map<String, INDArray> want = grad.output(Map.of("x", in), outs.toArray(new String[0]));
+                ExecutionPlan plan = ExecutionPlan.build(grad, Map.of("x", shape), outs, JAVA);
+                String what = java.util.Arrays.toString(shape) + (residual ? " with a residual" : "");
+                assertEquals(Map.of("layer_norm (java)", 1, "layer_norm_bp (java)", 1),
+                        plan.rewrites().entrySet().stream().filter(e -> e.getKey().startsWith("layer_norm"))
+                                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)), what);
+                Map<String, INDArray> got = plan.run(Map.of("x", in));
+                assertWithinKernelTolerance(want.get(outs.get(0)), got.get(outs.get(0)), what + " x-grad");
+                // the gain's and bias's gradients sum over every row: held to the exact sums, as closely as the graph's own ops
+                long rows = in.length() / c;
+                INDArray hd = in.castTo(DataType.DOUBLE).reshape(rows, c).mulRowVector(sd.getArrForVarName("w").castTo(DataType.DOUBLE));
+                INDArray centred = hd.subColumnVector(hd.mean(1));
+                INDArray xhat = centred.divColumnVector(Transforms.sqrt(centred.mul(centred).mean(1).add(1e-5)));
+                INDArray upstream = random(6, shape).castTo(DataType.DOUBLE).reshape(rows, c);
+                Map<String, INDArray> exact = Map.of(outs.get(1), upstream.mul(xhat).sum(0), outs.get(2), upstream.sum(0));
+                exact.forEach((o, e) -> {
+                    double nativeError = maxAbsDiff(e, want.get(o).reshape(c)), kernelError = maxAbsDiff(e, got.get(o).reshape(c));
+                    double scale = Math.max(1, Transforms.abs(e).maxNumber().doubleValue());
+                    assertTrue(kernelError <= Math.max(2 * nativeError, 1e-6 * scale),
+                            what + " " + o + ": kernel " + kernelError + ", native " + nativeError + " from the exact sum");
+                });
+            }
+        }
+    }
+
     private static List<String> listen(SameDiff sd) {
         List<String> heard = new ArrayList<>();
         sd.setListeners(new BaseListener() {
