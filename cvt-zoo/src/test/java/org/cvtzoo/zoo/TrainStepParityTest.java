@@ -138,9 +138,9 @@ class TrainStepParityTest {
 
     /**
      * Which rewrites a training step's plan runs on CvT-tiny (depths 1, 1, 2, q/k/v as depthwise
-     * convolutions with BatchNorm): each LayerNorm forward as one primitive and backward as one
-     * kernel (two per block, one per stage's embedding, the final norm), each convolution's
-     * backward as oneDNN's, the first one without the image's gradient.
+     * convolutions with BatchNorm): each LayerNorm (two per block, one per stage's embedding,
+     * the final norm) and each BatchNorm as oneDNN's forward_training and backward primitives,
+     * each convolution's backward as oneDNN's, the first one without the image's gradient.
      */
     @org.junit.jupiter.api.Test
     void trainingRewritesFireOnCvt() {
@@ -149,10 +149,12 @@ class TrainStepParityTest {
         Map<String, Integer> fired = c.graph().planRewrites();
         int blocks = 4, norms = 2 * blocks + 3 + 1;
         assertEquals(norms, fired.get("layer_norm (onednn)"), fired.toString());
-        assertEquals(norms, fired.get("layer_norm_bp (java)"), fired.toString());
+        assertEquals(norms, fired.get("layer_norm_bp (onednn)"), fired.toString());
         assertEquals(1, fired.get("conv_bp, no input gradient (onednn)"), fired.toString());
         assertEquals(2, fired.get("conv_bp (onednn)"), "the later stages' embeddings: " + fired);
         assertEquals(3 * blocks, fired.get("depthwise conv_bp (onednn)"), "q, k, v of each block: " + fired);
+        assertEquals(3 * blocks, fired.get("batch_norm (onednn)"), "q, k, v's BatchNorm: " + fired);
+        assertEquals(3 * blocks, fired.get("batch_norm_bp (onednn)"), "q, k, v's BatchNorm: " + fired);
     }
 
     /** One step on the fixture under the given system properties, its gradients copied. */

@@ -1,11 +1,17 @@
 package org.cvtzoo.core.exec;
 
+import org.bytedeco.dnnl.batch_normalization_backward;
+import org.bytedeco.dnnl.batch_normalization_forward;
+import org.bytedeco.dnnl.binary;
 import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.eltwise_forward;
+import org.bytedeco.dnnl.layer_normalization_backward;
 import org.bytedeco.dnnl.layer_normalization_forward;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.primitive_desc;
 import org.bytedeco.dnnl.matmul;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
@@ -72,8 +78,8 @@ final class DnnlRewrites {
     }
 
     static List<Rewrite> all() {
-        return List.of(new Matmul(), new PointwiseConv(), new GridConv(), new LayerNorm(), new GridMean(), new MatmulBackward(),
-                new ConvBackward(), new Softmax(), new Permutes(), new ExactGelu());
+        return List.of(new NormBackward(), new Matmul(), new PointwiseConv(), new GridConv(), new LayerNorm(), new NormForward(),
+                new GridMean(), new MatmulBackward(), new ConvBackward(), new Softmax(), new Permutes(), new ExactGelu());
     }
 
     /** What a matmul's post-op adds after the product (and the bias, where there is one). */
@@ -247,7 +253,7 @@ final class DnnlRewrites {
 
     /** Whether oneDNN picked its reference implementation (a plain loop, slower than ND4J's op): then the plan keeps the op. */
     private static boolean isReference(String implementation) {
-        return implementation.startsWith("ref");
+        return implementation.startsWith("ref") || implementation.contains("_ref"); // "ref:any", "bnorm_ref:any"
     }
 
     /**
@@ -402,6 +408,182 @@ final class DnnlRewrites {
         private static long[] nhwcStrides(long[] nchw) {
             long c = nchw[1], h = nchw[2], w = nchw[3];
             return new long[]{h * w * c, 1, w * c, c};
+        }
+    }
+
+    /**
+     * A training graph's normalisation ({@link JavaRewrites.NormChain}: {@code Ops.layerNorm}'s
+     * LayerNorm, statistics per row, or {@code ConvProjection}'s BatchNorm, per channel) as
+     * oneDNN's layer or batch normalisation: first its backward ops ({@link
+     * JavaRewrites.NormBackward}) as one backward primitive, reading the mean and variance of the
+     * forward pass, with x's other gradients added after it; then ({@link NormForward}) its
+     * forward chain as one forward_training primitive that gives them out (a BatchNorm's are
+     * also the batch statistics the trainer moves its running ones with). Both steps build both
+     * primitives, so that they take or decline the same arrays: a forward chain that ran as one
+     * step leaves no intermediates for the backward ops. The backward primitive is 8x faster
+     * than the Java kernel of the same LayerNorm (measured on the demo model's), which plans
+     * without oneDNN run ({@link JavaRewrites.LayerNormBackward}).
+     */
+    record NormBackward() implements Rewrite {
+        @Override
+        public String name() {
+            return "onednn-norm-bp";
+        }
+
+        @Override
+        public boolean matchedFirst() {
+            return true;
+        }
+
+        @Override
+        public Group match(OpGraph g, SameDiffOp first) {
+            JavaRewrites.NormChain f = JavaRewrites.NormChain.find(g, first);
+            JavaRewrites.NormBackward b = f == null ? null : JavaRewrites.NormBackward.find(g, f, true);
+            if (b == null) return null;
+            List<String> args = new ArrayList<>(List.of(f.x(), out(f.mean()), out(f.variance()), f.gain(), f.bias(), b.dy()));
+            args.addAll(b.others());
+            return g.group(this, (f.perRow() ? "layer_norm_bp" : "batch_norm_bp") + " (onednn)", (standIn, in) -> {
+                NormPrimitives p = NormPrimitives.of(in[0], in[3], in[4], f);
+                if (p == null || !p.fitsStatistics(in[1]) || !p.fitsStatistics(in[2]) || !Arrays.equals(in[5].shape(), in[0].shape())
+                        || !OneDnn.fits(in[5])) {
+                    return null;
+                }
+                List<DnnlStep.Call> calls = new ArrayList<>();
+                calls.add(new DnnlStep.Call(p.backward(), (a, outs) -> Map.of(
+                        dnnl.DNNL_ARG_SRC, p.data(a[0]), dnnl.DNNL_ARG_MEAN, p.statistics(a[1]), dnnl.DNNL_ARG_VARIANCE, p.statistics(a[2]),
+                        dnnl.DNNL_ARG_SCALE, p.channels(a[3]), dnnl.DNNL_ARG_SHIFT, p.channels(a[4]), // read by nothing, asked for
+                        dnnl.DNNL_ARG_DIFF_DST, p.data(a[5]), dnnl.DNNL_ARG_DIFF_SRC, p.data(outs[0]),
+                        dnnl.DNNL_ARG_DIFF_SCALE, p.channels(outs[1]), dnnl.DNNL_ARG_DIFF_SHIFT, p.channels(outs[2]))));
+                for (int k = 6; k < in.length; k++) {
+                    if (!OneDnn.fits(in[k]) || !Arrays.equals(in[k].shape(), in[0].shape())) return null;
+                    int addend = k;
+                    binary sum = new binary(new binary.primitive_desc(new binary.desc(dnnl.dnnl_binary_add, p.desc(), p.desc(), p.desc()),
+                            OneDnn.engine()));
+                    calls.add(new DnnlStep.Call(sum, (a, outs) -> Map.of(dnnl.DNNL_ARG_SRC_0, p.data(outs[0]),
+                            dnnl.DNNL_ARG_SRC_1, p.data(a[addend]), dnnl.DNNL_ARG_DST, p.data(outs[0]))));
+                }
+                return new DnnlStep(standIn, calls, in, new long[][]{in[0].shape(), in[3].shape(), in[4].shape()});
+            }, b.members(), args, b.outputs());
+        }
+    }
+
+    /**
+     * A training graph's normalisation chain, once {@link NormBackward} took the ops that read
+     * its values: one forward_training primitive, whose outputs are the chain's output and its
+     * mean and variance.
+     */
+    record NormForward() implements Rewrite {
+        @Override
+        public String name() {
+            return "onednn-norm";
+        }
+
+        @Override
+        public Group match(OpGraph g, SameDiffOp first) {
+            JavaRewrites.NormChain f = JavaRewrites.NormChain.find(g, first);
+            if (f == null) return null;
+            String c = out(f.centred());
+            if (!readOnlyBy(g, c, f.squares(), f.normalised()) || !readOnlyBy(g, out(f.squares()), f.variance())
+                    || !readOnlyBy(g, out(f.plusEps()), f.rsqrt()) || !readOnlyBy(g, out(f.rsqrt()), f.normalised())
+                    || !readOnlyBy(g, out(f.normalised()), f.scaled()) || !readOnlyBy(g, out(f.scaled()), f.shifted())) {
+                return null;
+            }
+            return g.group(this, (f.perRow() ? "layer_norm" : "batch_norm") + " (onednn)", (standIn, in) -> {
+                NormPrimitives p = NormPrimitives.of(in[0], in[1], in[2], f);
+                if (p == null) return null;
+                long[] stats = p.statisticsShape(in[0]);
+                return new DnnlStep(standIn, p.forward(), in, new long[][]{in[0].shape(), stats, stats},
+                        (a, outs) -> Map.of(dnnl.DNNL_ARG_SRC, p.data(a[0]), dnnl.DNNL_ARG_DST, p.data(outs[0]),
+                                dnnl.DNNL_ARG_MEAN, p.statistics(outs[1]), dnnl.DNNL_ARG_VARIANCE, p.statistics(outs[2]),
+                                dnnl.DNNL_ARG_SCALE, p.channels(a[1]), dnnl.DNNL_ARG_SHIFT, p.channels(a[2])));
+            }, f.ops(), List.of(f.x(), f.gain(), f.bias()), List.of(out(f.shifted()), out(f.mean()), out(f.variance())));
+        }
+
+        /** Whether exactly these ops read {@code v}, and it is not an output. */
+        private static boolean readOnlyBy(OpGraph g, String v, SameDiffOp... ops) {
+            return !g.isRequested(v) && new java.util.HashSet<>(g.readers(v)).equals(java.util.Set.of(ops));
+        }
+    }
+
+    /**
+     * oneDNN's forward_training and backward primitives of a {@link JavaRewrites.NormChain} on x:
+     * a LayerNorm's over x as {@code [rows, channels]} (statistics over the last axis), a
+     * BatchNorm's over x as one channels-last image of {@code rows} pixels (statistics over all
+     * axes but the last), each with a scale and shift; null where the arrays do not fit, the
+     * chain's axes are not those, or oneDNN has only its reference code.
+     */
+    record NormPrimitives(boolean perRow, long rows, long channels, memory.desc desc, primitive_desc forwardDesc,
+                          primitive_desc backwardDesc) {
+        static NormPrimitives of(INDArray x, INDArray gain, INDArray bias, JavaRewrites.NormChain chain) {
+            long channels = x.rank() < 2 ? 0 : x.size(x.rank() - 1);
+            int[] expected = chain.perRow() ? new int[]{x.rank() - 1} : java.util.stream.IntStream.range(0, x.rank() - 1).toArray();
+            if (channels == 0 || !Arrays.equals(chain.axes(), expected) || !OneDnn.fits(x) || !OneDnn.fits(gain) || !OneDnn.fits(bias)
+                    || gain.length() != channels || bias.length() != channels) {
+                return null;
+            }
+            long rows = x.length() / channels;
+            memory.desc data = chain.perRow() ? OneDnn.desc(new long[]{rows, channels})
+                    : OneDnn.desc(new long[]{1, channels, rows, 1}, new long[]{rows * channels, 1, channels, channels}); // NHWC
+            int flags = dnnl.dnnl_use_scale | dnnl.dnnl_use_shift;
+            float eps = chain.eps();
+            try {
+                primitive_desc forward, backward;
+                if (chain.perRow()) {
+                    var fwd = new layer_normalization_forward.primitive_desc(new layer_normalization_forward.desc(
+                            dnnl.dnnl_forward_training, data, eps, flags), OneDnn.engine());
+                    backward = new layer_normalization_backward.primitive_desc(new layer_normalization_backward.desc(
+                            dnnl.dnnl_backward, data, data, eps, flags), OneDnn.engine(), fwd);
+                    forward = fwd;
+                } else {
+                    var fwd = new batch_normalization_forward.primitive_desc(new batch_normalization_forward.desc(
+                            dnnl.dnnl_forward_training, data, eps, flags), OneDnn.engine());
+                    backward = new batch_normalization_backward.primitive_desc(new batch_normalization_backward.desc(
+                            dnnl.dnnl_backward, data, data, eps, flags), OneDnn.engine(), fwd);
+                    forward = fwd;
+                }
+                if (isReference(forward.impl_info_str().getString()) || isReference(backward.impl_info_str().getString())) return null;
+                return new NormPrimitives(chain.perRow(), rows, channels, data, forward, backward);
+            } catch (RuntimeException unsupported) {
+                return null;
+            }
+        }
+
+        primitive forward() {
+            return perRow ? new layer_normalization_forward((layer_normalization_forward.primitive_desc) forwardDesc)
+                    : new batch_normalization_forward((batch_normalization_forward.primitive_desc) forwardDesc);
+        }
+
+        primitive backward() {
+            return perRow ? new layer_normalization_backward((layer_normalization_backward.primitive_desc) backwardDesc)
+                    : new batch_normalization_backward((batch_normalization_backward.primitive_desc) backwardDesc);
+        }
+
+        /** Memory over an array shaped as x. */
+        memory data(INDArray a) {
+            return OneDnn.memory(a, desc);
+        }
+
+        /** Memory over a vector of the channels (the scale, the shift and their gradients). */
+        memory channels(INDArray a) {
+            return OneDnn.memory(a, channels);
+        }
+
+        /** Whether a mean or variance is as the primitives read it. */
+        boolean fitsStatistics(INDArray a) {
+            return OneDnn.fits(a) && a.length() == (perRow ? rows : channels);
+        }
+
+        /** Memory over a mean or a variance: one per row, or one per channel. */
+        memory statistics(INDArray a) {
+            return OneDnn.memory(a, perRow ? rows : channels);
+        }
+
+        /** The shape of the graph's mean and variance of x (kept axes). */
+        long[] statisticsShape(INDArray x) {
+            long[] shape = x.shape().clone();
+            if (perRow) shape[shape.length - 1] = 1;
+            else for (int i = 0; i < shape.length - 1; i++) shape[i] = 1;
+            return shape;
         }
     }
 

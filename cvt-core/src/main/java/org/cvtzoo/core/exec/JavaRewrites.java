@@ -197,31 +197,17 @@ final class JavaRewrites {
     }
 
     /**
-     * The backward pass of a training graph's LayerNorm ({@code Ops.layerNorm}'s training chain)
-     * as one kernel: the 16 ops that SameDiff derives from the chain (add_bp, three multiply_bp,
-     * pow, two reduce_mean_bp, subtract_bp, and the adds between them) and the adds that sum
-     * its two parts of x's gradient with x's other gradients. The kernel reads x, the gain and
-     * the output's gradient, and computes the mean and deviation again (a pass over x), so the
-     * forward chain's centred and normalised values are no longer kept for the backward pass,
-     * and the forward chain runs as one LayerNorm. It takes every float array, as the forward
-     * rewrites do: a forward chain that ran as one step has no intermediates for these ops.
+     * The normalisation chain of a training graph, {@code Ops.layerNorm}'s (statistics over the
+     * last axis) or {@code ConvProjection}'s BatchNorm (over all axes but the channels):
+     * {@code (x - mean) * rsqrt(mean((x - mean)^2) + eps) * gain + bias}, matched by its structure
+     * alone, since the backward ops read its values too.
      */
-    record LayerNormBackward() implements Rewrite {
-        @Override
-        public String name() {
-            return "java-layer-norm-bp";
-        }
-
-        @Override
-        public boolean matchedFirst() {
-            return true;
-        }
-
-        @Override
-        public Group match(OpGraph g, SameDiffOp first) {
-            long[] axis = LayerNormChain.meanAxis(first);
-            if (axis == null) return null;
-            // the forward chain, read by the backward ops as well
+    record NormChain(String x, String gain, String bias, int[] axes, float eps, SameDiffOp mean, SameDiffOp centred,
+                     SameDiffOp squares, SameDiffOp variance, SameDiffOp plusEps, SameDiffOp rsqrt, SameDiffOp normalised,
+                     SameDiffOp scaled, SameDiffOp shifted) {
+        static NormChain find(OpGraph g, SameDiffOp first) {
+            int[] axes = KeptMean.axes(first);
+            if (axes == null) return null;
             String x = inputs(first).get(0), mean = out(first);
             SameDiffOp centred = g.readerWith(mean, SubOp.class, List.of(x, mean));
             String c = centred == null ? null : out(centred);
@@ -229,31 +215,60 @@ final class JavaRewrites {
             SameDiffOp variance = squares == null ? null : g.readerWith(out(squares), Mean.class, List.of(out(squares)));
             SameDiffOp plusEps = variance == null ? null : g.readerWith(out(variance), ScalarAdd.class, List.of(out(variance)));
             SameDiffOp rsqrt = plusEps == null ? null : g.readerWith(out(plusEps), RSqrt.class, List.of(out(plusEps)));
-            if (rsqrt == null || !java.util.Arrays.equals(LayerNormChain.meanAxis(variance), axis)) return null;
-            String sq = out(squares), ve = out(plusEps), rs = out(rsqrt);
-            SameDiffOp normalised = g.readerWith(rs, MulOp.class, List.of(c, rs));
-            if (normalised == null) return null;
-            String n = out(normalised);
-            SameDiffOp scaled = null;
-            for (SameDiffOp r : g.readers(n)) if (r.getOp() instanceof MulOp && inputs(r).size() == 2 && inputs(r).get(0).equals(n)) scaled = r;
-            String gain = scaled == null ? null : inputs(scaled).get(1), s = scaled == null ? null : out(scaled);
-            SameDiffOp shifted = null;
-            if (s != null) for (SameDiffOp r : g.readers(s)) if (r.getOp() instanceof AddOp && inputs(r).size() == 2 && inputs(r).get(0).equals(s)) shifted = r;
-            if (shifted == null || !g.isParameter(gain) || !g.isParameter(inputs(shifted).get(1))) return null;
-            String bias = inputs(shifted).get(1);
+            if (rsqrt == null || !java.util.Arrays.equals(KeptMean.axes(variance), axes)) return null;
+            SameDiffOp normalised = g.readerWith(out(rsqrt), MulOp.class, List.of(c, out(rsqrt)));
+            SameDiffOp scaled = normalised == null ? null : readerWithFirst(g, out(normalised), MulOp.class);
+            SameDiffOp shifted = scaled == null ? null : readerWithFirst(g, out(scaled), AddOp.class);
+            if (shifted == null) return null;
+            String gain = inputs(scaled).get(1), bias = inputs(shifted).get(1);
+            if (!g.isParameter(gain) || !g.isParameter(bias)) return null;
+            float eps = ((ScalarOp) plusEps.getOp()).scalar().getFloat(0);
+            return new NormChain(x, gain, bias, axes, eps, first, centred, squares, variance, plusEps, rsqrt, normalised, scaled,
+                    shifted);
+        }
 
-            // the backward ops, as SameDiff derives them from those
-            SameDiffOp addBp = onlyReader(g, s, AddBpOp.class, 3, 0, s, 1, bias);
+        /** The one untaken two-argument reader of {@code v} of the type whose first argument it is. */
+        private static SameDiffOp readerWithFirst(OpGraph g, String v, Class<?> type) {
+            SameDiffOp found = null;
+            for (SameDiffOp r : g.readers(v)) {
+                if (!type.isInstance(r.getOp()) || inputs(r).size() != 2 || !inputs(r).get(0).equals(v) || r == found) continue;
+                if (found != null) return null;
+                found = r;
+            }
+            return found;
+        }
+
+        List<SameDiffOp> ops() {
+            return List.of(mean, centred, squares, variance, plusEps, rsqrt, normalised, scaled, shifted);
+        }
+
+        /** Statistics per row over the last axis (a LayerNorm); else per channel over the other axes (a BatchNorm). */
+        boolean perRow() {
+            return axes.length == 1;
+        }
+    }
+
+    /**
+     * The ops that SameDiff derives from a {@link NormChain} for its backward pass (add_bp, three
+     * multiply_bp, pow, two reduce_mean_bp, subtract_bp, and the adds between them: 16 for a
+     * LayerNorm), and the adds that sum its two parts of x's gradient with x's other gradients
+     * ({@code others}), up to x's whole gradient {@code dx}; {@code dy} is the chain's output's
+     * gradient. None of the chain's values but its mean and variance (with {@code statistics},
+     * which a BatchNorm also gives out) is read by anything else, and nothing inside is an output.
+     */
+    record NormBackward(List<SameDiffOp> members, String dy, List<String> others, String dx, String dGain, String dBias) {
+        static NormBackward find(OpGraph g, NormChain f, boolean statistics) {
+            String x = f.x(), mean = out(f.mean()), c = out(f.centred()), sq = out(f.squares()), ve = out(f.plusEps());
+            String rs = out(f.rsqrt()), n = out(f.normalised()), s = out(f.scaled());
+            SameDiffOp addBp = onlyReader(g, s, AddBpOp.class, 3, 0, s, 1, f.bias());
             if (addBp == null || addBp.getOutputsOfOp().size() != 2) return null;
-            String dy = inputs(addBp).get(2);
-            SameDiffOp gainBp = onlyReader(g, n, MulBpOp.class, 3, 0, n, 1, gain, 2, addBp.getOutputsOfOp().get(0));
+            SameDiffOp gainBp = onlyReader(g, n, MulBpOp.class, 3, 0, n, 1, f.gain(), 2, addBp.getOutputsOfOp().get(0));
             if (gainBp == null || gainBp.getOutputsOfOp().size() != 2) return null;
             SameDiffOp centredBp = onlyReader(g, rs, MulBpOp.class, 3, 0, c, 1, rs, 2, gainBp.getOutputsOfOp().get(0));
             if (centredBp == null || centredBp.getOutputsOfOp().size() != 2) return null;
             SameDiffOp pow = onlyReader(g, ve, org.nd4j.linalg.api.ops.impl.scalar.Pow.class, 1, 0, ve);
             SameDiffOp powScaled = pow == null ? null : g.soleReader(pow, ScalarMultiplication.class);
-            String rsGrad = centredBp.getOutputsOfOp().get(1);
-            SameDiffOp varianceGrad = g.soleReaderOf(rsGrad, MulOp.class);
+            SameDiffOp varianceGrad = g.soleReaderOf(centredBp.getOutputsOfOp().get(1), MulOp.class);
             if (powScaled == null || varianceGrad == null || !inputs(varianceGrad).contains(out(powScaled))) return null;
             SameDiffOp squaresBp = g.soleReaderOf(out(varianceGrad), MeanBp.class);
             if (squaresBp == null || !inputs(squaresBp).equals(List.of(sq, out(varianceGrad)))) return null;
@@ -274,31 +289,28 @@ final class JavaRewrites {
             Sum xGrad = Sum.of(g, List.of(subtractBp.getOutputsOfOp().get(0), out(meanBp)), true);
             if (xGrad == null) return null;
 
-            // every value that the forward chain keeps for these ops is read by the chain and these ops alone
             List<SameDiffOp> members = new ArrayList<>(List.of(addBp, gainBp, centredBp, pow, powScaled, varianceGrad, squaresBp,
                     squareBp));
             members.addAll(centredGrad.adds());
             members.add(subtractBp);
             members.add(meanBp);
             members.addAll(xGrad.adds());
+            String dx = xGrad.total(), dGain = gainBp.getOutputsOfOp().get(1), dBias = addBp.getOutputsOfOp().get(1);
             java.util.Set<SameDiffOp> allowed = new java.util.HashSet<>(members);
-            allowed.addAll(List.of(first, centred, squares, variance, plusEps, rsqrt, normalised, scaled, shifted));
-            for (String kept : List.of(mean, c, sq, out(variance), ve, rs, n, s)) {
-                if (g.isRequested(kept) || !allowed.containsAll(g.readers(kept))) return null;
+            allowed.addAll(f.ops());
+            List<String> kept = new ArrayList<>(List.of(c, sq, ve, rs, n, s));
+            if (!statistics) kept.addAll(List.of(mean, out(f.variance())));
+            for (String v : kept) {
+                if (g.isRequested(v) || !allowed.containsAll(g.readers(v))) return null;
             }
             for (SameDiffOp m : members) {
                 for (String o : m.getOutputsOfOp()) {
-                    boolean result = o.equals(xGrad.total()) || o.equals(gainBp.getOutputsOfOp().get(1))
-                            || o.equals(addBp.getOutputsOfOp().get(1));
+                    boolean result = o.equals(dx) || o.equals(dGain) || o.equals(dBias);
                     if (!result && (g.isRequested(o) || !allowed.containsAll(g.readers(o)))) return null;
                 }
             }
             members.sort(java.util.Comparator.comparing(g::position));
-            List<String> args = new ArrayList<>(List.of(x, gain, bias, dy));
-            args.addAll(xGrad.others());
-            float eps = ((ScalarOp) plusEps.getOp()).scalar().getFloat(0);
-            return g.group(this, "layer_norm_bp (java)", new JavaKernels.LayerNormBackward(eps, axis[0]), members, args,
-                    List.of(xGrad.total(), gainBp.getOutputsOfOp().get(1), addBp.getOutputsOfOp().get(1)));
+            return new NormBackward(members, inputs(addBp).get(2), xGrad.others(), dx, dGain, dBias);
         }
 
         /** The one untaken reader of {@code v} of the type, with {@code arity} inputs, and the given ones at the given places. */
@@ -313,6 +325,41 @@ final class JavaRewrites {
                 found = r;
             }
             return found;
+        }
+
+        List<String> outputs() {
+            return List.of(dx, dGain, dBias);
+        }
+    }
+
+    /**
+     * The backward pass of a training graph's LayerNorm as one kernel ({@link NormBackward}'s
+     * ops). The kernel reads x, the gain and the output's gradient, and computes the mean and
+     * deviation again (a pass over x), so the forward chain's centred and normalised values are
+     * no longer kept for the backward pass, and the forward chain runs as one LayerNorm. It
+     * takes every float array whose last axis is the chain's, as the forward rewrites do: a
+     * forward chain that ran as one step leaves no intermediates for these ops.
+     */
+    record LayerNormBackward() implements Rewrite {
+        @Override
+        public String name() {
+            return "java-layer-norm-bp";
+        }
+
+        @Override
+        public boolean matchedFirst() {
+            return true;
+        }
+
+        @Override
+        public Group match(OpGraph g, SameDiffOp first) {
+            NormChain f = NormChain.find(g, first);
+            NormBackward b = f == null || !f.perRow() ? null : NormBackward.find(g, f, false);
+            if (b == null) return null;
+            List<String> args = new ArrayList<>(List.of(f.x(), f.gain(), f.bias(), b.dy()));
+            args.addAll(b.others());
+            return g.group(this, "layer_norm_bp (java)", new JavaKernels.LayerNormBackward(f.eps(), f.axes()[0]), b.members(), args,
+                    b.outputs());
         }
     }
 

@@ -44,7 +44,8 @@ final class OpGraph {
 
     /**
      * The ops in order with each group that a rewrite matched replaced by its stand-in op, at
-     * the place of the group's last op (where every input of the group is available). The
+     * the place of its first member after which every argument of the group is available
+     * (see {@link #place}). The
      * rewrites that are {@linkplain Rewrite#matchedFirst() matched first} go over all ops before
      * the others; then the first rewrite in the list that matches an op wins. Once a group is
      * made, its stand-in reads its arguments in place of its members.
@@ -52,7 +53,7 @@ final class OpGraph {
     static List<SameDiffOp> rewrite(SameDiff sd, List<SameDiffOp> ops, List<String> outputs, List<Rewrite> rewrites,
                                     Map<String, Rewrite.Group> groups) {
         OpGraph g = new OpGraph(sd, ops, outputs);
-        Map<String, Rewrite.Group> byLastMember = new HashMap<>();
+        Map<String, Rewrite.Group> byPlace = new HashMap<>();
         List<Rewrite> first = rewrites.stream().filter(Rewrite::matchedFirst).toList();
         List<Rewrite> rest = rewrites.stream().filter(r -> !r.matchedFirst()).toList();
         for (List<Rewrite> pass : List.of(first, rest)) {
@@ -61,10 +62,10 @@ final class OpGraph {
                 for (Rewrite r : pass) {
                     Rewrite.Group group = r.match(g, op);
                     if (group == null) continue;
+                    SameDiffOp at = g.place(group);
+                    byPlace.put(at.getName(), group);
+                    g.positions.put(group.op().getName(), g.position(at));
                     g.take(group);
-                    SameDiffOp last = group.members().stream().max(java.util.Comparator.comparing(m -> g.positions.get(m.getName())))
-                            .orElseThrow();
-                    byLastMember.put(last.getName(), group);
                     groups.put(group.op().getName(), group);
                     break;
                 }
@@ -72,7 +73,7 @@ final class OpGraph {
         }
         List<SameDiffOp> result = new ArrayList<>();
         for (SameDiffOp op : ops) {
-            Rewrite.Group group = byLastMember.get(op.getName());
+            Rewrite.Group group = byPlace.get(op.getName());
             if (group != null) {
                 result.add(group.op());
             } else if (!g.taken.contains(op.getName())) {
@@ -82,13 +83,43 @@ final class OpGraph {
         return result;
     }
 
-    /** Marks the group's members taken; its stand-in reads its arguments in their place. */
+    /**
+     * The member at whose place the group's stand-in runs: the first one after the ops that make
+     * its arguments, so that ops between its members that read its outputs (a BatchNorm's batch
+     * statistics, read as soon as they are made) find them; the last member where an output
+     * is read before that place.
+     */
+    private SameDiffOp place(Rewrite.Group group) {
+        int ready = -1;
+        for (String arg : inputs(group.op())) {
+            SameDiffOp p = producers.get(arg);
+            if (p != null) ready = Math.max(ready, position(p));
+        }
+        List<SameDiffOp> members = new ArrayList<>(group.members());
+        members.sort(java.util.Comparator.comparing(this::position));
+        SameDiffOp at = members.get(members.size() - 1);
+        for (SameDiffOp m : members) {
+            if (position(m) > ready) {
+                at = m;
+                break;
+            }
+        }
+        for (String o : group.op().getOutputsOfOp()) {
+            for (SameDiffOp r : readers(o)) {
+                if (!group.members().contains(r) && position(r) <= position(at)) return members.get(members.size() - 1);
+            }
+        }
+        return at;
+    }
+
+    /** Marks the group's members taken; its stand-in reads its arguments and makes its outputs in their place. */
     private void take(Rewrite.Group group) {
         for (SameDiffOp m : group.members()) {
             taken.add(m.getName());
             for (String in : inputs(m)) readers.get(in).remove(m);
         }
         for (String in : inputs(group.op())) readers.computeIfAbsent(in, k -> new ArrayList<>()).add(group.op());
+        for (String out : group.op().getOutputsOfOp()) producers.put(out, group.op());
     }
 
     /** A group of {@code members} (in the plan's order) with the given arguments, whose output is the last member's. */
