@@ -19,6 +19,10 @@ import java.util.Set;
  * array's last reader has run is taken by a later array of the same type: the smallest free
  * buffer that is large enough, else a new one of exactly the size asked. Arrays are c-order
  * views from the start of their buffer.
+ *
+ * <p>A pool may start with another pool's buffers free ({@link #BufferPool(boolean, BufferPool)}):
+ * a plan built on it uses the other plan's memory, so the two must never run at the same time
+ * (a trainer's plan for its last, smaller batch beside the plan of its full batches).
  */
 final class BufferPool implements AutoCloseable {
     private final boolean share;
@@ -28,7 +32,18 @@ final class BufferPool implements AutoCloseable {
     private long bytes;
 
     BufferPool(boolean share) {
+        this(share, null);
+    }
+
+    /** A pool whose free buffers are at first {@code lender}'s (which keeps and frees them), if sharing. */
+    BufferPool(boolean share, BufferPool lender) {
         this.share = share;
+        if (share && lender != null) {
+            for (INDArray a : lender.allocations) {
+                free.computeIfAbsent(a.dataType(), t -> new ArrayList<>()).add(a.data());
+                owned.add(a.data());
+            }
+        }
     }
 
     INDArray take(LongShapeDescriptor d) {
@@ -64,11 +79,12 @@ final class BufferPool implements AutoCloseable {
         }
     }
 
-    /** Bytes allocated for intermediates. */
+    /** Bytes allocated for intermediates (not counting a lender's buffers). */
     long bytes() {
         return bytes;
     }
 
+    /** Frees the buffers this pool allocated (a lender's stay with it). */
     @Override
     public void close() {
         allocations.forEach(INDArray::close);

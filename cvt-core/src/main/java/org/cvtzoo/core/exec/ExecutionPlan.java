@@ -112,7 +112,19 @@ public final class ExecutionPlan implements AutoCloseable {
     /** A plan for placeholders of the given shapes computing {@code outputNames}. */
     public static ExecutionPlan build(SameDiff sd, Map<String, long[]> inputShapes, List<String> outputNames,
                                       Options options) {
-        return new PlanBuilder(sd, inputShapes, outputNames, options).build();
+        return new PlanBuilder(sd, inputShapes, outputNames, options, null).build();
+    }
+
+    /**
+     * A plan (default {@link Options}) whose intermediates use {@code lender}'s memory first,
+     * allocating only what does not fit: for a second shape of the same graph whose plan is
+     * kept beside the first, such as a trainer's last, smaller batch, without the memory of a
+     * second plan. The two must never run at the same time, and each run overwrites the
+     * other's arrays; the lender must outlive it.
+     */
+    public static ExecutionPlan buildOver(ExecutionPlan lender, SameDiff sd, Map<String, long[]> inputShapes,
+                                          List<String> outputNames) {
+        return new PlanBuilder(sd, inputShapes, outputNames, Options.defaults(), lender.pool).build();
     }
 
     /**

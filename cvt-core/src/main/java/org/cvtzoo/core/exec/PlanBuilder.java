@@ -67,11 +67,12 @@ final class PlanBuilder {
     private final Map<String, Integer> fired = new TreeMap<>(), declined = new TreeMap<>();
     private final BufferPool pool;
 
-    PlanBuilder(SameDiff sd, Map<String, long[]> inputShapes, List<String> outputNames, ExecutionPlan.Options options) {
+    PlanBuilder(SameDiff sd, Map<String, long[]> inputShapes, List<String> outputNames, ExecutionPlan.Options options,
+                BufferPool lender) {
         this.sd = sd;
         this.inputShapes = inputShapes;
         this.outputNames = List.copyOf(outputNames);
-        this.pool = new BufferPool(options.shareBuffers());
+        this.pool = new BufferPool(options.shareBuffers(), lender);
         List<SameDiffOp> ordered = orderedOps();
         List<Rewrite> rewrites = new ArrayList<>();
         if (options.oneDnn()) rewrites.addAll(DnnlRewrites.all());

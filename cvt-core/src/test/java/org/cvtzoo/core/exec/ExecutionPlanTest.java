@@ -94,6 +94,32 @@ class ExecutionPlanTest {
         assertPlanMatches(sd, new long[]{3, 5, 8}, probs.name(), y.name());
     }
 
+    /**
+     * A plan built over another's memory (a trainer's last, smaller batch): taking turns, each
+     * gives what a plan of its own gives, and it allocates nothing where the lender's buffers fit.
+     */
+    @Test
+    void aPlanOverAnothersMemoryTakesTurnsWithIt() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 5, 8);
+        SDVariable rows = sd.reshape(x, -1, 8);
+        SDVariable y = sd.math().tanh(sd.mmul(rows, param(sd, "w", 10, 8, 6)).add(param(sd, "b", 11, 6)));
+        SDVariable out = sd.nn().softmax(y.mul(y).add(1.0), 1).rename("out");
+        ExecutionPlan big = ExecutionPlan.build(sd, Map.of("x", new long[]{6, 5, 8}), List.of("out"));
+        ExecutionPlan small = ExecutionPlan.buildOver(big, sd, Map.of("x", new long[]{2, 5, 8}), List.of("out"));
+        assertEquals(0, small.intermediateBytes(), "the lender's buffers hold the smaller batch");
+        for (long seed = 1; seed <= 3; seed++) {
+            INDArray a = random(seed, 6, 5, 8), b = random(seed + 10, 2, 5, 8);
+            INDArray gotA = big.run(Map.of("x", a)).get("out"), gotB = small.run(Map.of("x", b)).get("out");
+            assertEquals(sd.output(Map.of("x", a), "out").get("out"), gotA, "the lender after the borrower ran, seed " + seed);
+            assertEquals(sd.output(Map.of("x", b), "out").get("out"), gotB, "the borrower after the lender ran, seed " + seed);
+        }
+        small.close();
+        assertEquals(sd.output(Map.of("x", random(9, 6, 5, 8)), "out").get("out"), big.run(Map.of("x", random(9, 6, 5, 8))).get("out"),
+                "the lender keeps its memory when the borrower closes");
+        big.close();
+    }
+
     @Test
     void attentionWithPermutesAndBatchedMmul() {
         SameDiff sd = SameDiff.create();
