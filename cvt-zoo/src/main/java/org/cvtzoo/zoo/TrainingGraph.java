@@ -164,7 +164,8 @@ public final class TrainingGraph {
 
     /** Off-heap bytes the last step's execution plan holds for its intermediates (activations, gradients); 0 before a step, or without plans. */
     public long planIntermediateBytes() {
-        return plan == null ? 0 : plan.intermediateBytes();
+        if (plan == null) return 0;
+        return plan == mainPlan ? plan.intermediateBytes() : mainPlan.intermediateBytes() + plan.intermediateBytes(); // over its memory
     }
 
     /** The rewrites that the last step's execution plan ran ({@link ExecutionPlan#rewrites()}); empty before a step, or without plans. */

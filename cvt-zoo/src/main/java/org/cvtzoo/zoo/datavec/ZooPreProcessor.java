@@ -124,7 +124,7 @@ public final class ZooPreProcessor implements DataSetPreProcessor {
                 }
             }
         }
-        return Nd4j.create(out, s, 'c');
+        return org.cvtzoo.core.image.Images.floats(out, s);
     }
 
     @Override
