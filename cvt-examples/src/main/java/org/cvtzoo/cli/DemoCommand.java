@@ -60,7 +60,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "256", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--lr", defaultValue = "5e-3", description = "Peak learning rate of AdamW (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "3.5e-3", description = "Peak learning rate of AdamW (default: ${DEFAULT-VALUE}).")
     double lr;
 
     @Option(names = "--label-smoothing", defaultValue = "0.1", description = "Label smoothing (default: ${DEFAULT-VALUE}).")
