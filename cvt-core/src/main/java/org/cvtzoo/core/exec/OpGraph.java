@@ -45,10 +45,9 @@ final class OpGraph {
     /**
      * The ops in order with each group that a rewrite matched replaced by its stand-in op, at
      * the place of its first member after which every argument of the group is available
-     * (see {@link #place}). The
-     * rewrites that are {@linkplain Rewrite#matchedFirst() matched first} go over all ops before
-     * the others; then the first rewrite in the list that matches an op wins. Once a group is
-     * made, its stand-in reads its arguments in place of its members.
+     * ({@link #place}). The rewrites that are {@linkplain Rewrite#matchedFirst() matched first}
+     * go over all ops before the others; then the first rewrite in the list that matches an op
+     * wins. Once a group is made, its stand-in reads its arguments in place of its members.
      */
     static List<SameDiffOp> rewrite(SameDiff sd, List<SameDiffOp> ops, List<String> outputs, List<Rewrite> rewrites,
                                     Map<String, Rewrite.Group> groups) {
