@@ -140,7 +140,8 @@ class TrainStepParityTest {
      * Which rewrites a training step's plan runs on CvT-tiny (depths 1, 1, 2, q/k/v as depthwise
      * convolutions with BatchNorm): each LayerNorm (two per block, one per stage's embedding,
      * the final norm) and each BatchNorm as oneDNN's forward_training and backward primitives,
-     * each convolution's backward as oneDNN's, the first one without the image's gradient.
+     * each convolution's backward as oneDNN's, the first one without the image's gradient, each
+     * linear layer's product and bias as one step.
      */
     @org.junit.jupiter.api.Test
     void trainingRewritesFireOnCvt() {
@@ -155,6 +156,9 @@ class TrainStepParityTest {
         assertEquals(3 * blocks, fired.get("depthwise conv_bp (onednn)"), "q, k, v of each block: " + fired);
         assertEquals(3 * blocks, fired.get("batch_norm (onednn)"), "q, k, v's BatchNorm: " + fired);
         assertEquals(3 * blocks, fired.get("batch_norm_bp (onednn)"), "q, k, v's BatchNorm: " + fired);
+        // the bias gradients read the bias add's output for its shape, so that the product and its bias are one step
+        assertEquals(6 * blocks + 1, fired.get("matmul + bias (onednn)"), "q, k, v, proj, fc1, fc2 and the head: " + fired);
+        assertEquals(2 * blocks, fired.get("matmul (onednn)"), "the attention products: " + fired);
     }
 
     /** One step on the fixture under the given system properties, its gradients copied. */

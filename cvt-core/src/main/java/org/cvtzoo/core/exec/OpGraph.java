@@ -5,7 +5,9 @@ import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.ScalarOp;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.AddBpOp;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,8 +51,9 @@ final class OpGraph {
      * go over all ops before the others; then the first rewrite in the list that matches an op
      * wins. Once a group is made, its stand-in reads its arguments in place of its members.
      */
-    static List<SameDiffOp> rewrite(SameDiff sd, List<SameDiffOp> ops, List<String> outputs, List<Rewrite> rewrites,
+    static List<SameDiffOp> rewrite(SameDiff sd, List<SameDiffOp> graphOps, List<String> outputs, List<Rewrite> rewrites,
                                     Map<String, Rewrite.Group> groups) {
+        List<SameDiffOp> ops = biasGradientsReadingSums(sd, graphOps);
         OpGraph g = new OpGraph(sd, ops, outputs);
         Map<String, Rewrite.Group> byPlace = new HashMap<>();
         List<Rewrite> first = rewrites.stream().filter(Rewrite::matchedFirst).toList();
@@ -80,6 +83,49 @@ final class OpGraph {
             }
         }
         return result;
+    }
+
+    /**
+     * The ops, with each linear layer's bias gradient ({@code add_bp(product, bias, dy)}) reading
+     * the bias add's output in place of the product: it reads that operand for its shape only
+     * ({@link ShapeOnlyReads}), and the two have the same shape (the bias runs along the
+     * product's last axis, as long as the weights' output side). Then the bias add alone reads
+     * the product, so that a training graph's product and bias run as one step, as at inference.
+     */
+    private static List<SameDiffOp> biasGradientsReadingSums(SameDiff sd, List<SameDiffOp> ops) {
+        Map<String, SameDiffOp> producers = new HashMap<>();
+        Map<List<String>, SameDiffOp> addsByInputs = new HashMap<>();
+        for (SameDiffOp op : ops) {
+            for (String out : op.getOutputsOfOp()) producers.put(out, op);
+            if (op.getOp() instanceof AddOp && op.getOutputsOfOp().size() == 1) addsByInputs.put(inputs(op), op);
+        }
+        List<SameDiffOp> result = new ArrayList<>(ops.size());
+        for (SameDiffOp op : ops) {
+            List<String> in = inputs(op);
+            SameDiffOp add = op.getOp() instanceof AddBpOp && in.size() == 3 ? addsByInputs.get(in.subList(0, 2)) : null;
+            SameDiffOp product = add == null ? null : producers.get(in.get(0));
+            if (product != null && product.getOp() instanceof Mmul mm && productWidthIs(sd, mm, inputs(product), in.get(1))) {
+                result.add(new SameDiffOp(op.getName(), op.getOp(), List.of(out(add), in.get(1), in.get(2)), op.getOutputsOfOp(),
+                        null, null, null));
+            } else {
+                result.add(op);
+            }
+        }
+        return result;
+    }
+
+    /** Whether {@code bias} is a vector parameter as long as the product's last axis, whose weights are a matrix parameter. */
+    private static boolean productWidthIs(SameDiff sd, Mmul mm, List<String> productInputs, String bias) {
+        long[] flags = mm.iArgs();
+        boolean transB = flags.length > 1 && flags[1] != 0, transResult = flags.length > 2 && flags[2] != 0;
+        if (productInputs.size() != 2 || transResult) return false;
+        INDArray w = parameterArray(sd, productInputs.get(1)), b = parameterArray(sd, bias);
+        return w != null && b != null && w.rank() == 2 && b.rank() == 1 && b.length() == w.size(transB ? 0 : 1);
+    }
+
+    private static INDArray parameterArray(SameDiff sd, String name) {
+        VariableType t = sd.getVariable(name).getVariableType();
+        return t == VariableType.VARIABLE || t == VariableType.CONSTANT ? sd.getArrForVarName(name) : null;
     }
 
     /**
