@@ -61,7 +61,8 @@ final class ServeCommand implements Callable<Integer> {
     int maxBatch;
 
     @Option(names = "--max-delay-ms", defaultValue = "10", description = "How long a batch waits for more requests once the model is free "
-            + "(it also waits, up to 1 s more, for requests still being decoded; default: ${DEFAULT-VALUE}).")
+            + "(it also waits, up to 1 s more, for requests still being decoded; under light load, when the last batch was one "
+            + "request alone and nothing else waits, a request runs at once; default: ${DEFAULT-VALUE}).")
     int maxDelayMs;
 
     @Option(names = "--queue", defaultValue = "256", description = "Most requests waiting per model; past it 503 + Retry-After (default: ${DEFAULT-VALUE}).")

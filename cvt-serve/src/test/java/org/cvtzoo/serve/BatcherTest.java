@@ -34,6 +34,26 @@ class BatcherTest {
         };
     }
 
+    /**
+     * Under light load a request does not wait for company: after a batch of one request alone,
+     * the next lone request runs at once instead of after max-delay (2 s here).
+     */
+    @Test
+    void aLoneRequestAfterALoneBatchRunsAtOnce() throws Exception {
+        VisionModel model = Tiny.model();
+        try (Batcher b = new Batcher("tiny", model, recorded(model, new java.util.concurrent.CopyOnWriteArrayList<>()), 64, 64, 4,
+                2000, 16, new Metrics(4))) {
+            long t0 = System.nanoTime();
+            b.submit(Nd4j.randn(DataType.FLOAT, 1, 3, 64, 64)).result.get(30, TimeUnit.SECONDS);
+            long first = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(first >= 2000, "the first batch waits max-delay for company: " + first + " ms");
+            t0 = System.nanoTime();
+            b.submit(Nd4j.randn(DataType.FLOAT, 1, 3, 64, 64)).result.get(30, TimeUnit.SECONDS);
+            long second = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(second < 1000, "after a lone batch, a lone request runs at once: " + second + " ms");
+        }
+    }
+
     /** Requests batched together (and run as passes of the planned sizes) get the numbers each gets from VisionModel alone. */
     @Test
     void batchedRowsEqualTheModelOneByOne() throws Exception {
