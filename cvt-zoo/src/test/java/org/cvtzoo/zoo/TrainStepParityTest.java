@@ -159,6 +159,7 @@ class TrainStepParityTest {
         // the bias gradients read the bias add's output for its shape, so that the product and its bias are one step
         assertEquals(6 * blocks + 1, fired.get("matmul + bias (onednn)"), "q, k, v, proj, fc1, fc2 and the head: " + fired);
         assertEquals(2 * blocks, fired.get("matmul (onednn)"), "the attention products: " + fired);
+        assertEquals(blocks, fired.get("softmax_bp (onednn)"), "the attention's softmax, backward from its output: " + fired);
     }
 
     /** One step on the fixture under the given system properties, its gradients copied. */
