@@ -36,11 +36,12 @@ public final class TrainingGraph {
     private final List<Scope.Mask> masks;
     private final java.util.Random rng;
     /**
-     * The plan of the last step's shapes and outputs, and the first plan built (a trainer's steps
-     * are alike but for each epoch's last batch, whose plan uses the first one's memory).
+     * The plan of the last step's shapes and outputs: the first plan built, or the one other plan
+     * kept beside it (a trainer's steps are alike but for each epoch's last batch, whose plan
+     * uses the first one's memory).
      */
-    private ExecutionPlan plan, mainPlan;
-    private String planKey, mainKey;
+    private ExecutionPlan plan, mainPlan, otherPlan;
+    private String planKey, mainKey, otherKey;
 
     /**
      * What one forward and backward pass gave. On execution plans (the default) its arrays are
@@ -146,16 +147,19 @@ public final class TrainingGraph {
         feed.forEach((name, array) -> shapes.put(name, array.shape()));
         String key = wanted + " " + shapes.entrySet().stream().map(e -> e.getKey() + Arrays.toString(e.getValue())).toList();
         if (!key.equals(planKey)) {
-            if (mainPlan != null && key.equals(mainKey)) {
-                plan = mainPlan;
-            } else if (mainPlan == null) {
+            if (mainPlan == null) {
                 plan = mainPlan = ExecutionPlan.build(grad, shapes, wanted);
                 mainKey = key;
+            } else if (key.equals(mainKey)) {
+                plan = mainPlan;
+            } else if (key.equals(otherKey)) {
+                plan = otherPlan;
             } else {
                 // another shape (the last, smaller batch of an epoch): a second plan over the first one's memory,
                 // kept, so that neither is built again each epoch (measured: 0.5 s an epoch on the demo)
-                if (plan != mainPlan) plan.close(); // one step at a time: nothing else runs on them
-                plan = ExecutionPlan.buildOver(mainPlan, grad, shapes, wanted);
+                if (otherPlan != null) otherPlan.close(); // one step at a time: nothing else runs on them
+                plan = otherPlan = ExecutionPlan.buildOver(mainPlan, grad, shapes, wanted);
+                otherKey = key;
             }
             planKey = key;
         }
