@@ -487,12 +487,7 @@ final class DnnlRewrites {
         public Group match(OpGraph g, SameDiffOp first) {
             JavaRewrites.NormChain f = JavaRewrites.NormChain.find(g, first);
             if (f == null) return null;
-            String c = out(f.centred());
-            if (!readOnlyBy(g, c, f.squares(), f.normalised()) || !readOnlyBy(g, out(f.squares()), f.variance())
-                    || !readOnlyBy(g, out(f.plusEps()), f.rsqrt()) || !readOnlyBy(g, out(f.rsqrt()), f.normalised())
-                    || !readOnlyBy(g, out(f.normalised()), f.scaled()) || !readOnlyBy(g, out(f.scaled()), f.shifted())) {
-                return null;
-            }
+            if (!f.intermediatesReadByItselfAlone(g)) return null;
             return g.group(this, (f.perRow() ? "layer_norm" : "batch_norm") + " (onednn)", (standIn, in) -> {
                 NormPrimitives p = NormPrimitives.of(in[0], in[1], in[2], f);
                 if (p == null) return null;
@@ -504,10 +499,6 @@ final class DnnlRewrites {
             }, f.ops(), List.of(f.x(), f.gain(), f.bias()), List.of(out(f.shifted()), out(f.mean()), out(f.variance())));
         }
 
-        /** Whether exactly these ops read {@code v}, and it is not an output. */
-        private static boolean readOnlyBy(OpGraph g, String v, SameDiffOp... ops) {
-            return !g.isRequested(v) && new java.util.HashSet<>(g.readers(v)).equals(java.util.Set.of(ops));
-        }
     }
 
     /**

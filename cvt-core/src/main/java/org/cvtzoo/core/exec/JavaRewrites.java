@@ -154,23 +154,14 @@ final class JavaRewrites {
             return scaledAndShifted(g, List.of(moments, centred, plusEps, rsqrt, normalised), x, plusEps, m.iArgs()[0]);
         }
 
-        private static LayerNormChain matchTraining(OpGraph g, SameDiffOp mean) {
-            long[] axis = meanAxis(mean);
-            if (axis == null) return null;
-            String x = inputs(mean).get(0);
-            SameDiffOp centred = g.soleReaderOf(out(mean), SubOp.class);
-            if (centred == null || !inputs(centred).equals(List.of(x, out(mean)))) return null;
-            String c = out(centred);
-            java.util.Set<SameDiffOp> cReaders = new java.util.HashSet<>(g.readers(c));
-            SameDiffOp squares = g.readerWith(c, MulOp.class, List.of(c, c));
-            if (cReaders.size() != 2 || squares == null || g.isRequested(c)) return null; // the squares and the normalised values
-            SameDiffOp variance = g.soleReader(squares, Mean.class);
-            if (variance == null || !java.util.Arrays.equals(meanAxis(variance), axis)) return null;
-            SameDiffOp plusEps = g.soleReader(variance, ScalarAdd.class);
-            SameDiffOp rsqrt = plusEps == null ? null : g.soleReader(plusEps, RSqrt.class);
-            SameDiffOp normalised = rsqrt == null ? null : g.soleReader(rsqrt, MulOp.class);
-            if (normalised == null || !cReaders.contains(normalised) || !inputs(normalised).contains(c)) return null;
-            return scaledAndShifted(g, List.of(mean, centred, squares, variance, plusEps, rsqrt, normalised), x, plusEps, axis[0]);
+        /** A training graph's chain whose values go nowhere else: its mean and variance neither, as the kernels give the output alone. */
+        private static LayerNormChain matchTraining(OpGraph g, SameDiffOp first) {
+            NormChain f = NormChain.find(g, first);
+            if (f == null || !f.perRow() || !f.intermediatesReadByItselfAlone(g) || !g.readOnlyBy(out(f.mean()), f.centred())
+                    || !g.readOnlyBy(out(f.variance()), f.plusEps())) {
+                return null;
+            }
+            return new LayerNormChain(f.ops(), List.of(f.x(), f.gain(), f.bias()), f.eps(), f.axes()[0]);
         }
 
         /** The chain completed by its gain and bias, where the normalised values go to them alone. */
@@ -187,12 +178,6 @@ final class JavaRewrites {
             members.add(scaled);
             members.add(shifted);
             return new LayerNormChain(members, List.of(x, gain, bias), eps, axis);
-        }
-
-        /** The axis of a mean over one axis that keeps it, of one input; else null. */
-        static long[] meanAxis(SameDiffOp op) {
-            int[] axes = KeptMean.axes(op);
-            return axes == null || axes.length != 1 ? null : new long[]{axes[0]};
         }
     }
 
@@ -217,8 +202,8 @@ final class JavaRewrites {
             SameDiffOp rsqrt = plusEps == null ? null : g.readerWith(out(plusEps), RSqrt.class, List.of(out(plusEps)));
             if (rsqrt == null || !java.util.Arrays.equals(KeptMean.axes(variance), axes)) return null;
             SameDiffOp normalised = g.readerWith(out(rsqrt), MulOp.class, List.of(c, out(rsqrt)));
-            SameDiffOp scaled = normalised == null ? null : readerWithFirst(g, out(normalised), MulOp.class);
-            SameDiffOp shifted = scaled == null ? null : readerWithFirst(g, out(scaled), AddOp.class);
+            SameDiffOp scaled = normalised == null ? null : g.readerWith(out(normalised), MulOp.class, firstOfTwo(out(normalised)));
+            SameDiffOp shifted = scaled == null ? null : g.readerWith(out(scaled), AddOp.class, firstOfTwo(out(scaled)));
             if (shifted == null) return null;
             String gain = inputs(scaled).get(1), bias = inputs(shifted).get(1);
             if (!g.isParameter(gain) || !g.isParameter(bias)) return null;
@@ -227,15 +212,19 @@ final class JavaRewrites {
                     shifted);
         }
 
-        /** The one untaken two-argument reader of {@code v} of the type whose first argument it is. */
-        private static SameDiffOp readerWithFirst(OpGraph g, String v, Class<?> type) {
-            SameDiffOp found = null;
-            for (SameDiffOp r : g.readers(v)) {
-                if (!type.isInstance(r.getOp()) || inputs(r).size() != 2 || !inputs(r).get(0).equals(v) || r == found) continue;
-                if (found != null) return null;
-                found = r;
-            }
-            return found;
+        /** Two arguments, the first {@code v}. */
+        private static java.util.function.Predicate<List<String>> firstOfTwo(String v) {
+            return in -> in.size() == 2 && in.get(0).equals(v);
+        }
+
+        /**
+         * Whether the chain's values between x and its output are read by the chain alone and
+         * are not outputs (its mean and variance aside): then it can run as one step.
+         */
+        boolean intermediatesReadByItselfAlone(OpGraph g) {
+            return g.readOnlyBy(out(centred), squares, normalised) && g.readOnlyBy(out(squares), variance)
+                    && g.readOnlyBy(out(plusEps), rsqrt) && g.readOnlyBy(out(rsqrt), normalised)
+                    && g.readOnlyBy(out(normalised), scaled) && g.readOnlyBy(out(scaled), shifted);
         }
 
         List<SameDiffOp> ops() {
@@ -260,13 +249,13 @@ final class JavaRewrites {
         static NormBackward find(OpGraph g, NormChain f, boolean statistics) {
             String x = f.x(), mean = out(f.mean()), c = out(f.centred()), sq = out(f.squares()), ve = out(f.plusEps());
             String rs = out(f.rsqrt()), n = out(f.normalised()), s = out(f.scaled());
-            SameDiffOp addBp = onlyReader(g, s, AddBpOp.class, 3, 0, s, 1, f.bias());
+            SameDiffOp addBp = g.readerWith(s, AddBpOp.class, in -> in.size() == 3 && in.subList(0, 2).equals(List.of(s, f.bias())));
             if (addBp == null || addBp.getOutputsOfOp().size() != 2) return null;
-            SameDiffOp gainBp = onlyReader(g, n, MulBpOp.class, 3, 0, n, 1, f.gain(), 2, addBp.getOutputsOfOp().get(0));
+            SameDiffOp gainBp = g.readerWith(n, MulBpOp.class, List.of(n, f.gain(), addBp.getOutputsOfOp().get(0)));
             if (gainBp == null || gainBp.getOutputsOfOp().size() != 2) return null;
-            SameDiffOp centredBp = onlyReader(g, rs, MulBpOp.class, 3, 0, c, 1, rs, 2, gainBp.getOutputsOfOp().get(0));
+            SameDiffOp centredBp = g.readerWith(rs, MulBpOp.class, List.of(c, rs, gainBp.getOutputsOfOp().get(0)));
             if (centredBp == null || centredBp.getOutputsOfOp().size() != 2) return null;
-            SameDiffOp pow = onlyReader(g, ve, org.nd4j.linalg.api.ops.impl.scalar.Pow.class, 1, 0, ve);
+            SameDiffOp pow = g.readerWith(ve, org.nd4j.linalg.api.ops.impl.scalar.Pow.class, List.of(ve));
             SameDiffOp powScaled = pow == null ? null : g.soleReader(pow, ScalarMultiplication.class);
             SameDiffOp varianceGrad = g.soleReaderOf(centredBp.getOutputsOfOp().get(1), MulOp.class);
             if (powScaled == null || varianceGrad == null || !inputs(varianceGrad).contains(out(powScaled))) return null;
@@ -311,20 +300,6 @@ final class JavaRewrites {
             }
             members.sort(java.util.Comparator.comparing(g::position));
             return new NormBackward(members, inputs(addBp).get(2), xGrad.others(), dx, dGain, dBias);
-        }
-
-        /** The one untaken reader of {@code v} of the type, with {@code arity} inputs, and the given ones at the given places. */
-        private static SameDiffOp onlyReader(OpGraph g, String v, Class<?> type, int arity, Object... placed) {
-            SameDiffOp found = null;
-            for (SameDiffOp r : g.readers(v)) {
-                if (!type.isInstance(r.getOp()) || inputs(r).size() != arity || r == found) continue;
-                boolean fits = true;
-                for (int i = 0; i < placed.length; i += 2) fits &= inputs(r).get((Integer) placed[i]).equals(placed[i + 1]);
-                if (!fits) continue;
-                if (found != null) return null;
-                found = r;
-            }
-            return found;
         }
 
         List<String> outputs() {

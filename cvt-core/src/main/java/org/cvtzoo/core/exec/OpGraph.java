@@ -184,13 +184,23 @@ final class OpGraph {
 
     /** The one untaken reader of {@code variable} of the given type with exactly these inputs (others may read it too); else null. */
     SameDiffOp readerWith(String variable, Class<?> type, List<String> inputs) {
+        return readerWith(variable, type, inputs::equals);
+    }
+
+    /** The one untaken reader of {@code variable} of the given type whose inputs pass {@code inputs} (others may read it too); else null. */
+    SameDiffOp readerWith(String variable, Class<?> type, java.util.function.Predicate<List<String>> inputs) {
         SameDiffOp found = null;
         for (SameDiffOp r : readers(variable)) {
-            if (!type.isInstance(r.getOp()) || taken.contains(r.getName()) || !inputs(r).equals(inputs) || r == found) continue;
+            if (!type.isInstance(r.getOp()) || taken.contains(r.getName()) || !inputs.test(inputs(r)) || r == found) continue;
             if (found != null) return null;
             found = r;
         }
         return found;
+    }
+
+    /** Whether exactly these ops read {@code variable}, and it is not an output. */
+    boolean readOnlyBy(String variable, SameDiffOp... ops) {
+        return !isRequested(variable) && new HashSet<>(readers(variable)).equals(Set.of(ops));
     }
 
     /** The op's place in the plan's order. */
