@@ -68,7 +68,9 @@ PY
 }
 
 start_server 256 points
-say "== concurrency points (one image per request; images/s = req/s)"
+# warm-up, not reported (as bench's warm-up passes): the server's first requests pay the JIT's compilations
+wrk -t2 -c16 -d10s --timeout 60s -s "$root/bench/serve/post.lua" "$url/predictions/m" > "$out/warm-up.txt" 2>&1 || true
+say "== concurrency points (one image per request; images/s = req/s; after 10 s of warm-up at c=16)"
 for c in $points; do
   wrk_point "c$c" "$c" "$dur" | tee -a "$summary"
   if [ "$c" = 1 ]; then # where the time of one request goes (the server's own clock)

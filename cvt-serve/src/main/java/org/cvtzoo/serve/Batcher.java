@@ -64,6 +64,7 @@ final class Batcher implements AutoCloseable {
     private final long maxDelayNanos;
     private final BlockingQueue<Job> queue;
     private final Metrics metrics;
+    private final ForwardGate gate;
     /** The batch sizes the model runs, each on its own execution plan. */
     private final TreeSet<Integer> sizes = new TreeSet<>();
     private final Thread worker;
@@ -76,13 +77,15 @@ final class Batcher implements AutoCloseable {
     private boolean lastRanAlone;
 
     /** Starts the batching thread after one forward pass of each size it runs at {@code height x width}. */
-    Batcher(String name, VisionModel model, ServedModel.Engine engine, int height, int width, int maxBatch, int maxDelayMs, int queueCapacity, Metrics metrics) {
+    Batcher(String name, VisionModel model, ServedModel.Engine engine, int height, int width, int maxBatch, int maxDelayMs, int queueCapacity, Metrics metrics,
+            ForwardGate gate) {
         this.name = name;
         this.engine = engine;
         this.maxBatch = maxBatch;
         this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMs);
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.metrics = metrics;
+        this.gate = gate;
         for (int b = 1; b < maxBatch; b *= 2) sizes.add(b);
         sizes.add(maxBatch);
         model.setPlanCacheSize(sizes.size());
@@ -187,6 +190,7 @@ final class Batcher implements AutoCloseable {
 
     private void run(List<Job> batch) {
         List<INDArray> made = new ArrayList<>(); // this batch's arrays, freed once the jobs have their rows
+        gate.passStarted();
         try {
             INDArray x = batch.size() == 1 ? batch.get(0).input : keep(made, Nd4j.concat(0, batch.stream().map(j -> j.input).toArray(INDArray[]::new)));
             int images = (int) x.size(0);
@@ -213,6 +217,7 @@ final class Batcher implements AutoCloseable {
         } catch (RuntimeException | OutOfMemoryError e) {
             for (Job j : batch) j.result.completeExceptionally(e);
         } finally {
+            gate.passEnded();
             // ND4J's arrays live off the heap, where the garbage collector does not see them pile up
             // (under load, hundreds of MB a minute): free them now
             for (Job j : batch) free(j.input);

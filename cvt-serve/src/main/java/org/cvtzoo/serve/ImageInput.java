@@ -12,12 +12,7 @@ import org.cvtzoo.core.image.ImageException;
 import org.cvtzoo.core.image.Images;
 import org.cvtzoo.core.image.RgbImage;
 
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.util.Iterator;
 import java.util.Locale;
 
 /**
@@ -86,24 +81,9 @@ final class ImageInput {
      * @throws HttpError 413 past {@code maxPixels}, 400 for bytes that are not a whole image
      */
     static RgbImage decode(byte[] bytes, long maxPixels) {
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (readers.hasNext()) {
-                ImageReader r = readers.next();
-                try {
-                    r.setInput(in, true, true);
-                    long w = r.getWidth(0), h = r.getHeight(0);
-                    if (w * h > maxPixels) {
-                        throw new HttpError(413, "the image is " + w + "x" + h + " pixels, more than the server's limit of "
-                                + maxPixels);
-                    }
-                } finally {
-                    r.dispose();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof HttpError h) throw h;
-            // an unreadable header: decoding below says what is wrong
+        long[] size = Images.declaredSize(bytes);
+        if (size != null && size[0] * size[1] > maxPixels) {
+            throw new HttpError(413, "the image is " + size[0] + "x" + size[1] + " pixels, more than the server's limit of " + maxPixels);
         }
         try {
             return Images.decode(bytes, "the request body");

@@ -44,6 +44,8 @@ public final class ModelServer implements AutoCloseable {
     final Map<String, ServedModel> models;
     /** Decodes and preprocesses images, parses v2 JSON; bounded, past it 503. */
     final ThreadPoolExecutor decoders;
+    /** Decoding waits for the forward passes running when it comes (see {@link ForwardGate}). */
+    final ForwardGate gate = new ForwardGate();
     final AtomicInteger inFlight = new AtomicInteger();
     private final EventLoopGroup acceptor, io;
     private final Channel listening;
@@ -55,7 +57,7 @@ public final class ModelServer implements AutoCloseable {
         this.config = config;
         this.metrics = new Metrics(config.maxBatch());
         this.models = new LinkedHashMap<>();
-        models.forEach((name, m) -> this.models.put(name, new ServedModel(name, m, engines.apply(m), config, metrics)));
+        models.forEach((name, m) -> this.models.put(name, new ServedModel(name, m, engines.apply(m), config, metrics, gate)));
         decoders = new ThreadPoolExecutor(config.threads(), config.threads(), 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(config.queue()), r -> {
                     Thread t = new Thread(r, "cvt-decode");

@@ -283,9 +283,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             server.decoders.execute(() -> {
                 try {
                     if (ex.isAnswered()) return; // timed out or abandoned while waiting
+                    server.gate.awaitRunningPasses();
+                    if (ex.isAnswered()) return;
                     work.run();
                 } catch (RuntimeException | OutOfMemoryError e) {
                     ex.fail(e);
+                } catch (InterruptedException e) { // shutdownNow
+                    ex.fail(new HttpError(503, "the server is shutting down", 1));
                 } finally {
                     m.batcher.decoded();
                 }

@@ -48,7 +48,7 @@ final class ServedModel implements AutoCloseable {
     final int attentionHeads;
 
     /** Checks the model with one forward pass at its native size (which also builds the batch-1 plan). */
-    ServedModel(String name, VisionModel model, Engine engine, ServeConfig config, Metrics metrics) {
+    ServedModel(String name, VisionModel model, Engine engine, ServeConfig config, Metrics metrics, ForwardGate gate) {
         if (model.eval() == null) {
             throw new ZooException("model " + name + ": no evaluation preprocessing is known for " + model.architecture().name()
                     + ", so images cannot be served");
@@ -63,7 +63,7 @@ final class ServedModel implements AutoCloseable {
         classes = (int) probe.logits().size(1);
         featureDim = (int) probe.features().size(1);
         attentionHeads = probe.attention() == null ? 0 : (int) probe.attention().size(1);
-        batcher = new Batcher(name, model, engine, height, width, config.maxBatch(), config.maxDelayMs(), config.queue(), metrics);
+        batcher = new Batcher(name, model, engine, height, width, config.maxBatch(), config.maxDelayMs(), config.queue(), metrics, gate);
     }
 
     @Override

@@ -42,7 +42,7 @@ class BatcherTest {
     void aLoneRequestAfterALoneBatchRunsAtOnce() throws Exception {
         VisionModel model = Tiny.model();
         try (Batcher b = new Batcher("tiny", model, recorded(model, new java.util.concurrent.CopyOnWriteArrayList<>()), 64, 64, 4,
-                2000, 16, new Metrics(4))) {
+                2000, 16, new Metrics(4), new ForwardGate())) {
             long t0 = System.nanoTime();
             b.submit(Nd4j.randn(DataType.FLOAT, 1, 3, 64, 64)).result.get(30, TimeUnit.SECONDS);
             long first = (System.nanoTime() - t0) / 1_000_000;
@@ -64,7 +64,7 @@ class BatcherTest {
         for (int i = 0; i < 7; i++) inputs.add(Nd4j.randn(DataType.FLOAT, i == 3 ? 2 : 1, 3, 64, 64));
         List<Batcher.Job> jobs = new ArrayList<>();
         List<Long> passes = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (Batcher b = new Batcher("tiny", model, recorded(model, passes), 64, 64, 4, 500, 16, metrics)) {
+        try (Batcher b = new Batcher("tiny", model, recorded(model, passes), 64, 64, 4, 500, 16, metrics, new ForwardGate())) {
             assertEquals(List.of(1L, 2L, 4L), passes, "one start-up pass per planned size");
             passes.clear();
             // within the 500 ms: batches of 3 images (the next request has 2: it starts the next batch), 4 and 1
@@ -101,7 +101,7 @@ class BatcherTest {
     @Test
     void aFullQueueIsA503WithRetryAfter() {
         VisionModel model = Tiny.model();
-        try (Batcher b = new Batcher("tiny", model, ServedModel.Engine.of(model), 64, 64, 1, 0, 2, new Metrics(1))) {
+        try (Batcher b = new Batcher("tiny", model, ServedModel.Engine.of(model), 64, 64, 1, 0, 2, new Metrics(1), new ForwardGate())) {
             INDArray x = Nd4j.zeros(DataType.FLOAT, 1, 3, 64, 64);
             HttpError e = null;
             for (int i = 0; i < 50 && e == null; i++) { // the worker takes one at a time: the queue of 2 fills

@@ -29,6 +29,12 @@ final class PngDecoder {
         return true;
     }
 
+    /** The {@code {width, height}} a PNG file's header declares; null where the bytes do not start as a PNG file. */
+    static long[] declaredSize(byte[] b) {
+        if (!isPng(b) || b.length < 24 || b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R') return null;
+        return new long[] {readInt(b, 16) & 0xffffffffL, readInt(b, 20) & 0xffffffffL};
+    }
+
     /** The image, or null where this decoder leaves the file to the JDK's reader (see the class comment). */
     static RgbImage decode(byte[] b) {
         if (!isPng(b)) return null;
@@ -143,11 +149,16 @@ final class PngDecoder {
         return out;
     }
 
-    /** The Paeth predictor (PNG's specification, 9.4), with the distances written out. */
+    /**
+     * The Paeth predictor (PNG's specification, 9.4), with the distances written out; without
+     * branches, which a photo's bytes send either way at random.
+     */
     private static int paeth(int a, int b, int c) {
         int pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
-        int bc = pb <= pc ? b : c;
-        return pa <= pb && pa <= pc ? a : bc;
+        int notA = ((pb - pa) | (pc - pa)) >> 31; // all ones where pa > pb or pa > pc
+        int notB = (pc - pb) >> 31; // all ones where pb > pc
+        int bc = b ^ ((b ^ c) & notB);
+        return a ^ ((a ^ bc) & notA);
     }
 
     private static RgbImage toRgb(byte[] px, int width, int height, int colourType, byte[] palette) {

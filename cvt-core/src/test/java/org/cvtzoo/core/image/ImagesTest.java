@@ -79,6 +79,17 @@ class ImagesTest {
     }
 
     @Test
+    void declaredSizeIsWhatDecodingGives() throws Exception {
+        for (String name : List.of("chelsea.png", "rocket.jpg")) {
+            byte[] bytes = java.nio.file.Files.readAllBytes(IMAGE.path(name));
+            RgbImage img = Images.decode(bytes, name);
+            assertArrayEquals(new long[] {img.width(), img.height()}, Images.declaredSize(bytes), name);
+        }
+        assertEquals(null, Images.declaredSize("not an image".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        assertEquals(null, Images.declaredSize(new byte[0]));
+    }
+
+    @Test
     void missingFile(@TempDir Path dir) {
         Path p = dir.resolve("nope.jpg");
         ImageException e = assertThrows(ImageException.class, () -> Images.read(p));
