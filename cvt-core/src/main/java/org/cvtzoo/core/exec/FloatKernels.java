@@ -347,6 +347,21 @@ final class FloatKernels {
         return sums;
     }
 
+    /** {@code parts} one after the other along {@code axis} into {@code out}, c-order arrays that agree on the other axes. */
+    static void concat(INDArray[] parts, int axis, INDArray out) {
+        long outer = 1, inner = 1;
+        for (int i = 0; i < axis; i++) outer *= out.size(i);
+        for (int i = axis + 1; i < out.rank(); i++) inner *= out.size(i);
+        FloatBuffer dst = buffer(out);
+        long row = out.size(axis) * inner, at = out.offset();
+        for (INDArray part : parts) {
+            FloatBuffer src = buffer(part);
+            int block = (int) (part.size(axis) * inner);
+            for (long o = 0; o < outer; o++) dst.put((int) (at + o * row), src, (int) (part.offset() + o * block), block); // a memcpy each
+            at += block;
+        }
+    }
+
     /** {@code out = sign * g}. */
     static void scaledCopy(INDArray grad, float sign, INDArray out) {
         map(grad, null, out, (in, o, n) -> {

@@ -35,6 +35,38 @@ final class JavaKernels {
         }
     }
 
+    /**
+     * Arrays that agree on every axis but one, one after the other along it: for each index
+     * before the axis, each array's block copied in bulk. M2.1's concat takes a reference
+     * implementation: 2 ms a call on CvT-13's [16, 197, 384] (31 calls in a training step).
+     */
+    record Concat(int axis) implements Kernel {
+        @Override
+        public boolean accepts(INDArray[] args) {
+            if (!allFit(args)) return false;
+            int rank = args[0].rank(), a = axis < 0 ? axis + rank : axis;
+            if (a < 0 || a >= rank) return false;
+            for (INDArray x : args) {
+                if (x.rank() != rank) return false;
+                for (int i = 0; i < rank; i++) if (i != a && x.size(i) != args[0].size(i)) return false;
+            }
+            return true;
+        }
+
+        @Override
+        public long[][] outputShapes(INDArray[] args) {
+            long[] shape = args[0].shape().clone();
+            int a = axis < 0 ? axis + shape.length : axis;
+            for (int i = 1; i < args.length; i++) shape[a] += args[i].size(a);
+            return new long[][]{shape};
+        }
+
+        @Override
+        public void run(INDArray[] args, INDArray[] outs) {
+            FloatKernels.concat(args, axis < 0 ? axis + args[0].rank() : axis, outs[0]);
+        }
+    }
+
     /** Exact GELU of x, or of x plus a bias along its last axis. */
     record ExactGelu(boolean bias) implements Kernel {
         @Override

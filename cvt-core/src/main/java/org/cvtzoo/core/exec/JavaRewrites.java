@@ -40,7 +40,7 @@ final class JavaRewrites {
     /** The Java rewrites, in the order they are tried on each op. */
     static List<Rewrite> all() {
         return List.of(new LayerNormBackward(), new ExactGelu(), new QuickGelu(), new BiasResidual(), new LayerNorm(), new Permutes(),
-                new GeluDerivative(), new MulBackward(), new SumBackward(), new KeptMean(), new MeanBackward());
+                new GeluDerivative(), new MulBackward(), new SumBackward(), new KeptMean(), new MeanBackward(), new Concat());
     }
 
     private static final float INV_SQRT2 = (float) (1 / Math.sqrt(2));
@@ -385,6 +385,22 @@ final class JavaRewrites {
             int[] axes = new int[p.iArgs().length];
             for (int i = 0; i < axes.length; i++) axes[i] = (int) p.iArgs()[i];
             return g.group(this, "permute (java)", new JavaKernels.InnerRunPermute(axes), List.of(first), inputs(first));
+        }
+    }
+
+    /** A concatenation along a fixed axis (the class token before the patch tokens, say). */
+    record Concat() implements Rewrite {
+        @Override
+        public String name() {
+            return "java-concat";
+        }
+
+        @Override
+        public Group match(OpGraph g, SameDiffOp first) {
+            if (!(first.getOp() instanceof org.nd4j.linalg.api.ops.impl.shape.Concat c) || c.iArgs().length != 1 || inputs(first).size() < 2) {
+                return null;
+            }
+            return g.group(this, "concat (java)", new JavaKernels.Concat((int) c.iArgs()[0]), List.of(first), inputs(first));
         }
     }
 

@@ -177,7 +177,7 @@ final class PlanBuilder {
             }
             return;
         }
-        Step probe = new OpStep(op, new INDArray[]{source}); // only for the reshape's shape function
+        Step probe = new OpStep(op, args(op)); // only for the reshape's shape function (a shape input holds its values by now)
         long[] shape = probe.outputShapes(sd).get(0).getShape();
         probe.close();
         arrays.put(out, Nd4j.create(source.data(), shape, Nd4j.getStrides(shape, 'c'), source.offset(), 'c', source.dataType()));
@@ -229,10 +229,13 @@ final class PlanBuilder {
         for (SameDiffOp op : ops) {
             DifferentialFunction fn = op.getOp();
             List<String> in = inputsOf(op);
-            boolean ownArray = in.size() == 1 && !isParameter(root(in.get(0)));
-            boolean cReshape = fn instanceof Reshape r && r.iArgs().length > 0 && r.iArgs()[0] == Reshape.C_ORDER;
+            boolean ownArray = !in.isEmpty() && !isParameter(root(in.get(0)));
+            // a reshape's shape comes as integers or as a second input: in a training graph, the gradient of a
+            // reshape is a reshape to shape_of(its input), whose values depend on the input's shape only, as every
+            // shape in a plan does (see ExecutionPlan)
+            boolean cReshape = fn instanceof Reshape r && in.size() <= 2 && r.iArgs().length > 0 && r.iArgs()[0] == Reshape.C_ORDER;
             boolean unstackFirstAxis = fn instanceof Unstack u && u.iArgs().length == 1 && u.iArgs()[0] == 0;
-            if (fn instanceof Identity || ownArray && (cReshape || unstackFirstAxis)) {
+            if (fn instanceof Identity || ownArray && (cReshape || unstackFirstAxis && in.size() == 1)) {
                 for (String out : op.getOutputsOfOp()) viewOf.put(out, in.get(0));
             }
         }

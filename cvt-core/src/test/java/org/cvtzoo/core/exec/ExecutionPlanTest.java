@@ -211,6 +211,21 @@ class ExecutionPlanTest {
         assertEquals(sd.output(Map.of("x", in), z.name()).get(z.name()), plan.run(Map.of("x", in)).get(z.name()));
     }
 
+    /**
+     * A reshape to a shape computed in the graph ({@code shape_of}, as every reshape's gradient
+     * in a training graph) is a view as well.
+     */
+    @Test
+    void reshapesToAComputedShapeAreViews() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 6);
+        SDVariable t = sd.nn().tanh(sd.reshape(x, -1, 2, 3));
+        SDVariable back = sd.reshape(sd.math().exp(t), sd.shape(x));
+        ExecutionPlan plan = assertPlanMatches(sd, new long[]{4, 6}, back.name());
+        assertEquals(3, plan.opCount(), "tanh, exp, shape_of: no reshape runs");
+        assertPlanMatches(sd, new long[]{5, 6}, back.name());
+    }
+
     /** A residual chain long enough that buffers are reused many times over. */
     @Test
     void sharedBuffersGiveTheSameValuesInLessMemory() {

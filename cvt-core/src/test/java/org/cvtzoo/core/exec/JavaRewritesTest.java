@@ -210,6 +210,27 @@ class JavaRewritesTest {
         }
     }
 
+    /** Concatenations along the first, a middle and the last axis (negative too), of two and three arrays: copies, bit for bit. */
+    @Test
+    void concatenationsAreExactCopies() {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, 4, 7, 5);
+        SDVariable cls = sd.nn().tanh(sd.slice(x, new int[]{0, 0, 0}, 4, 1, 5));
+        SDVariable tokens = sd.concat(1, cls, x);                                        // the class token before the patches
+        SDVariable three = sd.concat(-1, x, sd.math().exp(x), sd.slice(x, new int[]{0, 0, 0}, 4, 7, 2));
+        SDVariable rows = sd.concat(0, x, sd.math().neg(x));
+        List<String> outs = List.of(tokens.name(), three.name(), rows.name());
+        ExecutionPlan plan = ExecutionPlan.build(sd, Map.of("x", new long[]{4, 7, 5}), outs, JAVA);
+        assertEquals(3, plan.rewrites().get("concat (java)"), "every concat a kernel: " + plan.rewrites());
+        INDArray in = random(5, 4, 7, 5);
+        Map<String, INDArray> want = sd.output(Map.of("x", in), outs.toArray(new String[0]));
+        Map<String, INDArray> got = plan.run(Map.of("x", in));
+        for (String o : outs) {
+            assertArrayEquals(want.get(o).shape(), got.get(o).shape(), o);
+            assertEquals(0.0, maxAbsDiff(want.get(o), got.get(o)), o);
+        }
+    }
+
     @Test
     void broadcastsSplitIntoOuterMidInner() {
         assertArrayEquals(new long[]{1, 12, 5}, JavaKernels.split(new long[]{3, 4, 5}, new long[]{5}));
