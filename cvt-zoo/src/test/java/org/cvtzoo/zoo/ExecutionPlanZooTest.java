@@ -152,14 +152,16 @@ class ExecutionPlanZooTest {
         assertEquals(Map.of("layer_norm (onednn)", 2 * d + 1, "softmax (onednn)", d, "matmul (onednn)", 2 * d,
                         "matmul + bias (onednn)", d + 1, "matmul + bias + gelu_erf (onednn)", d,
                         "matmul + bias + residual (onednn)", 2 * d, "permute (onednn)", 2 * d + 1,
-                        "conv + bias (onednn)", 1), // the patch embedding
+                        "conv + bias (onednn)", 1, // the patch embedding
+                        "concat (java)", 1), // the class token before the patches
                 rewrites("vit_tiny"));
         int blocks = 4;
         assertEquals(Map.of("layer_norm (onednn)", 2 * blocks + 3 + 1, "softmax (onednn)", blocks, "matmul (onednn)", 2 * blocks,
                         "matmul + bias (onednn)", 3 * blocks + 1, "matmul + bias + quick_gelu (onednn)", blocks,
                         "matmul + bias + residual (onednn)", 2 * blocks, "permute (onednn)", (3 + 1) * (1 + 2) + 1,
                         "depthwise conv + bias (onednn)", 3 * blocks, // q, k, v: BatchNorm folded into the bias
-                        "conv + bias (onednn)", 3), // each stage's token embedding
+                        "conv + bias (onednn)", 3, // each stage's token embedding
+                        "concat (java)", 3 * 2 + 1), // the class token's stage: q, k, v of its 2 blocks, and the token itself
                 rewrites("cvt_tiny"));
         Map<String, Integer> pcn = rewrites("pcn_tiny");
         assertEquals(java.util.Set.of("1x1 conv + bias + relu (onednn)", "1x1 conv + bias + sigmoid (onednn)",
@@ -167,7 +169,7 @@ class ExecutionPlanZooTest {
                 "1x1 conv + bias + layer_scale + residual (onednn)", "depthwise conv + bias + gelu_erf (onednn)",
                 "conv (onednn)", "conv + gelu_erf (onednn)", "layer_norm (onednn)", "matmul (onednn)", "matmul + bias (onednn)",
                 "matmul + bias + gelu_erf (onednn)", "matmul + bias + layer_scale + residual (onednn)", "permute (onednn)",
-                "reduce_mean (onednn)", "softmax (onednn)"), pcn.keySet()); // no Java kernel: OpenMP's threads alone
+                "reduce_mean (onednn)", "softmax (onednn)", "concat (java)"), pcn.keySet()); // no Java kernel but a copy: OpenMP's threads alone
         assertEquals(3, pcn.get("conv + gelu_erf (onednn)"), "the stem's first three convolutions and their GELUs");
         assertEquals(1, pcn.get("conv (onednn)"), "the stem's last convolution");
         assertEquals(d + 3, pcn.get("layer_norm (onednn)"), "a LayerNorm per trunk block, two in class attention, the final norm");

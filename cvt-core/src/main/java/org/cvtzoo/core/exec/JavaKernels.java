@@ -29,6 +29,11 @@ final class JavaKernels {
 
         void run(INDArray[] args, INDArray[] outs);
 
+        /** See {@link Step#passedThrough}; where the plan takes it up, {@code outs[output]} is that argument's array. */
+        default int passedThrough(INDArray[] args, int output) {
+            return -1;
+        }
+
         @Override
         default Step step(SameDiffOp standIn, INDArray[] args) {
             return accepts(args) ? new KernelStep(standIn, this, args) : null;
@@ -200,18 +205,25 @@ final class JavaKernels {
             return new long[][]{args[0].shape(), args[1].shape()};
         }
 
+        /** The gradient itself, for an operand of its shape with a plus sign (a residual's both, a bias add's input). */
+        @Override
+        public int passedThrough(INDArray[] args, int output) {
+            return Arrays.equals(args[output].shape(), args[2].shape()) && (output == 0 || !subtract) ? 2 : -1;
+        }
+
         @Override
         public void run(INDArray[] args, INDArray[] outs) {
             float ySign = subtract ? -1f : 1f;
             if (Arrays.equals(args[0].shape(), args[1].shape())) {
-                FloatKernels.scaledCopy(args[2], 1f, outs[0]);
-                FloatKernels.scaledCopy(args[2], ySign, outs[1]);
+                if (outs[0] != args[2]) FloatKernels.scaledCopy(args[2], 1f, outs[0]);
+                if (outs[1] != args[2]) FloatKernels.scaledCopy(args[2], ySign, outs[1]);
                 return;
             }
             boolean xFull = Arrays.equals(args[2].shape(), args[0].shape());
             int full = xFull ? 0 : 1, small = 1 - full;
             long[] s = split(args[full].shape(), args[small].shape());
-            FloatKernels.broadcastSumBackward(args[2], s, outs[full], xFull ? 1f : ySign, outs[small], xFull ? ySign : 1f);
+            INDArray dFull = outs[full] == args[2] ? null : outs[full];
+            FloatKernels.broadcastSumBackward(args[2], s, dFull, xFull ? 1f : ySign, outs[small], xFull ? ySign : 1f);
         }
     }
 

@@ -33,6 +33,11 @@ final class KernelStep extends Step {
     }
 
     @Override
+    int passedThrough(int output) {
+        return kernel.passedThrough(args, output);
+    }
+
+    @Override
     void exec() {
         kernel.run(args, outputs);
     }

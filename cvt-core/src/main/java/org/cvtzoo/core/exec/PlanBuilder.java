@@ -145,8 +145,18 @@ final class PlanBuilder {
         List<LongShapeDescriptor> shapes = step.outputShapes(sd);
         INDArray[] outs = new INDArray[shapes.size()];
         for (int i = 0; i < outs.length; i++) {
-            outs[i] = pool.take(shapes.get(i));
-            arrays.put(op.getOutputsOfOp().get(i), outs[i]);
+            String name = op.getOutputsOfOp().get(i);
+            int from = step.passedThrough(i);
+            String source = from < 0 ? null : argNames.get(from);
+            if (source != null && canShare(name, source) && Arrays.equals(array(source).shape(), shapes.get(i).getShape())) {
+                // the output is the argument: one memory, kept until the output's last reader too
+                outs[i] = array(source);
+                viewOf.put(name, source);
+                lastRead.merge(root(source), lastRead.get(name), Math::max);
+            } else {
+                outs[i] = pool.take(shapes.get(i));
+            }
+            arrays.put(name, outs[i]);
         }
         step.setOutputs(outs);
         step.exec();
@@ -181,6 +191,16 @@ final class PlanBuilder {
         long[] shape = probe.outputShapes(sd).get(0).getShape();
         probe.close();
         arrays.put(out, Nd4j.create(source.data(), shape, Nd4j.getStrides(shape, 'c'), source.offset(), 'c', source.dataType()));
+    }
+
+    /**
+     * Whether output {@code name} may be the memory of argument {@code source}: an intermediate
+     * of the plan's own, and neither a requested output (each output keeps a memory of its own,
+     * which a caller may change in place, as a trainer clipping gradients does).
+     */
+    private boolean canShare(String name, String source) {
+        String r = root(source);
+        return type(r) == VariableType.ARRAY && lastRead.get(r) != Integer.MAX_VALUE && !outputNames.contains(name);
     }
 
     /** After op k: the buffers whose arrays (and views) nothing reads any more go back to the pool. */

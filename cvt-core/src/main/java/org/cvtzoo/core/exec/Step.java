@@ -32,6 +32,14 @@ abstract class Step {
 
     abstract void exec();
 
+    /**
+     * The argument whose array output {@code output} can be, unchanged: the step then writes
+     * nothing there, and the plan gives the output the argument's memory; -1 for none.
+     */
+    int passedThrough(int output) {
+        return -1;
+    }
+
     void setOutputs(INDArray[] arrays) {
         for (int i = 0; i < arrays.length; i++) {
             outputs[i] = arrays[i];

@@ -244,6 +244,36 @@ class JavaRewritesTest {
     }
 
     /**
+     * A sum's backward passes the gradient through: the operands' gradients of a residual
+     * {@code h + tanh(h)} (and of a difference's first operand) are the incoming gradient's
+     * memory, not copies, where only later ops read them; the values are the graph's.
+     */
+    @Test
+    void sumGradientsShareTheIncomingGradientsMemory() {
+        long[] shape = {6, 50, 8};
+        long bytes = 4L * 6 * 50 * 8;
+        for (boolean subtract : new boolean[]{false, true}) {
+            SameDiff sd = SameDiff.create();
+            SDVariable h = sd.placeHolder("x", DataType.FLOAT, shape).mul(sd.var("w", random(10, 8)));
+            SDVariable t = sd.math().tanh(h);
+            SDVariable z = subtract ? h.sub(t) : h.add(t);
+            SDVariable loss = sd.math().square(z).sum().rename("loss");
+            sd.setLossVariables(loss.name());
+            sd.createGradFunction();
+            SameDiff grad = sd.getFunction("grad");
+            List<String> outs = List.of(sd.getVariable("w").gradient().name());
+            INDArray in = random(11, shape);
+            INDArray want = grad.output(Map.of("x", in), outs.get(0)).get(outs.get(0));
+            ExecutionPlan.Options own = new ExecutionPlan.Options(false, true, false), ops = new ExecutionPlan.Options(false, false, false);
+            ExecutionPlan plan = ExecutionPlan.build(grad, Map.of("x", shape), outs, own);
+            long graphOps = ExecutionPlan.build(grad, Map.of("x", shape), outs, ops).intermediateBytes();
+            assertEquals(graphOps - (subtract ? 1 : 2) * bytes, plan.intermediateBytes(),
+                    (subtract ? "h - t: h's gradient" : "h + t: both operands' gradients") + " without a memory of their own");
+            assertWithinKernelTolerance(want, plan.run(Map.of("x", in)).get(outs.get(0)), subtract ? "h - t" : "h + t");
+        }
+    }
+
+    /**
      * Gradients of {@code x * f}, {@code x + f}, {@code x - f} and {@code f - x} for each
      * broadcast the blocks use (a gain per channel, a statistic per row, squeeze-excitation's
      * gate per image and channel, a drop-path mask per image), the same shape, and one broadcast
