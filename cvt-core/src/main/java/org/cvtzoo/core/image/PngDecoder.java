@@ -29,10 +29,11 @@ final class PngDecoder {
         return true;
     }
 
-    /** The {@code {width, height}} a PNG file's header declares; null where the bytes do not start as a PNG file. */
+    /** The {@code {width, height}} a PNG file's header declares; null where the bytes do not start as a PNG file's (sizes past 2^31 - 1 included). */
     static long[] declaredSize(byte[] b) {
         if (!isPng(b) || b.length < 24 || b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R') return null;
-        return new long[] {readInt(b, 16) & 0xffffffffL, readInt(b, 20) & 0xffffffffL};
+        int width = readInt(b, 16), height = readInt(b, 20);
+        return width < 0 || height < 0 ? null : new long[] {width, height};
     }
 
     /** The image, or null where this decoder leaves the file to the JDK's reader (see the class comment). */

@@ -87,6 +87,9 @@ class ImagesTest {
         }
         assertEquals(null, Images.declaredSize("not an image".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
         assertEquals(null, Images.declaredSize(new byte[0]));
+        byte[] huge = java.nio.file.Files.readAllBytes(IMAGE.path("chelsea.png"));
+        java.util.Arrays.fill(huge, 16, 20, (byte) 0xff); // a width past 2^31 - 1: no size, and decoding says what is wrong
+        assertEquals(null, Images.declaredSize(huge));
     }
 
     @Test
