@@ -249,11 +249,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     ex.endpoint = "v2-infer";
                     rejectIfFull(m);
                     byte[] body = ByteBufUtil.getBytes(req.content());
+                    String jsonLength = req.headers().get(OpenInference.HEADER_LENGTH);
                     ex.startTimer();
                     offload(ex, m, () -> {
-                        OpenInference.Request r = OpenInference.parse(body, m);
+                        OpenInference.Request r = OpenInference.parse(body, jsonLength, m);
                         Batcher.Job job = m.batcher.submit(r.input());
-                        ex.await(job, out -> OpenInference.response(m, r, out));
+                        ex.awaitThen(job, out -> ex.inference(OpenInference.response(m, r, out)));
                     });
                 }
                 default -> throw new HttpError(404, "no such endpoint: " + req.uri());
@@ -339,13 +340,18 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
         /** Waits for the job's rows (off the event loop's back), then answers with {@code body}'s JSON. */
         void await(Batcher.Job j, java.util.function.Function<VisionModel.Output, JsonNode> body) {
+            awaitThen(j, out -> json(200, body.apply(out)));
+        }
+
+        /** Waits for the job's rows (off the event loop's back), then has {@code answer} answer with them. */
+        void awaitThen(Batcher.Job j, java.util.function.Consumer<VisionModel.Output> answer) {
             job = j;
             if (answered) j.result.cancel(false);
             j.result.whenCompleteAsync((out, err) -> {
                 if (err != null) fail(err);
                 else {
                     try {
-                        json(200, body.apply(out));
+                        answer.accept(out);
                     } catch (RuntimeException e) {
                         fail(e);
                     } finally { // this request's rows, off the heap: freed now rather than whenever the collector runs
@@ -367,13 +373,19 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
 
         void json(int status, JsonNode body) {
-            byte[] bytes;
-            try {
-                bytes = JSON.writeValueAsBytes(body);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
+            respond(status, "application/json", bytes(body), 0);
+        }
+
+        /** A v2 inference answer: JSON alone, or JSON then the binary outputs' data, its length in a header. */
+        void inference(OpenInference.Response r) {
+            byte[] json = bytes(r.json());
+            if (r.binary().length == 0) {
+                respond(200, "application/json", json, 0);
+                return;
             }
-            respond(status, "application/json", bytes, 0);
+            byte[] body = java.util.Arrays.copyOf(json, json.length + r.binary().length);
+            System.arraycopy(r.binary(), 0, body, json.length, r.binary().length);
+            respond(200, "application/octet-stream", body, 0, json.length);
         }
 
         void fail(Throwable t) {
@@ -395,20 +407,21 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             }
             ObjectNode body = v2 ? OpenInference.error(e.getMessage())
                     : JSON.createObjectNode().put("code", e.status).put("message", e.getMessage());
-            byte[] bytes;
-            try {
-                bytes = JSON.writeValueAsBytes(body);
-            } catch (IOException x) {
-                throw new IllegalStateException(x);
-            }
-            respond(e.status, "application/json", bytes, e.retryAfter);
+            respond(e.status, "application/json", bytes(body), e.retryAfter);
         }
 
-        /** Answers once; from any thread (the write happens on the connection's event loop). */
         void respond(int status, String type, byte[] body, int retryAfter) {
+            respond(status, type, body, retryAfter, -1);
+        }
+
+        /**
+         * Answers once; from any thread (the write happens on the connection's event loop).
+         * {@code jsonLength}, where not -1, is where a v2 answer's JSON ends and its binary data begins.
+         */
+        void respond(int status, String type, byte[] body, int retryAfter, int jsonLength) {
             if (!ctx.executor().inEventLoop()) {
                 try {
-                    ctx.executor().execute(() -> respond(status, type, body, retryAfter));
+                    ctx.executor().execute(() -> respond(status, type, body, retryAfter, jsonLength));
                 } catch (RejectedExecutionException closed) { // the server stopped past its grace period
                     server.inFlight.decrementAndGet();
                 }
@@ -421,6 +434,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     Unpooled.wrappedBuffer(body));
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, type).setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
             if (retryAfter > 0) r.headers().setInt(HttpHeaderNames.RETRY_AFTER, retryAfter);
+            if (jsonLength >= 0) r.headers().setInt(OpenInference.HEADER_LENGTH, jsonLength);
             boolean keep = keepAlive && !server.stopping();
             r.headers().set(HttpHeaderNames.CONNECTION, keep ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
             response = r;
@@ -437,6 +451,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
         private double seconds() {
             return (System.nanoTime() - start) / 1e9;
+        }
+    }
+
+    private static byte[] bytes(JsonNode n) {
+        try {
+            return JSON.writeValueAsBytes(n);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The server over loopback, as clients use it: each route, each fault, and the numbers against VisionModel. */
@@ -216,6 +217,72 @@ class ServerTest {
                 "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,3,64,64],\"datatype\":\"FP32\",\"data\":[1,2,3]}]}".getBytes()), 400, "values");
         assertV2Error(post("/v2/models/nope/infer", "application/json", "{}".getBytes()), 404, "nope");
         assertV2Error(get("/v2/models/nope"), 404, "nope");
+    }
+
+    /**
+     * Triton's binary tensor data extension, as its clients send it by default: the JSON, then
+     * the input's raw little-endian floats, the JSON's length in Inference-Header-Content-Length;
+     * outputs asked for as binary come back after the JSON the same way.
+     */
+    @Test
+    void tritonsBinaryTensorData() throws Exception {
+        assertTrue(JSON.readTree(get("/v2").body()).get("extensions").toString().contains("binary_tensor_data"));
+        Nd4j.getRandom().setSeed(5);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 64, 64);
+        VisionModel.Output want = model.forward(x);
+        float[] in = x.dup('c').data().asFloat();
+        java.nio.ByteBuffer data = java.nio.ByteBuffer.allocate(4 * in.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        data.asFloatBuffer().put(in);
+        String header = "{\"inputs\":[{\"name\":\"input\",\"shape\":[2,3,64,64],\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":"
+                + 4 * in.length + "}}],\"outputs\":[{\"name\":\"logits\",\"parameters\":{\"binary_data\":true}},{\"name\":\"features\"}]}";
+        HttpResponse<byte[]> r = postBinary(header, data.array(), null);
+        assertEquals(200, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
+        int jsonLength = Integer.parseInt(r.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+        JsonNode j = JSON.readTree(java.util.Arrays.copyOf(r.body(), jsonLength));
+        JsonNode logits = j.get("outputs").get(0), features = j.get("outputs").get(1);
+        assertEquals(80, logits.get("parameters").get("binary_data_size").asInt(), j.toString());
+        assertNull(logits.get("data"), "binary: no JSON data");
+        assertEquals(r.body().length, jsonLength + 80, "the logits' 2 x 10 floats after the JSON, nothing more");
+        float[] got = new float[20];
+        java.nio.ByteBuffer.wrap(r.body(), jsonLength, 80).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(got);
+        float[] w = want.logits().dup('c').data().asFloat();
+        for (int i = 0; i < w.length; i++) assertEquals(w[i], got[i], 1e-5, "logit " + i);
+        float[] f = want.features().dup('c').data().asFloat();
+        for (int i = 0; i < f.length; i++) assertEquals(f[i], features.get("data").get(i).floatValue(), 1e-5, "feature " + i);
+
+        // the request's binary_data_output: every output as binary, in the order asked
+        String all = header.replace("\"outputs\":[{\"name\":\"logits\",\"parameters\":{\"binary_data\":true}},{\"name\":\"features\"}]",
+                "\"parameters\":{\"binary_data_output\":true}");
+        r = postBinary(all, data.array(), null);
+        assertEquals(200, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
+        jsonLength = Integer.parseInt(r.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+        assertEquals(jsonLength + 4 * (w.length + f.length), r.body().length);
+        java.nio.FloatBuffer both = java.nio.ByteBuffer.wrap(r.body(), jsonLength, r.body().length - jsonLength)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        assertEquals(w[7], both.get(7), 1e-5);
+        assertEquals(f[3], both.get(w.length + 3), 1e-5);
+
+        // what is wrong is said
+        HttpResponse<byte[]> short_ = postBinary(header, java.util.Arrays.copyOf(data.array(), 100), null);
+        assertEquals(400, short_.statusCode());
+        assertTrue(new String(short_.body(), StandardCharsets.UTF_8).contains("bytes follow the JSON"), new String(short_.body(), StandardCharsets.UTF_8));
+        HttpResponse<byte[]> wrongSize = postBinary(header.replace(String.valueOf(4 * in.length), "12"), data.array(), null);
+        assertEquals(400, wrongSize.statusCode());
+        assertTrue(new String(wrongSize.body(), StandardCharsets.UTF_8).contains("needs " + 4 * in.length + " bytes"));
+        HttpResponse<byte[]> badLength = postBinary(header, data.array(), "99999999");
+        assertEquals(400, badLength.statusCode());
+        assertTrue(new String(badLength.body(), StandardCharsets.UTF_8).contains("Inference-Header-Content-Length"));
+    }
+
+    /** A v2 request of JSON then binary data; {@code jsonLength} overrides the header's true value. */
+    private static HttpResponse<byte[]> postBinary(String json, byte[] data, String jsonLength) throws Exception {
+        byte[] head = json.getBytes(StandardCharsets.UTF_8);
+        byte[] body = java.util.Arrays.copyOf(head, head.length + data.length);
+        System.arraycopy(data, 0, body, head.length, data.length);
+        HttpRequest req = HttpRequest.newBuilder(uri(server, "/v2/models/tiny/infer")).POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("Content-Type", "application/octet-stream")
+                .header("Inference-Header-Content-Length", jsonLength != null ? jsonLength : String.valueOf(head.length)).build();
+        return http.send(req, HttpResponse.BodyHandlers.ofByteArray());
     }
 
     static float[][][][] nested(INDArray x) {
