@@ -156,12 +156,13 @@ class ExecutionPlanZooTest {
                         "concat (java)", 1), // the class token before the patches
                 rewrites("vit_tiny"));
         int blocks = 4;
-        assertEquals(Map.of("layer_norm (onednn)", 2 * blocks + 3 + 1, "softmax (onednn)", blocks, "matmul (onednn)", 2 * blocks,
-                        "matmul + bias (onednn)", 3 * blocks + 1, "matmul + bias + quick_gelu (onednn)", blocks,
-                        "matmul + bias + residual (onednn)", 2 * blocks, "permute (onednn)", (3 + 1) * (1 + 2) + 1,
-                        "depthwise conv + bias (onednn)", 3 * blocks, // q, k, v: BatchNorm folded into the bias
-                        "conv + bias (onednn)", 3, // each stage's token embedding
-                        "concat (java)", 3 * 2 + 1), // the class token's stage: q, k, v of its 2 blocks, and the token itself
+        assertEquals(Map.ofEntries(Map.entry("layer_norm (onednn)", 2 * blocks + 3 + 1), Map.entry("softmax (onednn)", blocks),
+                        Map.entry("matmul (onednn)", 2 * blocks), Map.entry("matmul + bias (onednn)", 3 * blocks + 1),
+                        Map.entry("matmul + bias + quick_gelu (onednn)", blocks), Map.entry("matmul + bias + residual (onednn)", 2 * blocks),
+                        Map.entry("permute (onednn)", (3 + 1) * (1 + 2) + 1),
+                        Map.entry("depthwise conv + bias (onednn)", 3 * blocks), // q, k, v: BatchNorm folded into the bias
+                        Map.entry("conv + bias (onednn)", 3), // each stage's token embedding
+                        Map.entry("concat (java)", 3 * 2 + 1)), // the class token's stage: q, k, v of its 2 blocks, and the token itself
                 rewrites("cvt_tiny"));
         Map<String, Integer> pcn = rewrites("pcn_tiny");
         assertEquals(java.util.Set.of("1x1 conv + bias + relu (onednn)", "1x1 conv + bias + sigmoid (onednn)",
