@@ -52,7 +52,7 @@ final class JavaKernels {
             int rank = args[0].rank(), a = axis < 0 ? axis + rank : axis;
             if (a < 0 || a >= rank) return false;
             for (INDArray x : args) {
-                if (x.rank() != rank) return false;
+                if (x.rank() != rank || x.isEmpty()) return false; // an empty array has no buffer to copy from
                 for (int i = 0; i < rank; i++) if (i != a && x.size(i) != args[0].size(i)) return false;
             }
             return true;
