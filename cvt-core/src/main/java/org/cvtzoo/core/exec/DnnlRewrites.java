@@ -459,11 +459,11 @@ final class DnnlRewrites {
                         dnnl.DNNL_ARG_SCALE, p.channels(a[3]), dnnl.DNNL_ARG_SHIFT, p.channels(a[4]), // read by nothing, asked for
                         dnnl.DNNL_ARG_DIFF_DST, p.data(a[5]), dnnl.DNNL_ARG_DIFF_SRC, p.data(outs[0]),
                         dnnl.DNNL_ARG_DIFF_SCALE, p.channels(outs[1]), dnnl.DNNL_ARG_DIFF_SHIFT, p.channels(outs[2]))));
+                binary sum = in.length == 6 ? null : new binary(new binary.primitive_desc(new binary.desc(dnnl.dnnl_binary_add,
+                        p.desc(), p.desc(), p.desc()), OneDnn.engine())); // one primitive for every addend
                 for (int k = 6; k < in.length; k++) {
                     if (!OneDnn.fits(in[k]) || !Arrays.equals(in[k].shape(), in[0].shape())) return null;
                     int addend = k;
-                    binary sum = new binary(new binary.primitive_desc(new binary.desc(dnnl.dnnl_binary_add, p.desc(), p.desc(), p.desc()),
-                            OneDnn.engine()));
                     calls.add(new DnnlStep.Call(sum, (a, outs) -> Map.of(dnnl.DNNL_ARG_SRC_0, p.data(outs[0]),
                             dnnl.DNNL_ARG_SRC_1, p.data(a[addend]), dnnl.DNNL_ARG_DST, p.data(outs[0]))));
                 }
@@ -498,7 +498,6 @@ final class DnnlRewrites {
                                 dnnl.DNNL_ARG_SCALE, p.channels(a[1]), dnnl.DNNL_ARG_SHIFT, p.channels(a[2])));
             }, f.ops(), List.of(f.x(), f.gain(), f.bias()), List.of(out(f.shifted()), out(f.mean()), out(f.variance())));
         }
-
     }
 
     /**
