@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.cvtzoo.zoo.VisionModel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -177,7 +176,7 @@ final class OpenInference {
             throw new HttpError(400, "input \"" + INPUT + "\" has " + at[0] + " values where its shape " + Arrays.toString(shape)
                     + " needs " + count);
         }
-        return Nd4j.create(values, shape, 'c').castTo(DataType.FLOAT);
+        return org.cvtzoo.core.image.Images.floats(values, shape);
     }
 
     /** An input's values from the binary data after the JSON (the only input, so the data's first bytes). */

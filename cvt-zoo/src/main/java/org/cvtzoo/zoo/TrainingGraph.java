@@ -181,11 +181,10 @@ public final class TrainingGraph {
         long[] shape = new long[m.shape().length + 1];
         shape[0] = batch;
         System.arraycopy(m.shape(), 0, shape, 1, m.shape().length);
-        INDArray mask = org.nd4j.linalg.factory.Nd4j.create(DataType.FLOAT, shape);
         float keep = (float) (1 / (1 - m.rate()));
-        float[] values = new float[(int) mask.length()];
+        float[] values = new float[(int) Arrays.stream(shape).reduce(1, Math::multiplyExact)];
         for (int i = 0; i < values.length; i++) values[i] = rng.nextDouble() < m.rate() ? 0f : keep;
-        return org.nd4j.linalg.factory.Nd4j.create(values, shape, DataType.FLOAT);
+        return org.cvtzoo.core.image.Images.floats(values, shape);
     }
 
     /** Restarts the mask stream (a trainer reseeds per epoch, so that a resumed run draws the same masks). */
