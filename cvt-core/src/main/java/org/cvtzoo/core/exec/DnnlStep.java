@@ -31,6 +31,8 @@ final class DnnlStep extends Step {
 
     private final List<Call> calls;
     private final INDArray[] args;
+    /** For each output, the argument it is unchanged (see {@link Step#passedThrough}), or -1: the primitives write it. */
+    private final int[] passed;
     private long[][] outputShapes;
     private final List<memory> held = new ArrayList<>();
     private IntMemoryMap[] memories;
@@ -40,10 +42,17 @@ final class DnnlStep extends Step {
     }
 
     DnnlStep(SameDiffOp standIn, List<Call> calls, INDArray[] args, long[][] outputShapes) {
+        this(standIn, calls, args, outputShapes, null);
+    }
+
+    /** With outputs that are arguments unchanged: {@code passed[i]} the argument output i is, or -1. */
+    DnnlStep(SameDiffOp standIn, List<Call> calls, INDArray[] args, long[][] outputShapes, int[] passed) {
         super(standIn);
         this.calls = List.copyOf(calls);
         this.args = args.clone();
         this.outputShapes = outputShapes;
+        this.passed = passed == null ? new int[outputShapes.length] : passed.clone();
+        if (passed == null) Arrays.fill(this.passed, -1);
         for (int i = 0; i < args.length; i++) ctx.setInputArray(i, args[i]);
     }
 
@@ -75,7 +84,16 @@ final class DnnlStep extends Step {
     }
 
     @Override
+    int passedThrough(int output) {
+        return passed[output];
+    }
+
+    @Override
     void exec() {
+        for (int i = 0; i < passed.length; i++) {
+            // an output the plan could not give the argument's memory (one the caller gets) is a copy of it
+            if (passed[i] >= 0 && outputs[i] != args[passed[i]]) FloatKernels.scaledCopy(args[passed[i]], 1f, outputs[i]);
+        }
         if (memories == null) {
             held.clear();
             memories = new IntMemoryMap[calls.size()];

@@ -270,6 +270,63 @@ class DnnlRewritesTest {
         assertEquals(null, plan.rewrites().get("reduce_mean (onednn)"), plan.rewrites().toString());
     }
 
+    /**
+     * A training graph's {@code add_bp} / {@code subtract_bp} where one operand broadcasts: its
+     * gradient a product with a row of ones, against the sum in double (as close as the graph's
+     * own op is, or within 1e-6); the full operand's gradient the incoming gradient, in the
+     * memory the rest of the pass reads, or copied where the caller asks for it. A full
+     * subtrahend and operands of one shape stay the Java kernel's, under its name.
+     */
+    @Test
+    void broadcastSumGradientsAreProductsWithOnes() {
+        long[][][] cases = {{{300, 24}, {24}}, {{3, 1000, 7}, {1, 1, 7}}, {{2, 5000, 3}, {2, 1, 3}}, {{4, 9, 8}, {4, 1, 1}},
+                {{2, 5, 6, 16}, {2, 1, 1, 16}}, {{40, 30}, {40, 30}}};
+        for (long[][] c : cases) {
+            for (String op : new String[]{"h+f", "f+h", "h-f", "f-h"}) {
+                for (boolean hGradRequested : new boolean[]{false, true}) assertSumGradients(c[0], c[1], op, hGradRequested);
+            }
+        }
+    }
+
+    /** {@code loss = sum(upstream * (h op f))} with {@code h = x * w}: f's, w's (and h's) gradients. */
+    private static void assertSumGradients(long[] hShape, long[] fShape, String op, boolean hGradRequested) {
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, hShape);
+        SDVariable w = sd.var("w", Nd4j.rand(DataType.FLOAT, hShape).subi(0.5));
+        SDVariable h = x.mul(w), f = sd.var("f", Nd4j.rand(DataType.FLOAT, fShape).subi(0.5));
+        SDVariable y = switch (op) {
+            case "h+f" -> h.add(f);
+            case "f+h" -> f.add(h);
+            case "h-f" -> h.sub(f);
+            default -> f.sub(h);
+        };
+        INDArray upstream = Nd4j.rand(DataType.FLOAT, hShape).subi(0.5);
+        sd.setLossVariables(y.mul(sd.constant(upstream)).sum().rename("loss").name());
+        sd.createGradFunction();
+        SameDiff grad = sd.getFunction("grad");
+        List<String> outs = new java.util.ArrayList<>(List.of(f.gradient().name(), w.gradient().name()));
+        if (hGradRequested) outs.add(h.gradient().name());
+        ExecutionPlan plan = ExecutionPlan.build(grad, Map.of("x", hShape), outs);
+        String what = java.util.Arrays.toString(hShape) + " " + op + " " + java.util.Arrays.toString(fShape) + (hGradRequested ? " (h-grad asked for)" : "");
+        String name = op.contains("-") ? "subtract_bp" : "add_bp";
+        boolean product = !java.util.Arrays.equals(hShape, fShape) && !op.equals("f-h");
+        assertEquals(1, plan.rewrites().getOrDefault(name + (product ? " (onednn)" : " (java)"), 0), what + ": " + plan.rewrites());
+        INDArray in = Nd4j.rand(DataType.FLOAT, hShape).subi(0.5);
+        Map<String, INDArray> want = ExecutionPlan.build(grad, Map.of("x", hShape), outs, ExecutionPlan.Options.graphOpsOnly())
+                .run(Map.of("x", in)), got = plan.run(Map.of("x", in));
+        for (String o : outs.subList(1, outs.size())) assertEquals(want.get(o), got.get(o), what + " " + o);
+        long[] split = JavaKernels.split(hShape, fShape);
+        if (split == null) {
+            assertEquals(want.get(outs.get(0)), got.get(outs.get(0)), what + " f-grad");
+            return;
+        }
+        INDArray exact = upstream.castTo(DataType.DOUBLE).muli(op.equals("h-f") ? -1 : 1).reshape(split).sum(1).reshape(fShape);
+        double nativeError = ExecutionPlanTest.maxAbsDiff(exact, want.get(outs.get(0)));
+        double error = ExecutionPlanTest.maxAbsDiff(exact, got.get(outs.get(0)));
+        double scale = Math.max(1, exact.amaxNumber().doubleValue());
+        assertTrue(error <= Math.max(2 * nativeError, 1e-6 * scale), what + " f-grad: " + error + ", the graph's op " + nativeError);
+    }
+
     /** A softmax over another axis is not oneDNN's here: the plan runs the graph's op. */
     @Test
     void softmaxOverAnotherAxisRunsTheGraphsOp() {
