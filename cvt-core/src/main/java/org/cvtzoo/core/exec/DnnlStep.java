@@ -42,7 +42,8 @@ final class DnnlStep extends Step {
     }
 
     DnnlStep(SameDiffOp standIn, List<Call> calls, INDArray[] args, long[][] outputShapes) {
-        this(standIn, calls, args, outputShapes, null);
+        this(standIn, calls, args, outputShapes, new int[outputShapes.length]);
+        Arrays.fill(passed, -1);
     }
 
     /** With outputs that are arguments unchanged: {@code passed[i]} the argument output i is, or -1. */
@@ -51,8 +52,7 @@ final class DnnlStep extends Step {
         this.calls = List.copyOf(calls);
         this.args = args.clone();
         this.outputShapes = outputShapes;
-        this.passed = passed == null ? new int[outputShapes.length] : passed.clone();
-        if (passed == null) Arrays.fill(this.passed, -1);
+        this.passed = passed;
         for (int i = 0; i < args.length; i++) ctx.setInputArray(i, args[i]);
     }
 

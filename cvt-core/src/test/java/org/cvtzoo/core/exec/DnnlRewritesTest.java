@@ -307,7 +307,8 @@ class DnnlRewritesTest {
         List<String> outs = new java.util.ArrayList<>(List.of(f.gradient().name(), w.gradient().name()));
         if (hGradRequested) outs.add(h.gradient().name());
         ExecutionPlan plan = ExecutionPlan.build(grad, Map.of("x", hShape), outs);
-        String what = java.util.Arrays.toString(hShape) + " " + op + " " + java.util.Arrays.toString(fShape) + (hGradRequested ? " (h-grad asked for)" : "");
+        String what = java.util.Arrays.toString(hShape) + " " + op + " " + java.util.Arrays.toString(fShape)
+                + (hGradRequested ? " (h-grad asked for)" : "");
         String name = op.contains("-") ? "subtract_bp" : "add_bp";
         boolean product = !java.util.Arrays.equals(hShape, fShape) && !op.equals("f-h");
         assertEquals(1, plan.rewrites().getOrDefault(name + (product ? " (onednn)" : " (java)"), 0), what + ": " + plan.rewrites());
