@@ -85,6 +85,39 @@ class OptimizerParityTest {
         parity(nesterov(), SGD_LR, "optim/sgd_nesterov.npy");
     }
 
+    /**
+     * A parameter large enough to be updated on two threads gets the values it gets as four
+     * small parameters updated on one (the element-wise arithmetic is the same, bit for bit),
+     * for each optimiser, over three steps.
+     */
+    @Test
+    void largeParametersUpdateAsSmallOnes() {
+        int n = 200_003, part = 50_001; // parts below the two-thread threshold, the whole above it
+        for (Supplier<Optimizer> make : java.util.List.<Supplier<Optimizer>>of(() -> new AdamW(0.05, DecayRule.ALL),
+                () -> new SgdMomentum(0.9, true, 1e-4, DecayRule.ALL))) {
+            org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(7);
+            INDArray whole = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, n).subi(0.5);
+            Map<String, INDArray> big = new LinkedHashMap<>(Map.of("w", whole.dup())), small = new LinkedHashMap<>();
+            for (int start = 0, k = 0; start < n; start += part, k++) {
+                small.put("w" + k, whole.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(start, Math.min(n, start + part))).dup());
+            }
+            Optimizer one = make.get(), parts = make.get();
+            for (int step = 0; step < 3; step++) {
+                INDArray g = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, n).subi(0.5);
+                Map<String, INDArray> smallGrads = new LinkedHashMap<>();
+                int k = 0;
+                for (int start = 0; start < n; start += part, k++) {
+                    smallGrads.put("w" + k, g.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(start, Math.min(n, start + part))).dup());
+                }
+                one.step(big, Map.of("w", g), 1e-3);
+                parts.step(small, smallGrads, 1e-3);
+            }
+            INDArray joined = org.nd4j.linalg.factory.Nd4j.concat(0, small.values().toArray(new INDArray[0]));
+            assertEquals(joined, big.get("w"), one.getClass().getSimpleName() + ": the large parameter against its parts");
+            assertTrue(!whole.equals(big.get("w")), "the parameter changed");
+        }
+    }
+
     static double parity(Optimizer opt, double lr, String fixture) {
         Map<String, INDArray> params = TrainFixtures.split(TrainFixtures.npy("optim/p0.npy"));
         INDArray grads = TrainFixtures.npy("optim/grads.npy");
