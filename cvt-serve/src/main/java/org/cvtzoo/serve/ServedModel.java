@@ -23,11 +23,7 @@ final class ServedModel implements AutoCloseable {
             return new Engine() {
                 @Override
                 public INDArray preprocess(RgbImage image) {
-                    // as model.preprocess(List.of(image)), freeing the [3, H, W] tensor at once (it lives off the heap)
-                    INDArray chw = model.eval().apply(image);
-                    INDArray x = chw.reshape(1, chw.size(0), chw.size(1), chw.size(2)).dup('c');
-                    Batcher.free(chw);
-                    return x;
+                    return model.preprocess(java.util.List.of(image));
                 }
 
                 @Override

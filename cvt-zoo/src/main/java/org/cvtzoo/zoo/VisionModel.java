@@ -7,7 +7,6 @@ import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.core.graph.Scope;
 import org.cvtzoo.core.image.EvalTransform;
 import org.cvtzoo.core.image.ImageNetLabels;
-import org.cvtzoo.core.image.Images;
 import org.cvtzoo.core.image.RgbImage;
 import org.cvtzoo.core.weights.Checkpoints;
 import org.cvtzoo.core.weights.SafetensorsWriter;
@@ -155,7 +154,7 @@ public final class VisionModel {
             throw new ZooException("no evaluation preprocessing is known for " + arch.name() + " (" + why(arch)
                     + "); set one with withEval(...), or give preprocessed input");
         }
-        return Images.stack(images.stream().map(eval::apply).toList());
+        return eval.applyBatch(images);
     }
 
     private static String why(Architecture a) {

@@ -154,7 +154,14 @@ public record EvalTransform(Resize resize, int crop, float[] mean, float[] std,
 
     /** {@link #apply} on each image, stacked into an NCHW batch (the sizes must agree). */
     public INDArray applyBatch(List<RgbImage> images) {
-        return Images.stack(images.stream().map(this::apply).toList());
+        List<INDArray> tensors = images.stream().map(this::apply).toList();
+        try {
+            return Images.stack(tensors);
+        } finally {
+            // copied into the batch: freed now, as the collector does not see off-heap memory pile up
+            // (a Spark executor's resident memory rose by 0.6 MB an image between collections)
+            tensors.forEach(INDArray::close);
+        }
     }
 
     @Override
