@@ -134,7 +134,13 @@ final class PredictCommand implements Callable<Integer> {
                 }
             }
             if (!decoded.isEmpty()) {
-                VisionModel.Output out = m.forward(m.preprocess(decoded));
+                INDArray x = m.preprocess(decoded);
+                VisionModel.Output out;
+                try {
+                    out = m.forward(x);
+                } finally {
+                    x.close(); // off the heap, where the collector does not see batches pile up over a large folder
+                }
                 o.add(out);
                 predictions.addAll(m.predictions(out.logits(), top));
                 done.addAll(ok);
