@@ -3,9 +3,13 @@ package org.cvtzoo.zoo.train;
 import org.cvtzoo.core.graph.ParamStore;
 import org.cvtzoo.zoo.Fixtures;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -93,26 +97,26 @@ class OptimizerParityTest {
     @Test
     void largeParametersUpdateAsSmallOnes() {
         int n = 200_003, part = 50_001; // parts below the two-thread threshold, the whole above it
-        for (Supplier<Optimizer> make : java.util.List.<Supplier<Optimizer>>of(() -> new AdamW(0.05, DecayRule.ALL),
+        for (Supplier<Optimizer> make : List.<Supplier<Optimizer>>of(() -> new AdamW(0.05, DecayRule.ALL),
                 () -> new SgdMomentum(0.9, true, 1e-4, DecayRule.ALL))) {
-            org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(7);
-            INDArray whole = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, n).subi(0.5);
+            Nd4j.getRandom().setSeed(7);
+            INDArray whole = Nd4j.rand(DataType.FLOAT, n).subi(0.5);
             Map<String, INDArray> big = new LinkedHashMap<>(Map.of("w", whole.dup())), small = new LinkedHashMap<>();
             for (int start = 0, k = 0; start < n; start += part, k++) {
-                small.put("w" + k, whole.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(start, Math.min(n, start + part))).dup());
+                small.put("w" + k, whole.get(NDArrayIndex.interval(start, Math.min(n, start + part))).dup());
             }
             Optimizer one = make.get(), parts = make.get();
             for (int step = 0; step < 3; step++) {
-                INDArray g = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, n).subi(0.5);
+                INDArray g = Nd4j.rand(DataType.FLOAT, n).subi(0.5);
                 Map<String, INDArray> smallGrads = new LinkedHashMap<>();
                 int k = 0;
                 for (int start = 0; start < n; start += part, k++) {
-                    smallGrads.put("w" + k, g.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(start, Math.min(n, start + part))).dup());
+                    smallGrads.put("w" + k, g.get(NDArrayIndex.interval(start, Math.min(n, start + part))).dup());
                 }
                 one.step(big, Map.of("w", g), 1e-3);
                 parts.step(small, smallGrads, 1e-3);
             }
-            INDArray joined = org.nd4j.linalg.factory.Nd4j.concat(0, small.values().toArray(new INDArray[0]));
+            INDArray joined = Nd4j.concat(0, small.values().toArray(new INDArray[0]));
             assertEquals(joined, big.get("w"), one.getClass().getSimpleName() + ": the large parameter against its parts");
             assertTrue(!whole.equals(big.get("w")), "the parameter changed");
         }
