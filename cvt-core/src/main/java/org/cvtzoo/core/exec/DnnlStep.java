@@ -90,10 +90,7 @@ final class DnnlStep extends Step {
 
     @Override
     void exec() {
-        for (int i = 0; i < passed.length; i++) {
-            // an output the plan could not give the argument's memory (one the caller gets) is a copy of it
-            if (passed[i] >= 0 && outputs[i] != args[passed[i]]) FloatKernels.scaledCopy(args[passed[i]], 1f, outputs[i]);
-        }
+        copyUnsharedPassedThrough(args);
         if (memories == null) {
             held.clear();
             memories = new IntMemoryMap[calls.size()];

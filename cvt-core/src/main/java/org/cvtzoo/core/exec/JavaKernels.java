@@ -29,7 +29,10 @@ final class JavaKernels {
 
         void run(INDArray[] args, INDArray[] outs);
 
-        /** See {@link Step#passedThrough}; where the plan takes it up, {@code outs[output]} is that argument's array. */
+        /**
+         * See {@link Step#passedThrough}: {@link #run} leaves that output alone (the step gives it the
+         * argument's values where the plan could not give it the argument's memory).
+         */
         default int passedThrough(INDArray[] args, int output) {
             return -1;
         }
@@ -49,7 +52,7 @@ final class JavaKernels {
         @Override
         public boolean accepts(INDArray[] args) {
             if (!allFit(args)) return false;
-            int rank = args[0].rank(), a = axis < 0 ? axis + rank : axis;
+            int rank = args[0].rank(), a = axisOf(rank);
             if (a < 0 || a >= rank) return false;
             for (INDArray x : args) {
                 if (x.rank() != rank || x.isEmpty()) return false; // an empty array has no buffer to copy from
@@ -61,14 +64,19 @@ final class JavaKernels {
         @Override
         public long[][] outputShapes(INDArray[] args) {
             long[] shape = args[0].shape().clone();
-            int a = axis < 0 ? axis + shape.length : axis;
+            int a = axisOf(shape.length);
             for (int i = 1; i < args.length; i++) shape[a] += args[i].size(a);
             return new long[][]{shape};
         }
 
         @Override
         public void run(INDArray[] args, INDArray[] outs) {
-            FloatKernels.concat(args, axis < 0 ? axis + args[0].rank() : axis, outs[0]);
+            FloatKernels.concat(args, axisOf(args[0].rank()), outs[0]);
+        }
+
+        /** The axis counted from the front, for arrays of this rank. */
+        private int axisOf(int rank) {
+            return axis < 0 ? axis + rank : axis;
         }
     }
 
@@ -214,15 +222,14 @@ final class JavaKernels {
         @Override
         public void run(INDArray[] args, INDArray[] outs) {
             float ySign = subtract ? -1f : 1f;
-            if (Arrays.equals(args[0].shape(), args[1].shape())) {
-                if (outs[0] != args[2]) FloatKernels.scaledCopy(args[2], 1f, outs[0]);
-                if (outs[1] != args[2]) FloatKernels.scaledCopy(args[2], ySign, outs[1]);
+            if (Arrays.equals(args[0].shape(), args[1].shape())) { // both passed through, but a subtrahend's
+                if (subtract) FloatKernels.scaledCopy(args[2], ySign, outs[1]);
                 return;
             }
             boolean xFull = Arrays.equals(args[2].shape(), args[0].shape());
             int full = xFull ? 0 : 1, small = 1 - full;
             long[] s = split(args[full].shape(), args[small].shape());
-            INDArray dFull = outs[full] == args[2] ? null : outs[full];
+            INDArray dFull = passedThrough(args, full) >= 0 ? null : outs[full];
             FloatKernels.broadcastSumBackward(args[2], s, dFull, xFull ? 1f : ySign, outs[small], xFull ? ySign : 1f);
         }
     }

@@ -39,6 +39,7 @@ final class KernelStep extends Step {
 
     @Override
     void exec() {
+        copyUnsharedPassedThrough(args);
         kernel.run(args, outputs);
     }
 }

@@ -40,6 +40,17 @@ abstract class Step {
         return -1;
     }
 
+    /**
+     * Copies its argument into each passed-through output that the plan gave a memory of its own
+     * (an output the caller gets); a step calls it before writing its other outputs.
+     */
+    final void copyUnsharedPassedThrough(INDArray[] args) {
+        for (int i = 0; i < outputs.length; i++) {
+            int from = passedThrough(i);
+            if (from >= 0 && outputs[i] != args[from]) FloatKernels.scaledCopy(args[from], 1f, outputs[i]);
+        }
+    }
+
     void setOutputs(INDArray[] arrays) {
         for (int i = 0; i < arrays.length; i++) {
             outputs[i] = arrays[i];
